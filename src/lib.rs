@@ -1,0 +1,21 @@
+//! terraform-provider-azurebackup: a Terraform provider (plugin protocol 6) that protects Azure
+//! resources with Azure Backup, plus an offline emulator of the Azure Data Protection API.
+//!
+//! The crate has two halves that do not know each other, and the glue between them:
+//!
+//! - [`tfplugin`]: the Terraform side. go-plugin handshake and AutoMTLS, the tfplugin6 gRPC
+//!   service, msgpack/JSON value codec, schema model and diagnostics. Knows nothing of Azure.
+//! - [`azure`]: the Azure side. ARM IDs, clouds and endpoints, credentials, HTTP with retries,
+//!   the async-operation poller, typed errors and the Data Protection client. Knows nothing of
+//!   Terraform.
+//! - [`provider`]: the glue. The provider configuration and the `azurebackup_instance` resource,
+//!   turning Terraform values into Azure calls and Azure errors into diagnostics; also the
+//!   documentation generator fed by the schema's descriptions.
+//! - [`emulator`]: a local stand-in for the Data Protection API and its token endpoint, used by
+//!   the demo, the tests and users' CI. It shares no code with the client on purpose, so that a
+//!   misunderstanding of the API is not silently mirrored on both sides.
+
+pub mod azure;
+pub mod emulator;
+pub mod provider;
+pub mod tfplugin;
