@@ -3,6 +3,7 @@
 //! [`provider`]; protobuf types stay inside `proto` (the one adapter file).
 
 pub mod diag;
+mod proto;
 pub mod provider;
 pub mod schema;
 pub mod value;
