@@ -184,13 +184,19 @@ mod tests {
     #[test]
     fn paths_display_like_references() {
         assert_eq!(AttributePath::root("vault_id").to_string(), "vault_id");
-        assert_eq!(AttributePath::root("timeouts").attr("create").to_string(), "timeouts.create");
+        assert_eq!(
+            AttributePath::root("timeouts").attr("create").to_string(),
+            "timeouts.create"
+        );
         assert_eq!(
             AttributePath::root("tags").key("env").to_string(),
             "tags[\"env\"]"
         );
         assert_eq!(
-            AttributePath::root("rule").index(0).attr("name").to_string(),
+            AttributePath::root("rule")
+                .index(0)
+                .attr("name")
+                .to_string(),
             "rule[0].name"
         );
     }

@@ -3,22 +3,127 @@
 //! [`provider`]; protobuf types stay inside `proto` (the one adapter file).
 
 pub mod diag;
-mod proto;
+pub mod handshake;
 pub mod provider;
 pub mod schema;
+pub mod serve;
+pub mod tls;
 pub mod value;
 
-pub use diag::{AttributePath, Diagnostic, Diagnostics, Severity};
+mod logging;
+mod proto;
+mod server;
+
+pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
-pub use value::{Number, Type, Value};
+pub use serve::{Address, ServeError, ServeOptions, Serving, Transport, serve_with};
+pub use value::{CodecError, Number, Type, Value};
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+/// The provider's source address, as `TF_REATTACH_PROVIDERS` needs it.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/azurebackup/azurebackup";
 
 /// Runs the plugin: handshake, gRPC server, until Terraform shuts it down.
 /// `args` are the command-line arguments after the program name (`--debug` is recognised).
 pub fn main(args: Vec<String>, make_provider: fn() -> Arc<dyn Provider>) -> ExitCode {
-    let _ = (args, make_provider);
-    todo!("handshake and serve")
+    logging::init();
+    let debug = args.iter().any(|a| a == "--debug");
+    let opts = if debug {
+        None
+    } else {
+        match handshake::from_env(|k| std::env::var(k).ok()) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match opts {
+            Some(opts) => run_plugin(make_provider(), opts).await,
+            None => run_debug(make_provider()).await,
+        }
+    });
+    // Provider code may have left blocking work behind; do not let it delay the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_plugin(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<(), ServeError> {
+    // Ctrl-C in the terminal reaches the whole process group. Terraform turns it into
+    // StopProvider; dying on SIGINT ourselves would abandon operations half-way. Holding the
+    // signal stream keeps tokio's handler installed, which replaces the default action.
+    let _sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    let serving = serve_with(provider, opts).await?;
+    let line = serving.handshake_line();
+    {
+        let mut out = std::io::stdout().lock();
+        // Nothing else is ever written to stdout: go-plugin reads it as the handshake.
+        if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+            serving.shutdown().await;
+            return Err(ServeError::Grpc(
+                "could not write the handshake to stdout".into(),
+            ));
+        }
+    }
+    tracing::debug!(handshake = %line, "serving");
+    serving.wait().await
+}
+
+/// `--debug`: serve plain gRPC on a free port without Terraform launching us, print what to
+/// export so Terraform attaches, and serve until Ctrl-C (ignoring Terraform's Shutdown so one
+/// process can serve many commands).
+async fn run_debug(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
+    let shutdown = CancellationToken::new();
+    let serving = serve::serve_inner(
+        Arc::new(server::Server::new(provider)),
+        ServeOptions::default(),
+        CancellationToken::new(),
+        shutdown.clone(),
+    )
+    .await?;
+    let addr = match &serving.address {
+        Address::Tcp(a) => a.to_string(),
+        Address::Unix(p) => p.display().to_string(),
+    };
+    let reattach = serde_json::json!({
+        PROVIDER_ADDRESS: {
+            "Protocol": "grpc",
+            "ProtocolVersion": 6,
+            "Pid": std::process::id(),
+            "Test": true,
+            "Addr": { "Network": "tcp", "String": addr },
+        }
+    });
+    println!("Provider started in debug mode. To attach Terraform, run in another shell:\n");
+    println!("\texport TF_REATTACH_PROVIDERS='{reattach}'\n");
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    serving.shutdown().await;
+    Ok(())
 }

@@ -1,11 +1,643 @@
-//! The one adapter between generated protobuf code and the crate's own types.
-#![allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+//! The one adapter between generated protobuf code and the crate's own types: it implements
+//! the generated gRPC service traits by converting each message to and from the plain types
+//! of `server.rs`, `schema.rs` and `diag.rs`. Nothing else in the crate sees protobuf.
 
-#[allow(dead_code)]
-pub(crate) mod tfplugin6 {
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio_stream::Stream;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::diag::PathStep;
+use super::server::{self, Raw, Server};
+use super::{AttributePath, Block, Diagnostics, Nesting, Schema, Severity};
+
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+mod tfplugin6 {
     include!(concat!(env!("OUT_DIR"), "/server/tfplugin6.rs"));
 }
-#[allow(dead_code)]
-pub(crate) mod plugin {
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+mod plugin {
     include!(concat!(env!("OUT_DIR"), "/server/plugin.rs"));
+}
+
+use tfplugin6 as pb;
+
+/// Every gRPC service the plugin serves: tfplugin6.Provider, plugin.GRPCController and
+/// plugin.GRPCStdio. `shutdown` is cancelled when Terraform calls GRPCController/Shutdown.
+pub(crate) fn routes(server: Arc<Server>, shutdown: CancellationToken) -> tonic::service::Routes {
+    tonic::service::Routes::new(pb::provider_server::ProviderServer::new(ProviderSvc {
+        server,
+    }))
+    .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
+        Controller { shutdown },
+    ))
+    .add_service(plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+// ---------------------------------------------------------------------------------------------
+
+fn raw(dv: Option<pb::DynamicValue>) -> Raw {
+    dv.map(|d| Raw {
+        msgpack: d.msgpack,
+        json: d.json,
+    })
+    .unwrap_or_default()
+}
+
+fn dynamic(raw: Raw) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: raw.msgpack,
+        json: raw.json,
+    }
+}
+
+impl From<&AttributePath> for pb::AttributePath {
+    fn from(path: &AttributePath) -> pb::AttributePath {
+        use pb::attribute_path::step::Selector;
+        pb::AttributePath {
+            steps: path
+                .steps()
+                .iter()
+                .map(|s| pb::attribute_path::Step {
+                    selector: Some(match s {
+                        PathStep::Attr(n) => Selector::AttributeName(n.clone()),
+                        PathStep::Key(k) => Selector::ElementKeyString(k.clone()),
+                        PathStep::Index(i) => Selector::ElementKeyInt(*i),
+                    }),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn diags(d: Diagnostics) -> Vec<pb::Diagnostic> {
+    d.into_iter()
+        .map(|d| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error,
+                Severity::Warning => pb::diagnostic::Severity::Warning,
+            } as i32,
+            summary: d.summary,
+            detail: d.detail,
+            attribute: d.attribute.as_ref().map(pb::AttributePath::from),
+        })
+        .collect()
+}
+
+fn block(b: &Block) -> pb::schema::Block {
+    use pb::schema::nested_block::NestingMode;
+    pb::schema::Block {
+        version: 0,
+        attributes: b
+            .attributes
+            .iter()
+            .map(|a| pb::schema::Attribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json(),
+                nested_type: None,
+                description: a.description.clone(),
+                required: a.required,
+                optional: a.optional,
+                computed: a.computed,
+                sensitive: a.sensitive,
+                description_kind: pb::StringKind::Markdown as i32,
+                deprecated: a.deprecated,
+                write_only: false,
+            })
+            .collect(),
+        block_types: b
+            .blocks
+            .iter()
+            .map(|nb| pb::schema::NestedBlock {
+                type_name: nb.type_name.clone(),
+                block: Some(block(&nb.block)),
+                nesting: match nb.nesting {
+                    Nesting::Single => NestingMode::Single,
+                    Nesting::List => NestingMode::List,
+                    Nesting::Set => NestingMode::Set,
+                    Nesting::Map => NestingMode::Map,
+                    Nesting::Group => NestingMode::Group,
+                } as i32,
+                min_items: nb.min_items,
+                max_items: nb.max_items,
+            })
+            .collect(),
+        description: b.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: b.deprecated,
+    }
+}
+
+impl From<&Schema> for pb::Schema {
+    fn from(s: &Schema) -> pb::Schema {
+        let mut b = block(&s.block);
+        b.version = s.version;
+        pb::Schema {
+            version: s.version,
+            block: Some(b),
+        }
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+fn state_out(out: server::StateOut) -> (Option<pb::DynamicValue>, Vec<u8>, Vec<pb::Diagnostic>) {
+    (out.state.map(dynamic), out.private, diags(out.diagnostics))
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfplugin6.Provider
+// ---------------------------------------------------------------------------------------------
+
+struct ProviderSvc {
+    server: Arc<Server>,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+fn ok<T>(t: T) -> Answer<T> {
+    Ok(Response::new(t))
+}
+
+fn one<T: Send + 'static>(item: T) -> BoxStream<T> {
+    Box::pin(tokio_stream::once(Ok(item)))
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderSvc {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Answer<pb::get_metadata::Response> {
+        ok(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: self
+                .server
+                .resource_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Answer<pb::get_provider_schema::Response> {
+        let s = self.server.schema();
+        ok(pb::get_provider_schema::Response {
+            provider: Some((&s.provider).into()),
+            resource_schemas: s
+                .resources
+                .iter()
+                .map(|(n, sc)| (n.clone(), sc.into()))
+                .collect(),
+            diagnostics: diags(s.diagnostics),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        })
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> Answer<pb::validate_provider_config::Response> {
+        let d = self
+            .server
+            .validate_provider_config(raw(req.into_inner().config))
+            .await;
+        ok(pb::validate_provider_config::Response {
+            diagnostics: diags(d),
+        })
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> Answer<pb::validate_resource_config::Response> {
+        let r = req.into_inner();
+        let d = self
+            .server
+            .validate_resource_config(&r.type_name, raw(r.config))
+            .await;
+        ok(pb::validate_resource_config::Response {
+            diagnostics: diags(d),
+        })
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> Answer<pb::validate_data_resource_config::Response> {
+        let d = self.server.unknown_data_source(&req.into_inner().type_name);
+        ok(pb::validate_data_resource_config::Response {
+            diagnostics: diags(d),
+        })
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Answer<pb::upgrade_resource_state::Response> {
+        let r = req.into_inner();
+        let rs = r.raw_state.unwrap_or_default();
+        let (state, d) = self
+            .server
+            .upgrade(server::UpgradeIn {
+                type_name: r.type_name,
+                version: r.version,
+                json: rs.json,
+                flatmap: rs.flatmap.into_iter().collect(),
+            })
+            .await;
+        ok(pb::upgrade_resource_state::Response {
+            upgraded_state: state.map(dynamic),
+            diagnostics: diags(d),
+        })
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Answer<pb::get_resource_identity_schemas::Response> {
+        // No resource declares an identity: an empty answer, not an error, so that Terraform
+        // ≥1.12 (which always asks) carries on.
+        ok(pb::get_resource_identity_schemas::Response::default())
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        _: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Answer<pb::upgrade_resource_identity::Response> {
+        ok(pb::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: diags(server::unsupported("UpgradeResourceIdentity")),
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Answer<pb::configure_provider::Response> {
+        let r = req.into_inner();
+        tracing::debug!(terraform_version = %r.terraform_version, "ConfigureProvider");
+        let d = self.server.configure(raw(r.config)).await;
+        ok(pb::configure_provider::Response {
+            diagnostics: diags(d),
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Answer<pb::read_resource::Response> {
+        let r = req.into_inner();
+        let (new_state, private, diagnostics) = state_out(
+            self.server
+                .read(&r.type_name, raw(r.current_state), r.private)
+                .await,
+        );
+        ok(pb::read_resource::Response {
+            new_state,
+            diagnostics,
+            private,
+            deferred: None,
+            new_identity: None,
+        })
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Answer<pb::plan_resource_change::Response> {
+        let r = req.into_inner();
+        let out = self
+            .server
+            .plan(server::PlanIn {
+                type_name: r.type_name,
+                prior_state: raw(r.prior_state),
+                proposed_new_state: raw(r.proposed_new_state),
+                config: raw(r.config),
+                prior_private: r.prior_private,
+            })
+            .await;
+        ok(pb::plan_resource_change::Response {
+            planned_state: out.planned_state.map(dynamic),
+            requires_replace: out
+                .requires_replace
+                .iter()
+                .map(pb::AttributePath::from)
+                .collect(),
+            planned_private: out.planned_private,
+            diagnostics: diags(out.diagnostics),
+            legacy_type_system: false,
+            deferred: None,
+            planned_identity: None,
+        })
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Answer<pb::apply_resource_change::Response> {
+        let r = req.into_inner();
+        let out = self
+            .server
+            .apply(server::ApplyIn {
+                type_name: r.type_name,
+                prior_state: raw(r.prior_state),
+                planned_state: raw(r.planned_state),
+                config: raw(r.config),
+                planned_private: r.planned_private,
+            })
+            .await;
+        let (new_state, private, diagnostics) = state_out(out);
+        ok(pb::apply_resource_change::Response {
+            new_state,
+            private,
+            diagnostics,
+            legacy_type_system: false,
+            new_identity: None,
+        })
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Answer<pb::import_resource_state::Response> {
+        let r = req.into_inner();
+        let (imported, d) = self.server.import(&r.type_name, &r.id).await;
+        ok(pb::import_resource_state::Response {
+            imported_resources: imported
+                .into_iter()
+                .map(|i| pb::import_resource_state::ImportedResource {
+                    type_name: i.type_name,
+                    state: Some(dynamic(i.state)),
+                    private: i.private,
+                    identity: None,
+                })
+                .collect(),
+            diagnostics: diags(d),
+            deferred: None,
+        })
+    }
+
+    async fn move_resource_state(
+        &self,
+        _: Request<pb::move_resource_state::Request>,
+    ) -> Answer<pb::move_resource_state::Response> {
+        ok(pb::move_resource_state::Response {
+            diagnostics: diags(server::unsupported("MoveResourceState")),
+            ..Default::default()
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Answer<pb::read_data_source::Response> {
+        let d = self.server.unknown_data_source(&req.into_inner().type_name);
+        ok(pb::read_data_source::Response {
+            state: None,
+            diagnostics: diags(d),
+            deferred: None,
+        })
+    }
+
+    async fn generate_resource_config(
+        &self,
+        _: Request<pb::generate_resource_config::Request>,
+    ) -> Answer<pb::generate_resource_config::Response> {
+        ok(pb::generate_resource_config::Response {
+            config: None,
+            diagnostics: diags(server::unsupported("GenerateResourceConfig")),
+        })
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Answer<pb::validate_ephemeral_resource_config::Response> {
+        ok(pb::validate_ephemeral_resource_config::Response {
+            diagnostics: diags(server::unsupported("ValidateEphemeralResourceConfig")),
+        })
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        _: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Answer<pb::open_ephemeral_resource::Response> {
+        ok(pb::open_ephemeral_resource::Response {
+            diagnostics: diags(server::unsupported("OpenEphemeralResource")),
+            ..Default::default()
+        })
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Answer<pb::renew_ephemeral_resource::Response> {
+        ok(pb::renew_ephemeral_resource::Response {
+            diagnostics: diags(server::unsupported("RenewEphemeralResource")),
+            ..Default::default()
+        })
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Answer<pb::close_ephemeral_resource::Response> {
+        ok(pb::close_ephemeral_resource::Response {
+            diagnostics: diags(server::unsupported("CloseEphemeralResource")),
+        })
+    }
+
+    type ListResourceStream = BoxStream<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        _: Request<pb::list_resource::Request>,
+    ) -> Answer<Self::ListResourceStream> {
+        ok(one(pb::list_resource::Event {
+            diagnostic: diags(server::unsupported("ListResource")),
+            ..Default::default()
+        }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        _: Request<pb::validate_list_resource_config::Request>,
+    ) -> Answer<pb::validate_list_resource_config::Response> {
+        ok(pb::validate_list_resource_config::Response {
+            diagnostics: diags(server::unsupported("ValidateListResourceConfig")),
+        })
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Answer<pb::get_functions::Response> {
+        // No functions: an empty answer is the truthful one.
+        ok(pb::get_functions::Response::default())
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Answer<pb::call_function::Response> {
+        ok(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!(
+                    "This provider has no function named \"{}\"; it defines no functions.",
+                    req.into_inner().name
+                ),
+                function_argument: None,
+            }),
+        })
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        _: Request<pb::validate_state_store::Request>,
+    ) -> Answer<pb::validate_state_store::Response> {
+        ok(pb::validate_state_store::Response {
+            diagnostics: diags(server::unsupported("ValidateStateStoreConfig")),
+        })
+    }
+
+    async fn configure_state_store(
+        &self,
+        _: Request<pb::configure_state_store::Request>,
+    ) -> Answer<pb::configure_state_store::Response> {
+        ok(pb::configure_state_store::Response {
+            diagnostics: diags(server::unsupported("ConfigureStateStore")),
+        })
+    }
+
+    type ReadStateBytesStream = BoxStream<pb::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        _: Request<pb::read_state_bytes::Request>,
+    ) -> Answer<Self::ReadStateBytesStream> {
+        ok(one(pb::read_state_bytes::Response {
+            diagnostics: diags(server::unsupported("ReadStateBytes")),
+            ..Default::default()
+        }))
+    }
+
+    async fn write_state_bytes(
+        &self,
+        _: Request<Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> Answer<pb::write_state_bytes::Response> {
+        ok(pb::write_state_bytes::Response {
+            diagnostics: diags(server::unsupported("WriteStateBytes")),
+        })
+    }
+
+    async fn get_states(
+        &self,
+        _: Request<pb::get_states::Request>,
+    ) -> Answer<pb::get_states::Response> {
+        ok(pb::get_states::Response {
+            state_id: Vec::new(),
+            diagnostics: diags(server::unsupported("GetStates")),
+        })
+    }
+
+    async fn delete_state(
+        &self,
+        _: Request<pb::delete_state::Request>,
+    ) -> Answer<pb::delete_state::Response> {
+        ok(pb::delete_state::Response {
+            diagnostics: diags(server::unsupported("DeleteState")),
+        })
+    }
+
+    async fn plan_action(
+        &self,
+        _: Request<pb::plan_action::Request>,
+    ) -> Answer<pb::plan_action::Response> {
+        ok(pb::plan_action::Response {
+            diagnostics: diags(server::unsupported("PlanAction")),
+            deferred: None,
+        })
+    }
+
+    type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        _: Request<pb::invoke_action::Request>,
+    ) -> Answer<Self::InvokeActionStream> {
+        use pb::invoke_action::event::{Completed, Type};
+        ok(one(pb::invoke_action::Event {
+            r#type: Some(Type::Completed(Completed {
+                diagnostics: diags(server::unsupported("InvokeAction")),
+            })),
+        }))
+    }
+
+    async fn validate_action_config(
+        &self,
+        _: Request<pb::validate_action_config::Request>,
+    ) -> Answer<pb::validate_action_config::Response> {
+        ok(pb::validate_action_config::Response {
+            diagnostics: diags(server::unsupported("ValidateActionConfig")),
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Answer<pb::stop_provider::Response> {
+        self.server.stop();
+        ok(pb::stop_provider::Response {
+            error: String::new(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// go-plugin services
+// ---------------------------------------------------------------------------------------------
+
+struct Controller {
+    shutdown: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl plugin::grpc_controller_server::GrpcController for Controller {
+    async fn shutdown(&self, _: Request<plugin::Empty>) -> Answer<plugin::Empty> {
+        tracing::debug!("GRPCController/Shutdown received");
+        self.shutdown.cancel();
+        ok(plugin::Empty {})
+    }
+}
+
+struct Stdio;
+
+#[tonic::async_trait]
+impl plugin::grpc_stdio_server::GrpcStdio for Stdio {
+    type StreamStdioStream = BoxStream<plugin::StdioData>;
+
+    /// Nothing is ever forwarded: logs go to stderr, which Terraform reads directly, and
+    /// stdout carries only the handshake line. An empty stream tells go-plugin just that.
+    async fn stream_stdio(&self, _: Request<()>) -> Answer<Self::StreamStdioStream> {
+        ok(Box::pin(tokio_stream::empty()))
+    }
 }
