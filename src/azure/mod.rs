@@ -1,2 +1,22 @@
 //! The Azure side: everything needed to call the Data Protection API, and nothing about
 //! Terraform.
+//!
+//! - [`arm_id`]: typed ARM resource IDs and Key Vault secret URIs (parse, canonical format).
+//! - [`config`]: plain configuration data ([`config::AzureConfig`]) and the redacting [`config::Secret`].
+//! - [`cloud`]: cloud environments, `metadata_host` discovery, endpoint overrides, the shared HTTPS client.
+//! - [`auth`]: choosing the credential once, building it, caching its tokens.
+//! - [`http`]: one HTTP request with retries (429/408/5xx/connection errors).
+//! - [`poller`]: following a long-running operation to its end.
+//! - [`error`]: [`error::AzureError`], the typed error callers branch on.
+//! - [`models`]: serde models of the Data Protection API.
+//! - [`client`]: [`client::DataProtectionClient`], one method per REST operation.
+
+pub mod arm_id;
+pub mod auth;
+pub mod client;
+pub mod cloud;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod models;
+pub mod poller;

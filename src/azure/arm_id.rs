@@ -1,0 +1,632 @@
+//! Typed Azure Resource Manager IDs and Key Vault secret URIs: parsing and canonical formatting.
+//!
+//! Segment names (`resourceGroups`, `providers`, resource provider namespaces, resource types) are
+//! matched case-insensitively because ARM itself treats them so and real responses mix casings
+//! (`resourcegroups`, `Backupvaults`); values (names) are kept exactly as given. Output always
+//! uses the canonical casing, so an ID read back from Azure and one typed by a user compare equal
+//! once parsed when only segment-name casing differs.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Why an ID could not be parsed: names the kind of ID, what was wrong and the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmIdError {
+    kind: &'static str,
+    expected: String,
+    input: String,
+    problem: String,
+}
+
+impl ArmIdError {
+    fn new(kind: &'static str, expected: String, input: &str, problem: String) -> Self {
+        // Keep the echo of user input short: IDs are short, anything longer is noise.
+        let mut shown: String = input.chars().take(300).collect();
+        if shown.len() < input.len() {
+            shown.push('…');
+        }
+        ArmIdError {
+            kind,
+            expected,
+            input: shown,
+            problem,
+        }
+    }
+
+    /// What was wrong, without the expected shape.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+
+    /// The expected shape, e.g. `/subscriptions/{subscriptionId}/...`.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+}
+
+impl fmt::Display for ArmIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} {:?}: {}; expected the form {}",
+            self.kind, self.input, self.problem, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ArmIdError {}
+
+/// One element of an ID template: a fixed segment name or a captured value.
+#[derive(Clone, Copy)]
+enum Seg {
+    Lit(&'static str),
+    Val(&'static str),
+}
+
+use Seg::{Lit, Val};
+
+const SUB: [Seg; 2] = [Lit("subscriptions"), Val("subscriptionId")];
+const RG: [Seg; 4] = [
+    Lit("subscriptions"),
+    Val("subscriptionId"),
+    Lit("resourceGroups"),
+    Val("resourceGroupName"),
+];
+
+fn shape(template: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in template {
+        s.push('/');
+        match seg {
+            Lit(l) => s.push_str(l),
+            Val(v) => {
+                s.push('{');
+                s.push_str(v);
+                s.push('}');
+            }
+        }
+    }
+    s
+}
+
+/// Checks a single value segment; values may hold almost anything ARM allows in a name, but not
+/// characters that would make the ID ambiguous when formatted again.
+fn check_value(name: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("{{{name}}} is empty"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '%'))
+    {
+        return Err(format!("{{{name}}} {value:?} contains the character {c:?}"));
+    }
+    Ok(())
+}
+
+/// Matches `input` against `template`, returning the captured values in order.
+fn parse_template(
+    kind: &'static str,
+    template: &[Seg],
+    input: &str,
+) -> Result<Vec<String>, ArmIdError> {
+    let err = |problem: String| ArmIdError::new(kind, shape(template), input, problem);
+    if input.is_empty() {
+        return Err(err("the ID is empty".into()));
+    }
+    let Some(rest) = input.strip_prefix('/') else {
+        return Err(err("an ID must start with \"/\"".into()));
+    };
+    // One trailing slash is common when IDs are pasted from the portal; tolerate exactly one.
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() != template.len() {
+        return Err(err(format!(
+            "it has {} path segments but {} were expected",
+            parts.len(),
+            template.len()
+        )));
+    }
+    let mut values = Vec::new();
+    for (i, (part, seg)) in parts.iter().zip(template).enumerate() {
+        match seg {
+            Lit(lit) => {
+                if !part.eq_ignore_ascii_case(lit) {
+                    return Err(err(format!(
+                        "segment {} is {:?} where {:?} was expected",
+                        i + 1,
+                        part,
+                        lit
+                    )));
+                }
+            }
+            Val(name) => {
+                check_value(name, part).map_err(err)?;
+                values.push((*part).to_string());
+            }
+        }
+    }
+    Ok(values)
+}
+
+fn write_template(f: &mut fmt::Formatter<'_>, template: &[Seg], values: &[&str]) -> fmt::Result {
+    let mut vals = values.iter();
+    for seg in template {
+        match seg {
+            Lit(l) => write!(f, "/{l}")?,
+            Val(_) => write!(f, "/{}", vals.next().copied().unwrap_or_default())?,
+        }
+    }
+    Ok(())
+}
+
+/// Declares a typed ID whose fields are exactly the template's captured values, in order.
+macro_rules! flat_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, [$($seg:expr),* $(,)?], { $($field:ident),+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name { $(pub $field: String),+ }
+
+        impl $name {
+            const TEMPLATE: &'static [Seg] = &[$($seg),*];
+            /// The expected shape of this kind of ID, for error messages and documentation.
+            pub fn shape() -> String { shape(Self::TEMPLATE) }
+        }
+
+        impl FromStr for $name {
+            type Err = ArmIdError;
+            fn from_str(s: &str) -> Result<Self, ArmIdError> {
+                let v = parse_template($kind, Self::TEMPLATE, s)?;
+                let mut it = v.into_iter();
+                Ok($name { $($field: it.next().unwrap_or_default()),+ })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_template(f, Self::TEMPLATE, &[$(self.$field.as_str()),+])
+            }
+        }
+    };
+}
+
+flat_id!(
+    /// `/subscriptions/{subscriptionId}`
+    SubscriptionId, "subscription ID", [SUB[0], SUB[1]], { subscription }
+);
+flat_id!(
+    /// `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}`
+    ResourceGroupId, "resource group ID", [RG[0], RG[1], RG[2], RG[3]], { subscription, resource_group }
+);
+flat_id!(
+    /// A Data Protection backup vault.
+    BackupVaultId, "backup vault ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DataProtection"), Lit("backupVaults"), Val("vaultName")],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A managed disk.
+    ManagedDiskId, "managed disk ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.Compute"), Lit("disks"), Val("diskName")],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A PostgreSQL single server.
+    PostgresServerId, "PostgreSQL server ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("servers"), Val("serverName")],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A PostgreSQL flexible server.
+    PostgresFlexibleServerId, "PostgreSQL flexible server ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("flexibleServers"), Val("serverName")],
+    { subscription, resource_group, name }
+);
+
+/// Declares an ID nested one level under a vault or server: `{parent}/{segment}/{name}`.
+macro_rules! child_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $parent_ty:ident, $parent:ident, $seg:literal, $valname:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name { pub $parent: $parent_ty, pub name: String }
+
+        impl $name {
+            fn template() -> Vec<Seg> {
+                let mut t = $parent_ty::TEMPLATE.to_vec();
+                t.push(Lit($seg));
+                t.push(Val($valname));
+                t
+            }
+            /// The expected shape of this kind of ID.
+            pub fn shape() -> String { shape(&Self::template()) }
+        }
+
+        impl FromStr for $name {
+            type Err = ArmIdError;
+            fn from_str(s: &str) -> Result<Self, ArmIdError> {
+                let v = parse_template($kind, &Self::template(), s)?;
+                let mut it = v.into_iter();
+                let subscription = it.next().unwrap_or_default();
+                let resource_group = it.next().unwrap_or_default();
+                let parent_name = it.next().unwrap_or_default();
+                let name = it.next().unwrap_or_default();
+                Ok($name {
+                    $parent: $parent_ty { subscription, resource_group, name: parent_name },
+                    name,
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}/{}/{}", self.$parent, $seg, self.name)
+            }
+        }
+    };
+}
+
+child_id!(
+    /// A backup policy inside a vault.
+    BackupPolicyId, "backup policy ID", BackupVaultId, vault, "backupPolicies", "policyName"
+);
+child_id!(
+    /// A backup instance inside a vault.
+    BackupInstanceId, "backup instance ID", BackupVaultId, vault, "backupInstances", "backupInstanceName"
+);
+child_id!(
+    /// A database on a PostgreSQL single server.
+    PostgresDatabaseId, "PostgreSQL database ID", PostgresServerId, server, "databases", "databaseName"
+);
+
+impl BackupVaultId {
+    /// The backup instance `name` in this vault.
+    pub fn instance(&self, name: impl Into<String>) -> BackupInstanceId {
+        BackupInstanceId {
+            vault: self.clone(),
+            name: name.into(),
+        }
+    }
+
+    /// The vault's resource group.
+    pub fn resource_group_id(&self) -> ResourceGroupId {
+        ResourceGroupId {
+            subscription: self.subscription.clone(),
+            resource_group: self.resource_group.clone(),
+        }
+    }
+}
+
+/// The kinds of data source this provider can protect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatasourceKind {
+    Disk,
+    PostgresDatabase,
+    PostgresFlexibleServer,
+}
+
+impl DatasourceKind {
+    /// The `datasourceType` the service expects for this kind.
+    pub fn datasource_type(self) -> &'static str {
+        match self {
+            DatasourceKind::Disk => "Microsoft.Compute/disks",
+            DatasourceKind::PostgresDatabase => "Microsoft.DBforPostgreSQL/servers/databases",
+            DatasourceKind::PostgresFlexibleServer => "Microsoft.DBforPostgreSQL/flexibleServers",
+        }
+    }
+}
+
+/// A data source to protect, identified by its ARM ID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DatasourceId {
+    Disk(ManagedDiskId),
+    PostgresDatabase(PostgresDatabaseId),
+    PostgresFlexibleServer(PostgresFlexibleServerId),
+}
+
+impl DatasourceId {
+    /// E.g. `Microsoft.Compute/disks`.
+    pub fn datasource_type(&self) -> &'static str {
+        self.kind().datasource_type()
+    }
+
+    /// The resource's own name (the database name for a PostgreSQL database).
+    pub fn name(&self) -> &str {
+        match self {
+            DatasourceId::Disk(d) => &d.name,
+            DatasourceId::PostgresDatabase(d) => &d.name,
+            DatasourceId::PostgresFlexibleServer(d) => &d.name,
+        }
+    }
+
+    pub fn kind(&self) -> DatasourceKind {
+        match self {
+            DatasourceId::Disk(_) => DatasourceKind::Disk,
+            DatasourceId::PostgresDatabase(_) => DatasourceKind::PostgresDatabase,
+            DatasourceId::PostgresFlexibleServer(_) => DatasourceKind::PostgresFlexibleServer,
+        }
+    }
+
+    pub fn subscription(&self) -> &str {
+        match self {
+            DatasourceId::Disk(d) => &d.subscription,
+            DatasourceId::PostgresDatabase(d) => &d.server.subscription,
+            DatasourceId::PostgresFlexibleServer(d) => &d.subscription,
+        }
+    }
+
+    pub fn resource_group(&self) -> &str {
+        match self {
+            DatasourceId::Disk(d) => &d.resource_group,
+            DatasourceId::PostgresDatabase(d) => &d.server.resource_group,
+            DatasourceId::PostgresFlexibleServer(d) => &d.resource_group,
+        }
+    }
+}
+
+impl FromStr for DatasourceId {
+    type Err = ArmIdError;
+    fn from_str(s: &str) -> Result<Self, ArmIdError> {
+        // Pick the candidate by the provider/type segments so the error talks about the kind
+        // the user most likely meant.
+        let lower = s.to_ascii_lowercase();
+        if lower.contains("/providers/microsoft.compute/disks/") {
+            return s.parse().map(DatasourceId::Disk);
+        }
+        if lower.contains("/providers/microsoft.dbforpostgresql/flexibleservers/") {
+            return s.parse().map(DatasourceId::PostgresFlexibleServer);
+        }
+        if lower.contains("/providers/microsoft.dbforpostgresql/servers/") {
+            return s.parse().map(DatasourceId::PostgresDatabase);
+        }
+        Err(ArmIdError::new(
+            "data source ID",
+            format!(
+                "{} or {} or {}",
+                ManagedDiskId::shape(),
+                PostgresDatabaseId::shape(),
+                PostgresFlexibleServerId::shape()
+            ),
+            s,
+            "it is not a managed disk, PostgreSQL database or PostgreSQL flexible server".into(),
+        ))
+    }
+}
+
+impl fmt::Display for DatasourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatasourceId::Disk(d) => d.fmt(f),
+            DatasourceId::PostgresDatabase(d) => d.fmt(f),
+            DatasourceId::PostgresFlexibleServer(d) => d.fmt(f),
+        }
+    }
+}
+
+/// A Key Vault secret URI: `https://{vault}.vault.azure.net/secrets/{name}[/{version}]` (other
+/// clouds use other DNS suffixes, which are kept in `host`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyVaultSecretUri {
+    pub vault_name: String,
+    /// The full host name, e.g. `kv-demo.vault.azure.net`.
+    pub host: String,
+    pub secret: String,
+    pub version: Option<String>,
+}
+
+const KV_SHAPE: &str = "https://{vaultName}.vault.azure.net/secrets/{secretName}[/{version}]";
+
+fn kv_name_ok(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+impl FromStr for KeyVaultSecretUri {
+    type Err = ArmIdError;
+    fn from_str(s: &str) -> Result<Self, ArmIdError> {
+        let err = |p: &str| ArmIdError::new("Key Vault secret URI", KV_SHAPE.into(), s, p.into());
+        let rest = match s.get(..8) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &s[8..],
+            _ => return Err(err("it must start with https://")),
+        };
+        let (host, path) = rest
+            .split_once('/')
+            .ok_or_else(|| err("the /secrets/{name} path is missing"))?;
+        let (vault_name, suffix) = host
+            .split_once('.')
+            .ok_or_else(|| err("the host must be {vaultName}.vault.<cloud suffix>"))?;
+        if !kv_name_ok(vault_name)
+            || !suffix.to_ascii_lowercase().starts_with("vault.")
+            || suffix.len() <= 6
+        {
+            return Err(err("the host must be {vaultName}.vault.<cloud suffix>"));
+        }
+        if !suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            return Err(err(
+                "the host contains characters not allowed in a DNS name",
+            ));
+        }
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let parts: Vec<&str> = path.split('/').collect();
+        if !parts[0].eq_ignore_ascii_case("secrets") {
+            return Err(err("the path must start with /secrets/"));
+        }
+        let (secret, version) = match parts.as_slice() {
+            [_, name] => (*name, None),
+            [_, name, version] => (*name, Some(*version)),
+            _ => {
+                return Err(err(
+                    "the path must be /secrets/{name} or /secrets/{name}/{version}",
+                ));
+            }
+        };
+        if !kv_name_ok(secret) {
+            return Err(err("the secret name must be letters, digits and dashes"));
+        }
+        if let Some(v) = version {
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(err("the secret version must be letters and digits"));
+            }
+        }
+        Ok(KeyVaultSecretUri {
+            vault_name: vault_name.to_string(),
+            host: host.to_string(),
+            secret: secret.to_string(),
+            version: version.map(str::to_string),
+        })
+    }
+}
+
+impl fmt::Display for KeyVaultSecretUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "https://{}/secrets/{}", self.host, self.secret)?;
+        if let Some(v) = &self.version {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VAULT: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo";
+
+    #[test]
+    fn vault_round_trips_and_canonicalises_segment_names() {
+        let lower = VAULT
+            .to_ascii_lowercase()
+            .replace("vault-demo", "Vault-Demo");
+        let id: BackupVaultId = lower.parse().unwrap();
+        assert_eq!(id.name, "Vault-Demo");
+        assert_eq!(id.resource_group, "rg-backup");
+        assert_eq!(id.to_string(), VAULT.replace("vault-demo", "Vault-Demo"));
+    }
+
+    #[test]
+    fn trailing_slash_is_tolerated_once() {
+        let id: BackupVaultId = format!("{VAULT}/").parse().unwrap();
+        assert_eq!(id.to_string(), VAULT);
+        assert!(format!("{VAULT}//").parse::<BackupVaultId>().is_err());
+    }
+
+    #[test]
+    fn instance_and_policy_ids_nest_the_vault() {
+        let id: BackupInstanceId = format!("{VAULT}/backupinstances/bi-1").parse().unwrap();
+        assert_eq!(id.vault.name, "vault-demo");
+        assert_eq!(id.name, "bi-1");
+        assert_eq!(id.to_string(), format!("{VAULT}/backupInstances/bi-1"));
+        let p: BackupPolicyId = format!("{VAULT}/backupPolicies/policy-disk")
+            .parse()
+            .unwrap();
+        assert_eq!(p.vault, id.vault);
+        // A policy ID is not an instance ID.
+        let e = format!("{VAULT}/backupPolicies/policy-disk")
+            .parse::<BackupInstanceId>()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("\"backupInstances\" was expected"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("{backupInstanceName}"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_the_problem_and_the_shape() {
+        let e = "/subscriptions/s/resourceGroups/rg"
+            .parse::<BackupVaultId>()
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("backup vault ID"), "{text}");
+        assert!(text.contains("has 4 path segments but 8"), "{text}");
+        assert!(
+            text.contains("/providers/Microsoft.DataProtection/backupVaults/{vaultName}"),
+            "{text}"
+        );
+        let e = "subscriptions/s".parse::<SubscriptionId>().unwrap_err();
+        assert!(e.problem().contains("start with"));
+        let e = "/subscriptions//resourceGroups/rg"
+            .parse::<ResourceGroupId>()
+            .unwrap_err();
+        assert!(e.problem().contains("{subscriptionId} is empty"), "{e}");
+        let e = "/subscriptions/a b/resourceGroups/rg"
+            .parse::<ResourceGroupId>()
+            .unwrap_err();
+        assert!(e.problem().contains("' '"), "{e}");
+    }
+
+    #[test]
+    fn datasource_ids_pick_their_kind() {
+        let disk: DatasourceId =
+            "/subscriptions/s/resourcegroups/rg-data/providers/microsoft.compute/disks/disk-1"
+                .parse()
+                .unwrap();
+        assert_eq!(disk.kind(), DatasourceKind::Disk);
+        assert_eq!(disk.datasource_type(), "Microsoft.Compute/disks");
+        assert_eq!(disk.name(), "disk-1");
+        assert_eq!(
+            disk.to_string(),
+            "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
+        );
+        let db: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/appdb"
+            .parse()
+            .unwrap();
+        assert_eq!(db.kind(), DatasourceKind::PostgresDatabase);
+        assert_eq!(db.name(), "appdb");
+        let DatasourceId::PostgresDatabase(inner) = &db else {
+            panic!("wrong kind")
+        };
+        assert_eq!(inner.server.name, "pg-single");
+        let flex: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-1"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            flex.datasource_type(),
+            "Microsoft.DBforPostgreSQL/flexibleServers"
+        );
+        let e = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
+            .parse::<DatasourceId>()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("Microsoft.Compute/disks/{diskName}"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn key_vault_secret_uris() {
+        let u: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn"
+            .parse()
+            .unwrap();
+        assert_eq!(u.vault_name, "kv-demo");
+        assert_eq!(u.host, "kv-demo.vault.azure.net");
+        assert_eq!(u.secret, "pg-conn");
+        assert_eq!(u.version, None);
+        assert_eq!(
+            u.to_string(),
+            "https://kv-demo.vault.azure.net/secrets/pg-conn"
+        );
+        let v: KeyVaultSecretUri = "https://kv.vault.azure.cn/secrets/s/0123abcd/"
+            .parse()
+            .unwrap();
+        assert_eq!(v.version.as_deref(), Some("0123abcd"));
+        assert_eq!(
+            v.to_string(),
+            "https://kv.vault.azure.cn/secrets/s/0123abcd"
+        );
+        for bad in [
+            "http://kv.vault.azure.net/secrets/s",
+            "https://kv.example.com/secrets/s",
+            "https://kv.vault.azure.net/keys/s",
+            "https://kv.vault.azure.net/secrets/",
+            "https://kv.vault.azure.net/secrets/a/b/c",
+            "https://kv.vault.azure.net",
+            "",
+        ] {
+            let e = bad.parse::<KeyVaultSecretUri>().unwrap_err();
+            assert!(e.to_string().contains(KV_SHAPE), "{bad}: {e}");
+        }
+    }
+}

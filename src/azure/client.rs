@@ -1,0 +1,602 @@
+//! [`DataProtectionClient`]: one method per Data Protection REST operation on backup
+//! instances, each one logical operation with its own correlation id, retries, and polling to
+//! the end.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::auth::{self, TokenProvider};
+use crate::azure::cloud::{self, CloudEndpoints};
+use crate::azure::config::AzureConfig;
+use crate::azure::error::AzureError;
+use crate::azure::http::retry::{
+    CallContext, Jitter, Pipeline, RandomJitter, Response, RetryConfig,
+};
+use crate::azure::http::{Clock, tokio_clock};
+use crate::azure::models::{BackupInstance, BackupInstanceList, BackupInstanceResource};
+use crate::azure::poller::{self, PollConfig, PollRequest};
+
+/// The caller's bounds for one operation.
+#[derive(Debug, Clone)]
+pub struct OpOptions {
+    pub deadline: Instant,
+    pub cancel: CancellationToken,
+}
+
+impl OpOptions {
+    /// A deadline `timeout` from now and a fresh cancellation token.
+    pub fn with_timeout(timeout: std::time::Duration) -> Self {
+        OpOptions {
+            deadline: Instant::now() + timeout,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+/// The oldest API version, which lacks several properties.
+const API_2021_01_01: &str = "2021-01-01";
+/// Upper bound on list pages; a vault never holds this many pages of instances.
+const MAX_PAGES: usize = 1000;
+
+/// Client for backup instances. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DataProtectionClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pipeline: Pipeline,
+    endpoints: CloudEndpoints,
+    api_version: String,
+    subscription_id: String,
+    poll: PollConfig,
+}
+
+/// Builds a [`DataProtectionClient`] with injected parts (tests, emulators).
+#[derive(Debug)]
+pub struct ClientBuilder {
+    config: AzureConfig,
+    http: Option<reqwest::Client>,
+    credential: Option<Arc<dyn TokenProvider>>,
+    retry: RetryConfig,
+    poll: PollConfig,
+    clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
+    extra_roots: Vec<reqwest::Certificate>,
+}
+
+impl ClientBuilder {
+    /// Use this HTTPS client (for ARM, discovery and token requests) instead of building one.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Extra trust roots for the client this builder creates (ignored with `http_client`).
+    pub fn add_root_certificate(mut self, cert: reqwest::Certificate) -> Self {
+        self.extra_roots.push(cert);
+        self
+    }
+
+    /// Use this token provider instead of choosing one from the configuration.
+    pub fn credential(mut self, credential: Arc<dyn TokenProvider>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn poll(mut self, poll: PollConfig) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Resolves endpoints (discovery included), chooses the credential, builds the client.
+    pub async fn build(self) -> Result<DataProtectionClient, AzureError> {
+        let config = self.config;
+        check_api_version(&config.api_version)?;
+        if config.subscription_id.trim().is_empty() {
+            return Err(AzureError::config(
+                "configure",
+                "subscription_id (ARM_SUBSCRIPTION_ID) is not set",
+            ));
+        }
+        let http = match self.http {
+            Some(h) => h,
+            None => cloud::build_http_client(self.extra_roots)?,
+        };
+        let endpoints = cloud::resolve(&config, &http).await?;
+        let credential = match self.credential {
+            Some(c) => c,
+            None => {
+                let plan = auth::select_credential(&config, &|k| std::env::var(k).ok())?;
+                auth::build_provider(&plan, &endpoints, &http)?
+            }
+        };
+        let mut user_agent = format!(
+            "terraform-provider-azurebackup/{}",
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(p) = config
+            .partner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            user_agent.push_str(&format!(" pid-{}", p.trim_start_matches("pid-")));
+        }
+        tracing::info!(cloud = %endpoints.name, resource_manager = %endpoints.resource_manager, api_version = %config.api_version, "Azure client ready");
+        Ok(DataProtectionClient {
+            inner: Arc::new(Inner {
+                pipeline: Pipeline {
+                    http,
+                    credential,
+                    user_agent,
+                    retry: self.retry,
+                    clock: self.clock,
+                    jitter: self.jitter,
+                },
+                endpoints,
+                api_version: config.api_version.trim().to_string(),
+                subscription_id: config.subscription_id.trim().to_string(),
+                poll: self.poll,
+            }),
+        })
+    }
+}
+
+/// `YYYY-MM-DD` with an optional `-preview` suffix.
+fn check_api_version(v: &str) -> Result<(), AzureError> {
+    let v = v.trim();
+    let date = v.get(..10).unwrap_or("");
+    let shape_ok = date.len() == 10
+        && date.chars().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && (v.len() == 10 || v[10..].eq_ignore_ascii_case("-preview"));
+    if !shape_ok {
+        return Err(AzureError::config(
+            "configure",
+            format!("api_version {v:?} is not an API version like \"2025-07-01\""),
+        ));
+    }
+    if date < API_2021_01_01 {
+        return Err(AzureError::config(
+            "configure",
+            format!(
+                "api_version {v:?} is older than 2021-01-01, the first Data Protection version"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl DataProtectionClient {
+    pub fn builder(config: AzureConfig) -> ClientBuilder {
+        ClientBuilder {
+            config,
+            http: None,
+            credential: None,
+            retry: RetryConfig::default(),
+            poll: PollConfig::default(),
+            clock: tokio_clock(),
+            jitter: Arc::new(RandomJitter),
+            extra_roots: Vec::new(),
+        }
+    }
+
+    /// Resolves cloud endpoints (including `metadata_host` discovery) and chooses the credential
+    /// once; a misconfigured credential fails here.
+    pub async fn new(config: AzureConfig) -> Result<DataProtectionClient, AzureError> {
+        Self::builder(config).build().await
+    }
+
+    pub fn api_version(&self) -> &str {
+        &self.inner.api_version
+    }
+
+    fn is_2021_01_01(&self) -> bool {
+        self.inner
+            .api_version
+            .get(..10)
+            .is_some_and(|d| d <= API_2021_01_01)
+    }
+
+    /// Whether `datasourceAuthCredentials` (Key Vault secret) can be sent.
+    pub fn supports_auth_credentials(&self) -> bool {
+        !self.is_2021_01_01()
+    }
+
+    /// Whether backup instance `tags` can be sent.
+    pub fn supports_tags(&self) -> bool {
+        !self.is_2021_01_01()
+    }
+
+    pub fn subscription_id(&self) -> &str {
+        &self.inner.subscription_id
+    }
+
+    pub fn endpoints(&self) -> &CloudEndpoints {
+        &self.inner.endpoints
+    }
+
+    fn url(&self, path: &str) -> Result<String, AzureError> {
+        let mut u: Url = self.inner.endpoints.resource_manager.clone();
+        let base = u.path().trim_end_matches('/').to_string();
+        u.set_path(&format!("{base}{path}"));
+        u.set_query(None);
+        u.query_pairs_mut()
+            .append_pair("api-version", &self.inner.api_version);
+        Ok(u.to_string())
+    }
+
+    /// The instance as this API version can accept it: properties that 2021-01-01 does not
+    /// know are dropped, and a Key Vault credential is a configuration error there.
+    fn instance_for_api(
+        &self,
+        instance: &BackupInstance,
+        op: &str,
+    ) -> Result<BackupInstance, AzureError> {
+        let mut bi = instance.clone();
+        // Read-only properties are never sent.
+        bi.protection_status = None;
+        bi.current_protection_state = None;
+        bi.protection_error_details = None;
+        bi.provisioning_state = None;
+        if self.is_2021_01_01() {
+            if bi.datasource_auth_credentials.is_some() {
+                return Err(AzureError::config(
+                    op,
+                    "a Key Vault secret for datasource credentials needs a newer api_version than 2021-01-01 (for example 2025-07-01)",
+                ));
+            }
+            bi.identity_details = None;
+            bi.validation_type = None;
+        }
+        Ok(bi)
+    }
+
+    fn start(&self, operation: &'static str, target: &str) -> String {
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        tracing::info!(operation, correlation_id = %correlation_id, target, "starting");
+        correlation_id
+    }
+
+    fn finish(
+        &self,
+        ctx: &CallContext<'_>,
+        last: Option<&Response>,
+        result: &Result<(), &AzureError>,
+    ) {
+        let request_id = last.and_then(|r| r.request_id.as_deref()).unwrap_or("");
+        match result {
+            Ok(()) => tracing::info!(
+                operation = ctx.operation,
+                correlation_id = ctx.correlation_id,
+                request_id,
+                "finished"
+            ),
+            Err(e) => tracing::info!(
+                operation = ctx.operation,
+                correlation_id = ctx.correlation_id,
+                request_id = e.request_id().unwrap_or(request_id),
+                error = %e,
+                "failed"
+            ),
+        }
+    }
+
+    fn log_result<T>(
+        &self,
+        ctx: &CallContext<'_>,
+        r: Result<(T, Option<Response>), AzureError>,
+    ) -> Result<T, AzureError> {
+        match r {
+            Ok((v, last)) => {
+                self.finish(ctx, last.as_ref(), &Ok(()));
+                Ok(v)
+            }
+            Err(e) => {
+                self.finish(ctx, None, &Err(&e));
+                Err(e)
+            }
+        }
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        ctx: &CallContext<'_>,
+        resp: &Response,
+    ) -> Result<T, AzureError> {
+        serde_json::from_slice(&resp.body).map_err(|e| {
+            AzureError::decode(
+                ctx.operation,
+                format!("the response body is not the expected JSON: {e}"),
+            )
+            .with_correlation_id(ctx.correlation_id)
+            .with_request_id(resp.request_id.clone())
+        })
+    }
+
+    /// `POST {vault}/validateForBackup`, polled to the end. A Failed validation becomes an
+    /// error carrying the service's CloudError (permissions, already protected, ...).
+    pub async fn validate_for_backup(
+        &self,
+        vault: &BackupVaultId,
+        instance: &BackupInstance,
+        op: &OpOptions,
+    ) -> Result<(), AzureError> {
+        let corr = self.start("validateForBackup", &vault.to_string());
+        let ctx = CallContext {
+            operation: "validateForBackup",
+            correlation_id: &corr,
+            deadline: op.deadline,
+            cancel: &op.cancel,
+        };
+        let r = async {
+            let bi = self.instance_for_api(instance, ctx.operation)?;
+            let body = serde_json::json!({ "backupInstance": bi });
+            let url = self.url(&format!("{vault}/validateForBackup"))?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::POST, &url, Some(&body))
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let last = poller::poll(
+                &self.inner.pipeline,
+                &self.inner.poll,
+                &ctx,
+                &resp,
+                PollRequest {
+                    resource_url: None,
+                    is_delete: false,
+                },
+            )
+            .await?;
+            Ok(((), last.or(Some(resp))))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// `PUT {vault}/backupInstances/{name}`, polled to the end, then the resource as read back.
+    pub async fn put_backup_instance(
+        &self,
+        id: &BackupInstanceId,
+        body: &BackupInstanceResource,
+        op: &OpOptions,
+    ) -> Result<BackupInstanceResource, AzureError> {
+        let corr = self.start("putBackupInstance", &id.to_string());
+        let ctx = CallContext {
+            operation: "putBackupInstance",
+            correlation_id: &corr,
+            deadline: op.deadline,
+            cancel: &op.cancel,
+        };
+        let r = async {
+            let mut res = BackupInstanceResource {
+                id: None,
+                name: None,
+                resource_type: None,
+                tags: body.tags.clone(),
+                properties: self.instance_for_api(&body.properties, ctx.operation)?,
+            };
+            if !self.supports_tags() {
+                res.tags = None;
+            }
+            let json = serde_json::to_value(&res).map_err(|e| {
+                AzureError::decode(
+                    ctx.operation,
+                    format!("cannot encode the backup instance: {e}"),
+                )
+            })?;
+            let url = self.url(&id.to_string())?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::PUT, &url, Some(&json))
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let has_async =
+                resp.header("azure-asyncoperation").is_some() || resp.header("location").is_some();
+            let final_resp = if has_async || resp.status == 202 || resp.status == 201 {
+                poller::poll(
+                    &self.inner.pipeline,
+                    &self.inner.poll,
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: Some(&url),
+                        is_delete: false,
+                    },
+                )
+                .await?
+            } else {
+                Some(resp.clone())
+            };
+            let final_resp = match final_resp {
+                Some(r) if !r.body.is_empty() => r,
+                _ => {
+                    let g = self
+                        .inner
+                        .pipeline
+                        .send(&ctx, Method::GET, &url, None)
+                        .await?;
+                    if !g.is_success() {
+                        return Err(g.to_error(&ctx));
+                    }
+                    g
+                }
+            };
+            let out: BackupInstanceResource = Self::decode(&ctx, &final_resp)?;
+            Ok((out, Some(final_resp)))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// `GET {vault}/backupInstances/{name}`; a 404 (instance, vault or resource group missing)
+    /// is `Ok(None)`.
+    pub async fn get_backup_instance(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+    ) -> Result<Option<BackupInstanceResource>, AzureError> {
+        let corr = self.start("getBackupInstance", &id.to_string());
+        let ctx = CallContext {
+            operation: "getBackupInstance",
+            correlation_id: &corr,
+            deadline: op.deadline,
+            cancel: &op.cancel,
+        };
+        let r = async {
+            let url = self.url(&id.to_string())?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::GET, &url, None)
+                .await?;
+            if resp.status == 404 {
+                return Ok((None, Some(resp)));
+            }
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let out: BackupInstanceResource = Self::decode(&ctx, &resp)?;
+            Ok((Some(out), Some(resp)))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// `GET {vault}/backupInstances`, following `nextLink` (used as given) to the last page.
+    pub async fn list_backup_instances(
+        &self,
+        vault: &BackupVaultId,
+        op: &OpOptions,
+    ) -> Result<Vec<BackupInstanceResource>, AzureError> {
+        let corr = self.start("listBackupInstances", &vault.to_string());
+        let ctx = CallContext {
+            operation: "listBackupInstances",
+            correlation_id: &corr,
+            deadline: op.deadline,
+            cancel: &op.cancel,
+        };
+        let r = async {
+            let mut url = self.url(&format!("{vault}/backupInstances"))?;
+            let mut all = Vec::new();
+            for _ in 0..MAX_PAGES {
+                let resp = self
+                    .inner
+                    .pipeline
+                    .send(&ctx, Method::GET, &url, None)
+                    .await?;
+                if !resp.is_success() {
+                    return Err(resp.to_error(&ctx));
+                }
+                let page: BackupInstanceList = Self::decode(&ctx, &resp)?;
+                all.extend(page.value);
+                match page.next_link.filter(|l| !l.trim().is_empty()) {
+                    Some(next) => url = next,
+                    None => return Ok((all, Some(resp))),
+                }
+            }
+            Err(AzureError::decode(
+                ctx.operation,
+                format!("the list did not end after {MAX_PAGES} pages"),
+            )
+            .with_correlation_id(ctx.correlation_id))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// `DELETE {vault}/backupInstances/{name}`, polled to the end; 204 and 404 mean already gone.
+    pub async fn delete_backup_instance(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+    ) -> Result<(), AzureError> {
+        let corr = self.start("deleteBackupInstance", &id.to_string());
+        let ctx = CallContext {
+            operation: "deleteBackupInstance",
+            correlation_id: &corr,
+            deadline: op.deadline,
+            cancel: &op.cancel,
+        };
+        let r = async {
+            let url = self.url(&id.to_string())?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::DELETE, &url, None)
+                .await?;
+            match resp.status {
+                204 | 404 => return Ok(((), Some(resp))),
+                s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
+                _ => {}
+            }
+            let last = poller::poll(
+                &self.inner.pipeline,
+                &self.inner.poll,
+                &ctx,
+                &resp,
+                PollRequest {
+                    resource_url: None,
+                    is_delete: true,
+                },
+            )
+            .await?;
+            Ok(((), last.or(Some(resp))))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions() {
+        for ok in [
+            "2021-01-01",
+            "2025-07-01",
+            "2026-06-01",
+            "2024-02-01-preview",
+        ] {
+            assert!(check_api_version(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "2025-7-1", "latest", "2020-12-01", "2025-07-01-beta"] {
+            assert!(check_api_version(bad).unwrap_err().is_config(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! [`AzureError`]: every failure of the Azure side, with accessors so callers branch on meaning
+//! (`is_not_found`, `is_permission`, ...) and never on message text. Carries the service's own
+//! texts (CloudError, UserFacingError) for display; never carries secrets or signed URLs.
+
+use std::fmt;
+
+use crate::azure::models::{CloudError, ErrorDetail, UserFacingError};
+
+/// What kind of failure this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad configuration or credential setup, found before any call.
+    Config,
+    /// Getting a token failed.
+    Auth,
+    /// The service answered with an error status.
+    Service,
+    /// A long-running operation ended as Failed or Canceled.
+    OperationFailed,
+    /// The request could not be sent or its answer not read (connection, TLS, timeout).
+    Transport,
+    /// The caller's deadline passed.
+    Timeout,
+    /// The caller cancelled.
+    Cancelled,
+    /// The answer was not what the API promises.
+    Decode,
+}
+
+const ALREADY_PROTECTED: &[&str] = &[
+    "UserErrorDppDatasourceAlreadyProtected",
+    "UserErrorDppDatasourceAlreadyHasBackupInstance",
+];
+const PERMISSION: &[&str] = &[
+    "UserErrorMissingRequiredPermissions",
+    "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent",
+    "UserErrorMissingPermissionsOnSecretStore",
+    "AuthorizationFailed",
+];
+const NOT_FOUND: &[&str] = &[
+    "UserErrorGenericResourceNotFound",
+    "ResourceNotFound",
+    "ResourceGroupNotFound",
+];
+
+/// An error from the Azure side. `Display` is one line; [`AzureError::details`] gives the
+/// service's full explanation.
+#[derive(Debug)]
+pub struct AzureError {
+    kind: ErrorKind,
+    operation: String,
+    status: Option<u16>,
+    /// Every code seen: `x-ms-error-code`, `error.code`, the UserFacingError's code.
+    codes: Vec<String>,
+    message: String,
+    error: Option<ErrorDetail>,
+    user_facing: Option<UserFacingError>,
+    correlation_id: Option<String>,
+    request_id: Option<String>,
+    attempts: u32,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AzureError {
+    pub fn new(kind: ErrorKind, operation: impl Into<String>, message: impl Into<String>) -> Self {
+        AzureError {
+            kind,
+            operation: operation.into(),
+            status: None,
+            codes: Vec::new(),
+            message: message.into(),
+            error: None,
+            user_facing: None,
+            correlation_id: None,
+            request_id: None,
+            attempts: 0,
+            source: None,
+        }
+    }
+
+    pub fn config(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, operation, message)
+    }
+
+    pub fn auth(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Auth, operation, message)
+    }
+
+    pub fn timeout(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Timeout, operation, message)
+    }
+
+    pub fn cancelled(operation: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::Cancelled,
+            operation,
+            "the operation was cancelled",
+        )
+    }
+
+    pub fn decode(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Decode, operation, message)
+    }
+
+    /// A transport failure. The reqwest error is stored without its URL: status URLs carry
+    /// signed query strings.
+    pub fn transport(operation: impl Into<String>, err: reqwest::Error) -> Self {
+        let what = if err.is_timeout() {
+            "the request timed out"
+        } else if err.is_connect() {
+            "could not connect"
+        } else {
+            "the request failed"
+        };
+        let err = err.without_url();
+        let mut chain = String::new();
+        let mut cur: Option<&dyn std::error::Error> = Some(&err);
+        // Error chains are short; bound the walk anyway.
+        for _ in 0..8 {
+            let Some(e) = cur else { break };
+            if !chain.is_empty() {
+                chain.push_str(": ");
+            }
+            chain.push_str(&e.to_string());
+            cur = e.source();
+        }
+        let mut e = Self::new(ErrorKind::Transport, operation, format!("{what}: {chain}"));
+        e.source = Some(Box::new(err));
+        e
+    }
+
+    /// An error status from the service, with the body parsed as a CloudError when it is one.
+    pub fn from_response(
+        operation: impl Into<String>,
+        status: u16,
+        error_code_header: Option<&str>,
+        body: &[u8],
+    ) -> Self {
+        let cloud: Option<CloudError> = serde_json::from_slice(body).ok();
+        let detail = cloud.and_then(|c| c.error);
+        let message = match &detail {
+            Some(d) => d
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("HTTP {status}")),
+            None if body.is_empty() => format!("HTTP {status} with no body"),
+            None => {
+                let text = String::from_utf8_lossy(body);
+                let short: String = text.chars().take(500).collect();
+                format!("HTTP {status}: {}", short.trim())
+            }
+        };
+        let mut e = Self::new(ErrorKind::Service, operation, message);
+        e.status = Some(status);
+        if let Some(c) = error_code_header.filter(|c| !c.is_empty()) {
+            e.codes.push(c.to_string());
+        }
+        if let Some(d) = detail {
+            e.attach_detail(d);
+        }
+        e
+    }
+
+    /// A long-running operation that ended `Failed` or `Canceled`, with its error object.
+    pub fn operation_failed(
+        operation: impl Into<String>,
+        status: &str,
+        detail: Option<ErrorDetail>,
+    ) -> Self {
+        let message = detail
+            .as_ref()
+            .and_then(|d| d.message.clone())
+            .unwrap_or_else(|| format!("the operation ended with status {status}"));
+        let mut e = Self::new(ErrorKind::OperationFailed, operation, message);
+        if let Some(d) = detail {
+            e.attach_detail(d);
+        }
+        e
+    }
+
+    fn attach_detail(&mut self, d: ErrorDetail) {
+        if let Some(c) = &d.code {
+            self.codes.push(c.clone());
+        }
+        for inner in &d.details {
+            if let Some(c) = &inner.code {
+                self.codes.push(c.clone());
+            }
+        }
+        if let Some(ufe) = d.user_facing() {
+            if let Some(c) = &ufe.code {
+                self.codes.push(c.clone());
+            }
+            self.user_facing = Some(ufe);
+        }
+        self.error = Some(d);
+    }
+
+    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        if id.is_some() {
+            self.request_id = id;
+        }
+        self
+    }
+
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
+        self.operation = operation.into();
+        self
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The most specific code: the UserFacingError's, else `error.code`, else the header's.
+    pub fn code(&self) -> Option<&str> {
+        self.user_facing
+            .as_ref()
+            .and_then(|u| u.code.as_deref())
+            .or_else(|| self.error.as_ref().and_then(|d| d.code.as_deref()))
+            .or_else(|| self.codes.first().map(String::as_str))
+    }
+
+    /// The service's message (the UserFacingError's when present), else ours.
+    pub fn message(&self) -> String {
+        self.user_facing
+            .as_ref()
+            .and_then(|u| u.message.clone())
+            .map(|m| m.trim().to_string())
+            .unwrap_or_else(|| self.message.clone())
+    }
+
+    pub fn recommended_actions(&self) -> Vec<String> {
+        self.user_facing
+            .as_ref()
+            .map(|u| {
+                u.recommended_action
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// E.g. `validateForBackup`.
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// How many HTTP attempts were made for the failing request (0 when none).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The CloudError's `error` object, when the service sent one.
+    pub fn cloud_error(&self) -> Option<&ErrorDetail> {
+        self.error.as_ref()
+    }
+
+    pub fn user_facing_error(&self) -> Option<&UserFacingError> {
+        self.user_facing.as_ref()
+    }
+
+    fn has_code(&self, set: &[&str]) -> bool {
+        self.codes
+            .iter()
+            .any(|c| set.iter().any(|s| s.eq_ignore_ascii_case(c)))
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404) || self.has_code(NOT_FOUND)
+    }
+
+    pub fn is_already_protected(&self) -> bool {
+        self.has_code(ALREADY_PROTECTED)
+    }
+
+    pub fn is_permission(&self) -> bool {
+        self.status == Some(403) || self.has_code(PERMISSION)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == ErrorKind::Cancelled
+    }
+
+    /// The caller's deadline passed.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+
+    /// Trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        if let Some(r) = self.user_facing.as_ref().and_then(|u| u.is_retryable) {
+            return r;
+        }
+        match self.kind {
+            ErrorKind::Transport => true,
+            ErrorKind::Service => matches!(self.status, Some(408 | 429 | 500..=599)),
+            _ => false,
+        }
+    }
+
+    pub fn is_config(&self) -> bool {
+        self.kind == ErrorKind::Config
+    }
+
+    pub fn is_auth(&self) -> bool {
+        self.kind == ErrorKind::Auth || self.status == Some(401)
+    }
+
+    /// Multi-line: the service message, recommended actions, inner error details (including
+    /// `DetailedNonLocalisedMessage`), and the identifiers support asks for.
+    pub fn details(&self) -> String {
+        let mut out = vec![self.message()];
+        let top = self
+            .error
+            .as_ref()
+            .and_then(|d| d.message.as_deref())
+            .map(str::trim);
+        if let (Some(top), Some(_)) = (top, &self.user_facing) {
+            if top != self.message() {
+                out.push(top.to_string());
+            }
+        }
+        let actions = self.recommended_actions();
+        if !actions.is_empty() {
+            out.push("Recommended action:".to_string());
+            out.extend(actions.iter().map(|a| format!("  - {a}")));
+        }
+        if let Some(inner) = self
+            .user_facing
+            .as_ref()
+            .and_then(|u| u.inner_error.as_ref())
+        {
+            for (k, v) in inner.additional_info_lines() {
+                out.push(format!("{k}: {v}"));
+            }
+        }
+        if let Some(d) = &self.error {
+            for sub in &d.details {
+                out.push(format!(
+                    "Detail: {}",
+                    sub.message.as_deref().or(sub.code.as_deref()).unwrap_or("")
+                ));
+            }
+        }
+        if let Some(code) = self.code() {
+            out.push(format!("Error code: {code}"));
+        }
+        if let Some(s) = self.status {
+            out.push(format!("HTTP status: {s}"));
+        }
+        if let Some(r) = &self.request_id {
+            out.push(format!("Request ID: {r}"));
+        }
+        if let Some(c) = &self.correlation_id {
+            out.push(format!("Correlation ID: {c}"));
+        }
+        out.join("\n")
+    }
+}
+
+impl fmt::Display for AzureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.operation)?;
+        if let Some(s) = self.status {
+            write!(f, "HTTP {s}: ")?;
+        }
+        if let Some(c) = self.code() {
+            write!(f, "{c}: ")?;
+        }
+        write!(f, "{}", self.message())?;
+        if let Some(c) = &self.correlation_id {
+            write!(f, " (correlation id {c}")?;
+            if let Some(r) = &self.request_id {
+                write!(f, ", request id {r}")?;
+            }
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AzureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_code_and_status() {
+        let body = br#"{"error":{"code":"UserErrorDppDatasourceAlreadyProtected","message":"Datasource is already protected"}}"#;
+        let e = AzureError::from_response("validateForBackup", 400, None, body);
+        assert!(e.is_already_protected());
+        assert!(!e.is_not_found() && !e.is_permission() && !e.is_retryable());
+        assert_eq!(e.code(), Some("UserErrorDppDatasourceAlreadyProtected"));
+
+        let e =
+            AzureError::from_response("get", 404, Some("UserErrorGenericResourceNotFound"), b"");
+        assert!(e.is_not_found());
+        assert_eq!(e.code(), Some("UserErrorGenericResourceNotFound"));
+
+        let e = AzureError::from_response("get", 403, None, b"<html>no</html>");
+        assert!(e.is_permission());
+        assert!(e.message().contains("<html>"));
+
+        let e = AzureError::from_response(
+            "get",
+            429,
+            None,
+            br#"{"error":{"code":"SubscriptionRequestsThrottled","message":"slow down"}}"#,
+        );
+        assert!(e.is_retryable());
+        assert!(!AzureError::config("configure", "x").is_retryable());
+        assert!(AzureError::config("configure", "x").is_config());
+        assert!(AzureError::from_response("x", 401, None, b"").is_auth());
+    }
+
+    #[test]
+    fn operation_failed_carries_user_facing_texts() {
+        let body = r#"{"code":"UserErrorMissingRequiredPermissions","message":"Appropriate permissions to perform the operation is missing.",
+          "additionalInfo":[{"type":"UserFacingError","info":{"message":"Backup vault identity lacks permissions.","recommendedAction":["Assign Disk Backup Reader."],
+          "code":"UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent","isRetryable":false,
+          "innerError":{"additionalInfo":{"DetailedNonLocalisedMessage":"Missing Microsoft.Compute/disks/beginGetAccess/action on /subscriptions/s/disk"}}}}]}"#;
+        let detail: ErrorDetail = serde_json::from_str(body).unwrap();
+        let e = AzureError::operation_failed("validateForBackup", "Failed", Some(detail))
+            .with_correlation_id("corr-1")
+            .with_request_id(Some("req-1".into()));
+        assert!(e.is_permission());
+        assert!(!e.is_retryable());
+        assert_eq!(
+            e.code(),
+            Some("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent")
+        );
+        assert_eq!(e.message(), "Backup vault identity lacks permissions.");
+        assert_eq!(
+            e.recommended_actions(),
+            vec!["Assign Disk Backup Reader.".to_string()]
+        );
+        let d = e.details();
+        assert!(
+            d.contains(
+                "DetailedNonLocalisedMessage: Missing Microsoft.Compute/disks/beginGetAccess/action"
+            ),
+            "{d}"
+        );
+        assert!(d.contains("Appropriate permissions"), "{d}");
+        assert!(
+            d.contains("Request ID: req-1") && d.contains("Correlation ID: corr-1"),
+            "{d}"
+        );
+        let line = e.to_string();
+        assert!(
+            line.starts_with("validateForBackup: UserErrorDisk"),
+            "{line}"
+        );
+        assert!(line.contains("corr-1") && line.contains("req-1"), "{line}");
+    }
+}

@@ -1,0 +1,528 @@
+//! Serde models of the Data Protection API (backup instances, operation status, errors).
+//!
+//! Tolerant by design: unknown fields are ignored, enum-like fields are plain strings (the
+//! service returns values outside its documented enums), `null` is accepted wherever a list or
+//! string is expected, and optional fields are omitted on output rather than sent as `null`, so
+//! a body built for API version 2021-01-01 carries nothing that version does not know.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::azure::arm_id::{BackupPolicyId, DatasourceId, KeyVaultSecretUri, ResourceGroupId};
+
+/// `null` and absent both become `T::default()`.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A backup instance as ARM returns it (`{id, name, type, tags, properties}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupInstanceResource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub properties: BackupInstance,
+}
+
+/// The `properties` of a backup instance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupInstance {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub data_source_info: Datasource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source_set_info: Option<DatasourceSet>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub policy_info: PolicyInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datasource_auth_credentials: Option<AuthCredentials>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_details: Option<IdentityDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection_status: Option<ProtectionStatusDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_protection_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection_error_details: Option<UserFacingError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_state: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub object_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_type: Option<String>,
+}
+
+/// A data source (or, with `objectType: "DatasourceSet"`, its parent set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Datasource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datasource_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    /// The API spells it `resourceID`; some clients send `resourceId`, accepted too.
+    #[serde(
+        rename = "resourceID",
+        alias = "resourceId",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_uri: Option<String>,
+}
+
+/// Same shape as [`Datasource`], with `objectType: "DatasourceSet"`.
+pub type DatasourceSet = Datasource;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyInfo {
+    #[serde(default, deserialize_with = "nullable")]
+    pub policy_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_parameters: Option<PolicyParameters>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyParameters {
+    #[serde(default, deserialize_with = "nullable")]
+    pub data_store_parameters_list: Vec<DataStoreParameters>,
+}
+
+/// `{objectType: "AzureOperationalStoreParameters", dataStoreType: "OperationalStore", resourceGroupId}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataStoreParameters {
+    #[serde(default, deserialize_with = "nullable")]
+    pub object_type: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub data_store_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+}
+
+/// `{objectType: "SecretStoreBasedAuthCredentials", secretStoreResource: {uri, secretStoreType}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthCredentials {
+    #[serde(default, deserialize_with = "nullable")]
+    pub object_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_store_resource: Option<SecretStoreResource>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStoreResource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub secret_store_type: String,
+}
+
+/// Which identity the vault uses for the data source (2022+ API versions only).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_system_assigned_identity: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_assigned_identity_arm_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProtectionStatusDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_details: Option<UserFacingError>,
+}
+
+/// The error shape that carries the texts users need (message, recommended actions, the exact
+/// missing permission in `innerError.additionalInfo.DetailedNonLocalisedMessage`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserFacingError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub recommended_action: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_error: Option<InnerError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_retryable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_user_error: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub details: Vec<UserFacingError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InnerError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_info: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded_inner_error: Option<Box<InnerError>>,
+}
+
+/// Text of a JSON value without quotes for strings.
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl InnerError {
+    /// Every `additionalInfo` entry of this error and its embedded errors, outermost first.
+    pub fn additional_info_lines(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut cur = Some(self);
+        // Bounded by the nesting depth of the (finite) deserialised value.
+        while let Some(e) = cur {
+            if let Some(info) = &e.additional_info {
+                out.extend(info.iter().map(|(k, v)| (k.clone(), value_text(v))));
+            }
+            cur = e.embedded_inner_error.as_deref();
+        }
+        out
+    }
+}
+
+impl UserFacingError {
+    /// One line: `code: message`, or whichever of the two exists.
+    pub fn summary(&self) -> String {
+        match (self.code.as_deref(), self.message.as_deref()) {
+            (Some(c), Some(m)) => format!("{c}: {}", m.trim()),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.trim().to_string(),
+            (None, None) => "unknown error".to_string(),
+        }
+    }
+}
+
+/// ARM's `CloudError`: `{"error": {...}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub details: Vec<ErrorDetail>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub additional_info: Vec<ErrorAdditionalInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorAdditionalInfo {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub info_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<serde_json::Value>,
+}
+
+impl ErrorDetail {
+    /// The first `UserFacingError` in `additionalInfo`, here or in `details`.
+    pub fn user_facing(&self) -> Option<UserFacingError> {
+        let own = self.additional_info.iter().find_map(|a| {
+            let is_ufe = a
+                .info_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("UserFacingError"));
+            if !is_ufe {
+                return None;
+            }
+            serde_json::from_value::<UserFacingError>(a.info.clone()?).ok()
+        });
+        own.or_else(|| self.details.iter().find_map(ErrorDetail::user_facing))
+    }
+}
+
+/// The body of an `Azure-AsyncOperation` status URL.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+}
+
+/// `{jobId, objectType: "OperationJobExtendedInfo"}`, the result of some operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationJobExtendedInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+}
+
+/// Request body of `validateForBackup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateForBackupRequest {
+    #[serde(default, deserialize_with = "nullable")]
+    pub backup_instance: BackupInstance,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupInstanceList {
+    #[serde(default, deserialize_with = "nullable")]
+    pub value: Vec<BackupInstanceResource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+}
+
+/// The `resourceType` of a PostgreSQL single server, the set that holds a database.
+const PG_SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/servers";
+
+fn datasource(
+    object_type: &str,
+    datasource_type: &str,
+    resource_type: &str,
+    id: String,
+    name: &str,
+    location: &str,
+) -> Datasource {
+    Datasource {
+        datasource_type: Some(datasource_type.to_string()),
+        object_type: Some(object_type.to_string()),
+        resource_uri: Some(id.clone()),
+        resource_id: id,
+        resource_location: Some(location.to_string()),
+        resource_name: Some(name.to_string()),
+        resource_type: Some(resource_type.to_string()),
+    }
+}
+
+impl BackupInstance {
+    /// A backup instance for `datasource` under `policy`, with `dataSourceInfo` and
+    /// `dataSourceSetInfo` filled from the ID alone (per datasource kind).
+    pub fn new_for(ds: &DatasourceId, location: &str, policy: &BackupPolicyId) -> BackupInstance {
+        let dtype = ds.datasource_type();
+        let info = datasource(
+            "Datasource",
+            dtype,
+            dtype,
+            ds.to_string(),
+            ds.name(),
+            location,
+        );
+        let set = match ds {
+            DatasourceId::Disk(_) => None,
+            DatasourceId::PostgresDatabase(db) => Some(datasource(
+                "DatasourceSet",
+                dtype,
+                PG_SERVER_TYPE,
+                db.server.to_string(),
+                &db.server.name,
+                location,
+            )),
+            DatasourceId::PostgresFlexibleServer(s) => Some(datasource(
+                "DatasourceSet",
+                dtype,
+                dtype,
+                s.to_string(),
+                &s.name,
+                location,
+            )),
+        };
+        BackupInstance {
+            data_source_info: info,
+            data_source_set_info: set,
+            policy_info: PolicyInfo {
+                policy_id: policy.to_string(),
+                ..PolicyInfo::default()
+            },
+            object_type: "BackupInstance".to_string(),
+            ..BackupInstance::default()
+        }
+    }
+
+    /// Sets the snapshot resource group (operational store parameters), as disks need.
+    pub fn with_snapshot_resource_group(mut self, rg: &ResourceGroupId) -> BackupInstance {
+        self.policy_info.policy_parameters = Some(PolicyParameters {
+            data_store_parameters_list: vec![DataStoreParameters {
+                object_type: "AzureOperationalStoreParameters".to_string(),
+                data_store_type: "OperationalStore".to_string(),
+                resource_group_id: Some(rg.to_string()),
+            }],
+        });
+        self
+    }
+
+    /// Sets the Key Vault secret holding the database connection string.
+    pub fn with_secret_store(mut self, uri: &KeyVaultSecretUri) -> BackupInstance {
+        self.datasource_auth_credentials = Some(AuthCredentials {
+            object_type: "SecretStoreBasedAuthCredentials".to_string(),
+            secret_store_resource: Some(SecretStoreResource {
+                uri: Some(uri.to_string()),
+                secret_store_type: "AzureKeyVault".to_string(),
+            }),
+        });
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerant_of_nulls_unknown_fields_and_enum_values() {
+        let body = r#"{"id":"x","properties":{"friendlyName":null,"dataSourceInfo":{"resourceId":"/r","datasourceType":"OssDB","extra":1},
+            "dataSourceSetInfo":null,"policyInfo":{"policyId":"/p","policyParameters":null},"protectionStatus":{"status":"BackupsSuspended","errorDetails":{"code":"C","recommendedAction":null}},
+            "currentProtectionState":"UpdatingProtection","objectType":"BackupInstance","brandNew":{"a":[1]}},"systemData":{}}"#;
+        let r: BackupInstanceResource = serde_json::from_str(body).unwrap();
+        assert_eq!(r.properties.data_source_info.resource_id, "/r");
+        assert_eq!(
+            r.properties.current_protection_state.as_deref(),
+            Some("UpdatingProtection")
+        );
+        let ps = r.properties.protection_status.unwrap();
+        assert_eq!(ps.status.as_deref(), Some("BackupsSuspended"));
+        assert_eq!(ps.error_details.unwrap().summary(), "C");
+    }
+
+    #[test]
+    fn new_for_fills_info_and_set_per_kind() {
+        let policy: BackupPolicyId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupPolicies/p"
+            .parse()
+            .unwrap();
+        let db: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/srv/databases/db"
+            .parse()
+            .unwrap();
+        let kv: KeyVaultSecretUri = "https://kv.vault.azure.net/secrets/conn".parse().unwrap();
+        let bi = BackupInstance::new_for(&db, "westeurope", &policy).with_secret_store(&kv);
+        let json = serde_json::to_value(&bi).unwrap();
+        assert_eq!(json["dataSourceInfo"]["resourceID"], db.to_string());
+        assert_eq!(json["dataSourceInfo"]["resourceName"], "db");
+        assert_eq!(
+            json["dataSourceSetInfo"]["resourceType"],
+            "Microsoft.DBforPostgreSQL/servers"
+        );
+        assert_eq!(
+            json["dataSourceSetInfo"]["datasourceType"],
+            "Microsoft.DBforPostgreSQL/servers/databases"
+        );
+        assert_eq!(json["dataSourceSetInfo"]["resourceName"], "srv");
+        assert_eq!(json["dataSourceSetInfo"]["objectType"], "DatasourceSet");
+        assert_eq!(json["policyInfo"]["policyId"], policy.to_string());
+        assert_eq!(
+            json["datasourceAuthCredentials"]["secretStoreResource"]["uri"],
+            kv.to_string()
+        );
+        assert!(json.get("validationType").is_none() && json.get("identityDetails").is_none());
+
+        let disk: DatasourceId =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
+                .parse()
+                .unwrap();
+        let rg: ResourceGroupId = "/subscriptions/s/resourceGroups/snaps".parse().unwrap();
+        let bi =
+            BackupInstance::new_for(&disk, "westeurope", &policy).with_snapshot_resource_group(&rg);
+        assert!(bi.data_source_set_info.is_none());
+        let json = serde_json::to_value(&bi).unwrap();
+        assert_eq!(
+            json["policyInfo"]["policyParameters"]["dataStoreParametersList"][0]["resourceGroupId"],
+            "/subscriptions/s/resourceGroups/snaps"
+        );
+        let flex: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/f1"
+            .parse()
+            .unwrap();
+        let bi = BackupInstance::new_for(&flex, "westeurope", &policy);
+        let set = bi.data_source_set_info.unwrap();
+        assert_eq!(set.resource_id, flex.to_string());
+        assert_eq!(
+            set.resource_type.as_deref(),
+            Some("Microsoft.DBforPostgreSQL/flexibleServers")
+        );
+    }
+
+    #[test]
+    fn user_facing_error_is_found_in_additional_info() {
+        let body = r#"{"error":{"code":"UserErrorMissingRequiredPermissions","message":"Appropriate permissions to perform the operation is missing.",
+          "additionalInfo":[{"type":"UserFacingError","info":{"message":"Missing perms","recommendedAction":["Grant Reader"],"code":"UserErrorMissingRequiredPermissions",
+          "innerError":{"additionalInfo":{"DetailedNonLocalisedMessage":"Microsoft.Compute/disks/read on /x"},"embeddedInnerError":{"additionalInfo":{"Deeper":"y"}}},"isRetryable":false,"isUserError":true}}]}}"#;
+        let e: CloudError = serde_json::from_str(body).unwrap();
+        let ufe = e.error.unwrap().user_facing().unwrap();
+        assert_eq!(ufe.recommended_action, vec!["Grant Reader".to_string()]);
+        let lines = ufe.inner_error.unwrap().additional_info_lines();
+        assert_eq!(lines[0].1, "Microsoft.Compute/disks/read on /x");
+        assert_eq!(lines[1].0, "Deeper");
+    }
+}
