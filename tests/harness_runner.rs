@@ -157,3 +157,32 @@ fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
         .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
 }
+
+/// Version comparisons gate tests of features that old cores lack.
+#[test]
+fn version_comparisons() {
+    let tf = |v: &str| Terraform {
+        bin: PathBuf::from("terraform"),
+        version: v.to_string(),
+    };
+    assert_eq!(tf("1.11.4").version_tuple(), (1, 11, 4));
+    assert_eq!(tf("1.6.0-beta1").version_tuple(), (1, 6, 0));
+    assert!(tf("1.11.4").at_least(1, 6));
+    assert!(tf("1.6.0").at_least(1, 6));
+    assert!(!tf("1.11.4").at_least(1, 12));
+    assert!(!tf("1.0.3").at_least(1, 3));
+    assert!(tf("2.0.0").at_least(1, 99));
+}
+
+/// `json()` parses stdout, and a non-JSON stdout fails with the whole output shown.
+#[test]
+fn json_parses_stdout() {
+    let wd = Workdir::new(&shell());
+    let out = wd.run(&["-c", r#"echo '{"terraform_version":"9.9.9"}'"#]);
+    assert_eq!(out.json()["terraform_version"], "9.9.9");
+    let out = wd.run(&["-c", "echo not-json"]);
+    let message = panic_message(|| {
+        out.json();
+    });
+    assert!(message.contains("not-json"), "{message}");
+}

@@ -531,6 +531,14 @@ impl TfOutput {
         )
     }
 
+    /// stdout parsed as JSON (for `show -json`, `output -json`, `version -json`).
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("{}", self.report(&format!("expected JSON on stdout ({e})")))
+        })
+    }
+
     /// Panics with the full output unless the run succeeded.
     #[track_caller]
     pub fn assert_success(&self) -> &Self {
