@@ -1,0 +1,257 @@
+//! Checks the release packaging (`scripts/package-release.sh`, run by `make release`): the
+//! archive, manifest and checksums are what the Registry layout expects, Terraform itself installs
+//! the archive from a mirror, and the binary inside performs the plugin handshake. To stay fast it
+//! packages the debug binary cargo built for the tests; `make release` packages a release build.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{
+    PROVIDER_SOURCE, Workdir, hcl_string, platform, provider_binary, repo_root, terraforms,
+};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const MANIFEST: &str = r#"{"version":1,"metadata":{"protocol_versions":["6.0"]}}"#;
+
+fn zip_name() -> String {
+    format!(
+        "terraform-provider-azurebackup_{VERSION}_{}.zip",
+        platform()
+    )
+}
+
+/// Runs the packaging script into a fresh folder and returns it (kept alive by the TempDir).
+fn package() -> tempfile::TempDir {
+    let dist = tempfile::Builder::new()
+        .prefix("release-")
+        .tempdir()
+        .expect("temporary directory");
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/package-release.sh"))
+        .env("BIN", provider_binary())
+        .env("DIST", dist.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run package-release.sh");
+    assert!(
+        out.status.success(),
+        "package-release.sh failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        printed.trim(),
+        dist.path().join(zip_name()).display().to_string()
+    );
+    dist
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+}
+
+/// The three release files exist, the manifest is the Registry's protocol-6 manifest, the
+/// checksums verify, and the zip holds exactly the executable under its versioned name.
+#[test]
+fn release_archive_is_complete_and_checksummed() {
+    let dist = package();
+    let mut files: Vec<String> = std::fs::read_dir(dist.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let manifest_name = format!("terraform-provider-azurebackup_{VERSION}_manifest.json");
+    let sums_name = format!("terraform-provider-azurebackup_{VERSION}_SHA256SUMS");
+    let mut expected = vec![zip_name(), manifest_name.clone(), sums_name.clone()];
+    expected.sort();
+    assert_eq!(files, expected);
+
+    let top =
+        std::fs::read_to_string(repo_root().join("terraform-registry-manifest.json")).unwrap();
+    assert_eq!(json(&top), json(MANIFEST));
+    let shipped = std::fs::read_to_string(dist.path().join(&manifest_name)).unwrap();
+    assert_eq!(json(&shipped), json(MANIFEST));
+
+    let sums = std::fs::read_to_string(dist.path().join(&sums_name)).unwrap();
+    let mut listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
+        .collect();
+    listed.sort();
+    let mut want = vec![zip_name(), manifest_name];
+    want.sort();
+    assert_eq!(listed, want, "{sums}");
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict", &sums_name])
+        .current_dir(dist.path())
+        .output()
+        .expect("run sha256sum");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // Entry names and Unix modes, read with python3's zipfile (no zip crate needed for this).
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): \
+             print(i.filename, oct(i.external_attr >> 16), i.file_size)",
+        ])
+        .arg(dist.path().join(zip_name()))
+        .output()
+        .expect("run python3");
+    assert!(listing.status.success(), "{listing:?}");
+    let size = std::fs::metadata(provider_binary()).unwrap().len();
+    assert_eq!(
+        String::from_utf8_lossy(&listing.stdout).trim(),
+        format!("terraform-provider-azurebackup_v{VERSION} 0o100755 {size}"),
+        "{}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+}
+
+/// Puts the archive into a packed-layout filesystem mirror and returns the CLI config using it.
+fn packed_mirror(dist: &Path, mirror: &Path) -> String {
+    let dir = mirror.join(PROVIDER_SOURCE);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(dist.join(zip_name()), dir.join(zip_name())).unwrap();
+    format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path = {}\n  }}\n}}\n",
+        hcl_string(&mirror.to_string_lossy())
+    )
+}
+
+/// Terraform accepts the archive as users would get it: `init` from a packed mirror unpacks the
+/// very binary we built, executable, on every supported core.
+#[test]
+fn terraform_installs_the_release_archive() {
+    let dist = package();
+    for tf in terraforms() {
+        let mirror = tempfile::tempdir().unwrap();
+        let wd = Workdir::with_cli_config(&tf, &packed_mirror(dist.path(), mirror.path()));
+        wd.write(
+            "main.tf",
+            &format!(
+                r#"terraform {{
+  required_providers {{
+    azurebackup = {{
+      source  = "azurebackup/azurebackup"
+      version = "{VERSION}"
+    }}
+  }}
+}}
+"#
+            ),
+        );
+        wd.run(&["init", "-no-color"]).assert_success();
+        let installed = wd
+            .path()
+            .join(".terraform/providers")
+            .join(PROVIDER_SOURCE)
+            .join(VERSION)
+            .join(platform())
+            .join(format!("terraform-provider-azurebackup_v{VERSION}"));
+        let bytes = std::fs::read(&installed)
+            .unwrap_or_else(|e| panic!("Terraform {}: {}: {e}", tf.version, installed.display()));
+        assert!(
+            bytes == std::fs::read(provider_binary()).unwrap(),
+            "Terraform {}: unpacked binary differs from the built one",
+            tf.version
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&installed).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "not executable: {mode:o}");
+        let lock = wd.read(".terraform.lock.hcl");
+        assert!(lock.contains(PROVIDER_SOURCE), "{lock}");
+    }
+}
+
+/// The binary from the archive speaks go-plugin's handshake: one line
+/// `1|6|tcp|127.0.0.1:PORT|grpc|` (no certificate with TLS disabled), and something listens there.
+#[test]
+fn released_binary_performs_the_plugin_handshake() {
+    let dist = package();
+    let unpacked = tempfile::tempdir().unwrap();
+    let extract = Command::new("python3")
+        .args([
+            "-c",
+            "import os, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist():\n \
+             p = z.extract(i, sys.argv[2]); os.chmod(p, i.external_attr >> 16 & 0o777)",
+        ])
+        .arg(dist.path().join(zip_name()))
+        .arg(unpacked.path())
+        .status()
+        .expect("run python3");
+    assert!(extract.success());
+    let bin = unpacked
+        .path()
+        .join(format!("terraform-provider-azurebackup_v{VERSION}"));
+    let line = handshake_line(&bin);
+    assert!(
+        line.starts_with("1|6|tcp|127.0.0.1:"),
+        "handshake line: {line:?}"
+    );
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 6, "{line:?}");
+    assert_eq!(fields[4], "grpc", "{line:?}");
+    assert_eq!(
+        fields[5], "",
+        "no certificate expected without TLS: {line:?}"
+    );
+}
+
+/// Starts `bin` as Terraform would (without TLS), returns its first stdout line once it proved
+/// to be listening, then kills it.
+fn handshake_line(bin: &Path) -> String {
+    let mut child = Command::new(bin)
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let (etx, erx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut buf);
+        let _ = etx.send(buf);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+    let listening = line.trim_end().split('|').nth(3).and_then(|addr| {
+        std::net::TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(5)).ok()
+    });
+    let _ = child.kill();
+    let status = child.wait();
+    let stderr = erx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+    assert!(
+        !line.is_empty(),
+        "no handshake line within 20 s (process ended: {status:?}); stderr:\n{stderr}"
+    );
+    assert!(
+        listening.is_some(),
+        "nothing accepts connections at the handshake address: {line:?}; stderr:\n{stderr}"
+    );
+    line.trim_end().to_string()
+}
