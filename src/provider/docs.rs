@@ -1,8 +1,185 @@
-//! Generates the Registry-layout documentation from the schema's descriptions.
+//! Generates the Registry-layout documentation (`docs/index.md`, `docs/resources/instance.md`)
+//! from the schemas' descriptions and the files in `examples/`, so the docs cannot drift from the
+//! code: `generate-docs --check` (run by the test suite) fails when the committed pages differ.
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::tfplugin::{Attribute, Block, Nesting, Type};
+
+/// `generate-docs [--check] [--root DIR]`.
 pub fn main(args: Vec<String>) -> ExitCode {
-    let _ = args;
-    todo!("docs")
+    let check = args.iter().any(|a| a == "--check");
+    let root = args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let pages = match render(&root) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("generate-docs: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stale = Vec::new();
+    for (rel, text) in &pages {
+        let path = root.join(rel);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == *text {
+            continue;
+        }
+        if check {
+            stale.push(rel.display().to_string());
+        } else {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("generate-docs: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            eprintln!("wrote {}", rel.display());
+        }
+    }
+    if !stale.is_empty() {
+        eprintln!("generate-docs: stale documentation: {} (run `make generate`)", stale.join(", "));
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn read(root: &Path, rel: &str) -> Result<String, String> {
+    std::fs::read_to_string(root.join(rel)).map_err(|e| format!("cannot read {rel}: {e}"))
+}
+
+/// Every generated page, as (path relative to the repository root, contents).
+pub fn render(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    Ok(vec![
+        (PathBuf::from("docs/index.md"), render_index(root)?),
+        (PathBuf::from("docs/resources/instance.md"), render_instance(root)?),
+    ])
+}
+
+fn type_name(t: &Type) -> String {
+    match t {
+        Type::Bool => "Boolean".into(),
+        Type::Number => "Number".into(),
+        Type::String => "String".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_name(e)),
+        Type::Set(e) => format!("Set of {}", type_name(e)),
+        Type::Map(e) => format!("Map of {}", type_name(e)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+fn attr_line(out: &mut String, a: &Attribute) {
+    let mut extra = String::new();
+    if a.sensitive {
+        extra.push_str(", Sensitive");
+    }
+    let _ = writeln!(out, "- `{}` ({}{}) {}", a.name, type_name(&a.ty), extra, a.description);
+}
+
+/// The tfplugindocs layout: Required / Optional / Read-Only, then nested blocks.
+fn schema_section(out: &mut String, block: &Block, anchor: &str) {
+    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional && !a.required),
+    ];
+    for (title, pick) in groups {
+        let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
+        let blocks: Vec<_> = if title == "Optional" { block.blocks.iter().filter(|b| b.min_items == 0).collect() } else { Vec::new() };
+        if attrs.is_empty() && blocks.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {title}\n");
+        for a in attrs {
+            attr_line(out, a);
+        }
+        for b in blocks {
+            let kind = match b.nesting {
+                Nesting::Single | Nesting::Group => "Block",
+                Nesting::List => "Block List",
+                Nesting::Set => "Block Set",
+                Nesting::Map => "Block Map",
+            };
+            let _ = writeln!(out, "- `{}` ({kind}) {} (see [below for nested schema](#nestedblock--{}))", b.type_name, b.block.description, b.type_name);
+        }
+        out.push('\n');
+    }
+    for b in &block.blocks {
+        let _ = writeln!(out, "<a id=\"nestedblock--{}\"></a>\n### Nested Schema for `{}`\n", b.type_name, b.type_name);
+        let _ = anchor;
+        for (title, pick) in [("Required", (|a: &Attribute| a.required) as fn(&Attribute) -> bool), ("Optional", |a| a.optional)] {
+            let attrs: Vec<&Attribute> = b.block.attributes.iter().filter(|a| pick(a)).collect();
+            if attrs.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "{title}:\n");
+            for a in attrs {
+                attr_line(out, a);
+            }
+            out.push('\n');
+        }
+    }
+}
+
+fn render_index(root: &Path) -> Result<String, String> {
+    let schema = super::config::schema();
+    let example = read(root, "examples/provider/provider.tf")?;
+    let mut out = String::new();
+    out.push_str("---\npage_title: \"azurebackup Provider\"\ndescription: |-\n  Protect Azure resources with Azure Backup (Data Protection backup instances).\n---\n\n");
+    out.push_str("<!-- Generated by `make generate` from the provider schema and examples/. Do not edit. -->\n\n");
+    out.push_str("# azurebackup Provider\n\n");
+    out.push_str(&schema.block.description);
+    out.push_str("\n\nIt manages one resource, [`azurebackup_instance`](resources/instance.md): a backup instance in an Azure Backup vault for a managed disk, a PostgreSQL single-server database or a PostgreSQL flexible server. A built-in emulator (`terraform-provider-azurebackup emulator`, see [emulator.md](emulator.md)) lets you run everything offline.\n\n");
+    out.push_str("## Example Usage\n\n```terraform\n");
+    out.push_str(example.trim_end());
+    out.push_str("\n```\n\n");
+    out.push_str(AUTH_TEXT);
+    out.push_str("\n## Schema\n\n");
+    schema_section(&mut out, &schema.block, "");
+    Ok(out.trim_end().to_owned() + "\n")
+}
+
+const AUTH_TEXT: &str = "## Authentication
+
+The provider chooses one method when it is configured, like the `azurerm` provider: the first method whose inputs are present wins, and a method that is asked for but misconfigured is an error instead of silently falling through to the next.
+
+| order | method | what selects it |
+|---|---|---|
+| 1 | Client certificate | `client_certificate_path` (`ARM_CLIENT_CERTIFICATE_PATH`) with `client_id` and `tenant_id` |
+| 2 | Client secret | `client_secret` or `client_secret_file_path` (`ARM_CLIENT_SECRET`, `ARM_CLIENT_SECRET_FILE_PATH`) with `client_id` and `tenant_id` |
+| 3 | OIDC | `use_oidc = true` with `oidc_token`, `oidc_token_file_path`, GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_*`, or an Azure DevOps service connection |
+| 4 | AKS workload identity | `use_aks_workload_identity = true` |
+| 5 | Managed identity | `use_msi = true`, optionally `msi_endpoint` |
+| 6 | Azure CLI | `use_cli` (on by default) and a signed-in `az` |
+
+Secrets never appear in logs, diagnostics or state.
+";
+
+fn render_instance(root: &Path) -> Result<String, String> {
+    let schema = super::instance::schema();
+    let mut out = String::new();
+    out.push_str("---\npage_title: \"azurebackup_instance Resource - azurebackup\"\nsubcategory: \"\"\ndescription: |-\n  A backup instance in an Azure Backup vault.\n---\n\n");
+    out.push_str("<!-- Generated by `make generate` from the provider schema and examples/. Do not edit. -->\n\n");
+    out.push_str("# azurebackup_instance (Resource)\n\n");
+    out.push_str(&schema.block.description);
+    out.push_str("\n\n## Example Usage\n\n");
+    for (title, file) in [
+        ("Managed disk", "examples/resources/azurebackup_instance/disk.tf"),
+        ("PostgreSQL single-server database", "examples/resources/azurebackup_instance/postgresql.tf"),
+        ("PostgreSQL flexible server", "examples/resources/azurebackup_instance/postgresql_flexible.tf"),
+    ] {
+        let text = read(root, file)?;
+        let _ = write!(out, "### {title}\n\n```terraform\n{}\n```\n\n", text.trim_end());
+    }
+    out.push_str("## Schema\n\n");
+    schema_section(&mut out, &schema.block, "");
+    let import = read(root, "examples/resources/azurebackup_instance/import.sh")?;
+    out.push_str("## Import\n\nImport is supported using the following syntax:\n\n```shell\n");
+    out.push_str(import.trim_end());
+    out.push_str("\n```\n");
+    Ok(out)
 }

@@ -1,12 +1,83 @@
 //! The glue between the Terraform side and the Azure side: the provider configuration and the
-//! `azurebackup_instance` resource.
+//! `azurebackup_instance` resource. Only this module knows both halves.
 
+pub mod config;
 pub mod docs;
+pub mod errors;
+pub mod instance;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use crate::tfplugin::Provider;
+use crate::azure::client::DataProtectionClient;
+use crate::tfplugin::{Context, Diagnostics, Provider, Resource, Schema, Value};
+
+/// What ConfigureProvider produced; resources read it for every call.
+pub struct Configured {
+    pub client: DataProtectionClient,
+    pub settings: config::ResourceSettings,
+}
+
+/// Shared between the provider and its resources. Terraform configures once per process, before
+/// any resource call that needs Azure; validation calls come earlier and must not need it.
+#[derive(Default)]
+pub struct Shared {
+    configured: RwLock<Option<Arc<Configured>>>,
+}
+
+impl Shared {
+    pub fn get(&self) -> Option<Arc<Configured>> {
+        self.configured.read().ok().and_then(|g| g.clone())
+    }
+
+    fn set(&self, c: Configured) {
+        if let Ok(mut g) = self.configured.write() {
+            *g = Some(Arc::new(c));
+        }
+    }
+}
+
+pub struct AzureBackupProvider {
+    shared: Arc<Shared>,
+}
 
 pub fn new_provider() -> Arc<dyn Provider> {
-    todo!("provider")
+    Arc::new(AzureBackupProvider { shared: Arc::new(Shared::default()) })
+}
+
+#[async_trait::async_trait]
+impl Provider for AzureBackupProvider {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(instance::InstanceResource::new(self.shared.clone()))]
+    }
+
+    async fn validate_config(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
+    }
+
+    async fn configure(&self, config: &Value, _ctx: &Context) -> Diagnostics {
+        let (az, settings) = match config::resolve(config) {
+            Ok(r) => r,
+            Err(d) => return d,
+        };
+        let api_version = az.api_version.clone();
+        let mut diags = Diagnostics::new();
+        match DataProtectionClient::new(az).await {
+            Ok(client) => {
+                tracing::info!(api_version = %api_version, "provider configured");
+                self.shared.set(Configured { client, settings });
+            }
+            Err(e) => diags.error(
+                "Unable to Configure the Azure Backup Provider",
+                format!(
+                    "{}\n\nCheck the provider's authentication settings: the first configured method wins (client certificate, client secret, OIDC, managed identity, then Azure CLI), and a method with missing inputs is an error rather than being skipped. Every argument can come from its ARM_* environment variable; see the provider documentation.",
+                    e.details().trim()
+                ),
+            ),
+        }
+        diags
+    }
 }

@@ -1,0 +1,73 @@
+//! Turns Azure errors into Terraform diagnostics: a short summary, then a detail that says what
+//! happened, what to do, the service's own words, and the ids support will ask for.
+
+use crate::azure::error::AzureError;
+use crate::tfplugin::{Diagnostic, Severity};
+
+/// What the user should do, chosen by the error's meaning (never by matching its text).
+fn advice(e: &AzureError, action: &str) -> String {
+    if e.is_cancelled() {
+        format!("The {action} was interrupted (Ctrl-C). Run the command again to finish; the instance's name is deterministic, so nothing is created twice.")
+    } else if e.is_timeout() {
+        format!("The {action} did not finish in time. Azure may still be working on it: raise the matching value in the resource's `timeouts` block and run the command again.")
+    } else if e.is_already_protected() {
+        "The datasource is already protected by another backup instance. Bring that instance under Terraform with `terraform import`, or stop its protection, before creating a new one.".to_owned()
+    } else if e.is_permission() {
+        "The Backup vault's managed identity lacks a role it needs. Grant it (managed disk: `Disk Backup Reader` on the disk and `Disk Snapshot Contributor` on the snapshot resource group; PostgreSQL: `Reader` on the server and `Key Vault Secrets User` on the key vault; flexible server: `PostgreSQL Flexible Server Long Term Retention Backup Role` and `Reader`), wait a few minutes for the assignment to propagate, then run the command again.".to_owned()
+    } else if e.is_not_found() {
+        "A resource named in the configuration does not exist: check `vault_id`, `policy_id` and `datasource_id`.".to_owned()
+    } else if e.is_auth() || e.is_config() {
+        "Check the provider's credentials and endpoint settings (see the provider documentation's authentication section).".to_owned()
+    } else if e.is_retryable() {
+        format!("The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below.")
+    } else {
+        "Correct the problem the service describes below, then run the command again.".to_owned()
+    }
+}
+
+/// An error diagnostic for a failed Azure call, `action` naming what we were doing
+/// ("creation of backup instance").
+pub fn azure_error(summary: &str, action: &str, instance: Option<&str>, e: &AzureError) -> Diagnostic {
+    to_diag(Severity::Error, summary, action, instance, e)
+}
+
+pub fn azure_warning(summary: &str, action: &str, instance: Option<&str>, e: &AzureError, note: &str) -> Diagnostic {
+    let mut d = to_diag(Severity::Warning, summary, action, instance, e);
+    d.detail = format!("{note}\n\n{}", d.detail);
+    d
+}
+
+fn to_diag(severity: Severity, summary: &str, action: &str, instance: Option<&str>, e: &AzureError) -> Diagnostic {
+    let mut detail = format!("The {action} failed: {}\n\n{}", e.message(), advice(e, action));
+    let actions = e.recommended_actions();
+    if !actions.is_empty() {
+        detail.push_str("\n\nRecommended action (from Azure):");
+        for a in actions {
+            detail.push_str("\n  - ");
+            detail.push_str(&a);
+        }
+    }
+    let more = e.details();
+    if !more.trim().is_empty() && more.trim() != e.message().trim() {
+        detail.push_str("\n\nDetails:\n");
+        detail.push_str(more.trim_end());
+    }
+    detail.push_str("\n\n");
+    detail.push_str(&format!("Operation: {}", e.operation()));
+    if let Some(i) = instance {
+        detail.push_str(&format!("\nBackup instance: {i}"));
+    }
+    if let Some(code) = e.code() {
+        detail.push_str(&format!("\nError code: {code}"));
+    }
+    if let Some(s) = e.status() {
+        detail.push_str(&format!("\nHTTP status: {s}"));
+    }
+    if let Some(c) = e.correlation_id() {
+        detail.push_str(&format!("\nCorrelation ID: {c}"));
+    }
+    if let Some(r) = e.request_id() {
+        detail.push_str(&format!("\nRequest ID: {r}"));
+    }
+    Diagnostic { severity, summary: summary.to_owned(), detail, attribute: None }
+}
