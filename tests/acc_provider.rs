@@ -19,8 +19,19 @@ provider "azurebackup" {
 }
 "#;
 
-/// A plan of a configuration with only a provider block exercises handshake, schema, validate,
-/// configure and shutdown, and must succeed with no changes.
+const RESOURCE: &str = r#"
+resource "azurebackup_instance" "x" {
+  vault_id                   = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+  datasource_id              = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
+  location                   = "westeurope"
+  policy_id                  = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk"
+  snapshot_resource_group_id = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots"
+}
+"#;
+
+/// A plan of a configuration with only a provider block succeeds with no changes. Terraform prunes
+/// a provider no resource uses, so this exercises start-up, handshake, schema and shutdown; the
+/// resource tests exercise validation and configuration.
 #[test]
 fn plan_with_only_a_provider_block_succeeds() {
     for tf in terraforms() {
@@ -38,11 +49,12 @@ fn plan_with_only_a_provider_block_succeeds() {
 fn bad_provider_settings_name_their_attributes() {
     for tf in terraforms() {
         let wd = Workdir::new(&tf);
-        wd.write(
-            "main.tf",
-            &PROVIDER_ONLY
-                .replace("use_cli       = false", "use_cli = false\n  environment = \"mars\"\n  resource_manager_endpoint = \"http://example.com/\""),
-        );
+        // A resource makes Terraform validate the provider block (an unused provider is pruned).
+        let config = PROVIDER_ONLY.replace(
+            "use_cli       = false",
+            "use_cli       = false\n  environment = \"mars\"\n  resource_manager_endpoint = \"http://example.com/\"",
+        ) + RESOURCE;
+        wd.write("main.tf", &config);
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(!out.success(), "terraform {} accepted a bad environment", tf.version);
         let all = out.combined();

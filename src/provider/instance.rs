@@ -190,10 +190,10 @@ fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
             diags.error_at(AttributePath::root(*name), "Computed Attribute Set", format!("`{name}` is set by the provider and cannot be configured; remove it."));
         }
     }
-    let vault: Option<BackupVaultId> = parse_attr(v, "vault_id", "Backup vault ID", diags);
-    let datasource: Option<DatasourceId> = parse_attr(v, "datasource_id", "datasource ID", diags);
-    let policy: Option<BackupPolicyId> = parse_attr(v, "policy_id", "backup policy ID", diags);
-    let snapshot_rg: Option<ResourceGroupId> = parse_attr(v, "snapshot_resource_group_id", "resource group ID", diags);
+    let vault: Option<BackupVaultId> = parse_attr(v, "vault_id", "Backup Vault ID", diags);
+    let datasource: Option<DatasourceId> = parse_attr(v, "datasource_id", "Datasource ID", diags);
+    let policy: Option<BackupPolicyId> = parse_attr(v, "policy_id", "Backup Policy ID", diags);
+    let snapshot_rg: Option<ResourceGroupId> = parse_attr(v, "snapshot_resource_group_id", "Resource Group ID", diags);
     let secret: Option<KeyVaultSecretUri> = parse_attr(v, "key_vault_secret_uri", "Key Vault secret URI", diags);
     let timeouts = timeouts_of(v, diags);
 
