@@ -33,6 +33,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/admin/instances/{*id}", delete(delete_instance))
         .route("/admin/knobs", get(get_knobs).put(put_knobs))
         .route("/admin/operations", get(operations))
+        .route("/admin/operations/finish", post(finish_operations))
         .layer(middleware::from_fn(loopback_only))
 }
 
@@ -224,6 +225,30 @@ async fn operations(State(shared): State<Arc<Shared>>) -> Response {
         .collect();
     ops.sort_by(|a, b| a["startTime"].as_str().cmp(&b["startTime"].as_str()));
     axum::Json(json!({"operations": ops})).into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FinishBody {
+    /// One operation ID; all running operations when absent.
+    id: Option<String>,
+}
+
+/// Makes running operations (also never-finishing ones) complete now.
+async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let f: FinishBody = if body.is_empty() {
+        FinishBody::default()
+    } else {
+        match parse(&body) {
+            Ok(f) => f,
+            Err(r) => return r,
+        }
+    };
+    let mut st = shared.lock();
+    let n = st.finish_now(f.id.as_deref(), now_ms());
+    drop(st);
+    shared.persist_soon();
+    axum::Json(json!({"finished": n})).into_response()
 }
 
 async fn delete_instance(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {

@@ -319,6 +319,18 @@ impl State {
         self.operations.retain(|_, o| o.status == OpStatus::Inprogress || o.end_ms.is_none_or(|e| e + OP_KEEP_MS > now));
     }
 
+    /// Brings running operations (all, or the one `id`) due now and settles them. Returns how many.
+    pub fn finish_now(&mut self, id: Option<&str>, now: u64) -> usize {
+        let ids: Vec<String> = self.pending.iter().filter(|p| id.is_none_or(|i| i == p.as_str())).cloned().collect();
+        for i in &ids {
+            if let Some(o) = self.operations.get_mut(i) {
+                o.due_ms = Some(now);
+            }
+        }
+        self.settle(now);
+        ids.len()
+    }
+
     /// Completes every operation whose time has come, oldest first, and applies its effects.
     pub fn settle(&mut self, now: u64) {
         if self.pending.is_empty() {
