@@ -1,0 +1,198 @@
+//! Behaviour knobs: operation durations, Retry-After, paging, protection outcomes and seeded
+//! fault injection. Settable from flags and at run time (`PUT /admin/knobs`, partial JSON).
+
+use serde::{Deserialize, Serialize};
+
+use super::armpath::glob_match;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Knobs {
+    /// How long validateForBackup runs before its status is terminal.
+    pub validate_ms: u64,
+    /// How long the PUT's own operation runs (real: 0–2 s).
+    pub put_ms: u64,
+    /// After the PUT operation, how long protection stays `ConfiguringProtection`.
+    pub protection_ms: u64,
+    /// How long a DELETE runs.
+    pub delete_ms: u64,
+    /// Seconds sent in `Retry-After` on 201/202 answers, running polls and 429s.
+    pub retry_after: u64,
+    /// Backup instances per LIST page (the rest is behind `nextLink`).
+    pub page_size: usize,
+    /// Lifetime of issued access tokens.
+    pub token_lifetime_secs: u64,
+    /// First matching rule decides how protection ends; no match means `ProtectionConfigured`.
+    pub protection: Vec<ProtectionRule>,
+    /// Operations matching a rule fail or never finish; checked before the random rates.
+    pub operation_rules: Vec<OperationRule>,
+    pub faults: Faults,
+    /// Seed of the fault RNG. Setting it (even to the same value) restarts the sequence.
+    pub seed: u64,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            validate_ms: 1000,
+            put_ms: 0,
+            protection_ms: 1000,
+            delete_ms: 1000,
+            retry_after: 1,
+            page_size: 100,
+            token_lifetime_secs: 3599,
+            protection: Vec::new(),
+            operation_rules: Vec::new(),
+            faults: Faults::default(),
+            seed: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectionRule {
+    /// Glob (`*`) matched case-insensitively against the instance name, its ARM ID and the
+    /// datasource's ARM ID.
+    pub pattern: String,
+    pub outcome: ProtectionOutcome,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ProtectionOutcome {
+    ProtectionConfigured,
+    /// `currentProtectionState: ProtectionError` with `protectionErrorDetails`.
+    ProtectionError,
+    /// `currentProtectionState: ConfiguringProtectionFailed`, status `ConfiguringProtectionFailed`.
+    ConfiguringProtectionFailed,
+    /// Stays `ConfiguringProtection` for ever.
+    Stuck,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OperationRule {
+    /// Glob against the instance name / ID / datasource ID the operation is about.
+    pub pattern: String,
+    /// `validate`, `put`, `delete` or `any`.
+    #[serde(default = "any_kind")]
+    pub operation: String,
+    pub outcome: OperationOutcome,
+}
+
+fn any_kind() -> String {
+    "any".into()
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationOutcome {
+    /// Terminal `Failed` with an internal error.
+    Fail,
+    /// `Inprogress` for ever.
+    NeverFinish,
+}
+
+/// Random faults, drawn from the seeded RNG once per ARM request, in request order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Share of ARM requests answered 429 `SubscriptionRequestsThrottled`.
+    pub throttle_rate: f64,
+    /// Share answered 500/503.
+    pub server_error_rate: f64,
+    /// Share whose connection is closed without an answer.
+    pub drop_rate: f64,
+    /// Share of new long-running operations that end `Failed`.
+    pub fail_operation_rate: f64,
+    /// Share of new long-running operations that never finish.
+    pub stuck_operation_rate: f64,
+}
+
+impl Knobs {
+    /// Applies a partial JSON object on top of these knobs (unknown keys are an error).
+    pub fn merged(&self, patch: &serde_json::Value) -> Result<Knobs, String> {
+        let mut base = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        merge(&mut base, patch);
+        let k: Knobs = serde_json::from_value(base).map_err(|e| format!("invalid knobs: {e}"))?;
+        k.check()?;
+        Ok(k)
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        let f = &self.faults;
+        for (name, v) in [
+            ("throttle_rate", f.throttle_rate),
+            ("server_error_rate", f.server_error_rate),
+            ("drop_rate", f.drop_rate),
+            ("fail_operation_rate", f.fail_operation_rate),
+            ("stuck_operation_rate", f.stuck_operation_rate),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("faults.{name} must be between 0 and 1"));
+            }
+        }
+        if f.throttle_rate + f.server_error_rate + f.drop_rate > 1.0 {
+            return Err("throttle_rate + server_error_rate + drop_rate must not exceed 1".into());
+        }
+        if f.fail_operation_rate + f.stuck_operation_rate > 1.0 {
+            return Err("fail_operation_rate + stuck_operation_rate must not exceed 1".into());
+        }
+        if self.page_size == 0 {
+            return Err("page_size must be at least 1".into());
+        }
+        for r in &self.operation_rules {
+            if !["validate", "put", "delete", "any"].contains(&r.operation.as_str()) {
+                return Err(format!("operation_rules: unknown operation '{}'", r.operation));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn protection_outcome(&self, subjects: &[&str]) -> ProtectionOutcome {
+        self.protection
+            .iter()
+            .find(|r| subjects.iter().any(|s| glob_match(&r.pattern, s)))
+            .map(|r| r.outcome)
+            .unwrap_or(ProtectionOutcome::ProtectionConfigured)
+    }
+
+    pub fn operation_rule(&self, kind: &str, subjects: &[&str]) -> Option<OperationOutcome> {
+        self.operation_rules
+            .iter()
+            .find(|r| (r.operation == "any" || r.operation == kind) && subjects.iter().any(|s| glob_match(&r.pattern, s)))
+            .map(|r| r.outcome)
+    }
+}
+
+fn merge(base: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_merge_keeps_other_fields() {
+        let k = Knobs::default();
+        let m = k.merged(&serde_json::json!({"validate_ms": 0, "faults": {"throttle_rate": 0.5}})).unwrap();
+        assert_eq!(m.validate_ms, 0);
+        assert_eq!(m.delete_ms, 1000);
+        assert_eq!(m.faults.throttle_rate, 0.5);
+        assert!(k.merged(&serde_json::json!({"bogus": 1})).is_err());
+        assert!(k.merged(&serde_json::json!({"faults": {"drop_rate": 2.0}})).is_err());
+    }
+}

@@ -1,0 +1,357 @@
+//! The emulated tenant: subscriptions, resource groups, vaults, policies, datasources, Key Vault
+//! secrets and role grants, loaded from a JSON file (or the built-in default) and checked for
+//! consistency, plus the permission rules the validation uses.
+
+use serde::{Deserialize, Serialize};
+
+use super::armpath::{is_within, lower, parent_of, resource_group_of, subscription_of};
+
+/// Datasource type strings the service uses (`datasourceType`), and the server type of a
+/// single-server database's set.
+pub const DISK_TYPE: &str = "Microsoft.Compute/disks";
+pub const PG_DATABASE_TYPE: &str = "Microsoft.DBforPostgreSQL/servers/databases";
+pub const PG_SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/servers";
+pub const PG_FLEX_TYPE: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
+
+/// Roles (and the one action each stands for in the service's messages) that validation needs.
+pub const ROLE_DISK_BACKUP_READER: &str = "Disk Backup Reader";
+pub const ROLE_DISK_SNAPSHOT_CONTRIBUTOR: &str = "Disk Snapshot Contributor";
+pub const ROLE_READER: &str = "Reader";
+pub const ROLE_KV_SECRETS_USER: &str = "Key Vault Secrets User";
+pub const ROLE_PG_FLEX_LTR: &str = "PostgreSQL Flexible Server Long Term Retention Backup";
+
+/// The whole world. Every resource is named by its full ARM ID (casing as written here is the
+/// casing the emulator answers with); look-ups are case-insensitive as in ARM.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Value the App Service style managed-identity endpoint expects in `X-IDENTITY-HEADER`.
+    #[serde(default = "default_identity_header")]
+    pub identity_header: String,
+    pub subscriptions: Vec<String>,
+    #[serde(default)]
+    pub resource_groups: Vec<ResourceGroup>,
+    #[serde(default)]
+    pub vaults: Vec<Vault>,
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+    #[serde(default)]
+    pub datasources: Vec<DatasourceResource>,
+    #[serde(default)]
+    pub key_vaults: Vec<KeyVault>,
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceGroup {
+    pub id: String,
+    pub location: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vault {
+    pub id: String,
+    pub location: String,
+    /// Object ID of the vault's system-assigned identity; grants name it.
+    pub principal_id: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub id: String,
+    pub datasource_type: String,
+}
+
+/// A disk, PostgreSQL server, PostgreSQL database or flexible server. The kind comes from the ID.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasourceResource {
+    pub id: String,
+    /// Databases may leave it out: they live where their server lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyVault {
+    pub id: String,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+}
+
+/// A role assignment: `principal_id` holds `role` (or the single `action`) at `scope` and below.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub principal_id: String,
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+fn default_identity_header() -> String {
+    "emulator-identity-header".to_string()
+}
+
+/// What kind of datasource an ARM ID names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Disk,
+    PgServer,
+    PgDatabase,
+    PgFlex,
+}
+
+impl Kind {
+    /// Recognises the ID shape (provider namespace and types compared case-insensitively).
+    pub fn of(id: &str) -> Option<Kind> {
+        let l = lower(id);
+        let segs: Vec<&str> = l.trim_matches('/').split('/').collect();
+        let p = segs.iter().position(|s| *s == "providers")?;
+        let tail = &segs[p + 1..];
+        match tail {
+            ["microsoft.compute", "disks", _] => Some(Kind::Disk),
+            ["microsoft.dbforpostgresql", "servers", _] => Some(Kind::PgServer),
+            ["microsoft.dbforpostgresql", "servers", _, "databases", _] => Some(Kind::PgDatabase),
+            ["microsoft.dbforpostgresql", "flexibleservers", _] => Some(Kind::PgFlex),
+            _ => None,
+        }
+    }
+
+    pub fn datasource_type(self) -> &'static str {
+        match self {
+            Kind::Disk => DISK_TYPE,
+            Kind::PgServer => PG_SERVER_TYPE,
+            Kind::PgDatabase => PG_DATABASE_TYPE,
+            Kind::PgFlex => PG_FLEX_TYPE,
+        }
+    }
+}
+
+/// One permission validation needs: `role` (or `action`) for the vault's identity at `scope`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Requirement {
+    pub role: &'static str,
+    pub action: &'static str,
+    pub scope: String,
+}
+
+impl World {
+    /// The world described in interfaces.md: one vault that may protect everything in `rg-data`.
+    pub fn default_world() -> World {
+        let sub = "11111111-1111-1111-1111-111111111111";
+        let rg = |name: &str| format!("/subscriptions/{sub}/resourceGroups/{name}");
+        let vault = format!("{}/providers/Microsoft.DataProtection/backupVaults/vault-demo", rg("rg-backup"));
+        let principal = "44444444-4444-4444-4444-444444444444".to_string();
+        let data = rg("rg-data");
+        let pg = format!("{data}/providers/Microsoft.DBforPostgreSQL/servers/pg-single");
+        let kv = format!("{data}/providers/Microsoft.KeyVault/vaults/kv-demo");
+        let loc = Some("westeurope".to_string());
+        let mut datasources = Vec::new();
+        for d in ["disk-1", "disk-2", "disk-3"] {
+            datasources.push(DatasourceResource { id: format!("{data}/providers/Microsoft.Compute/disks/{d}"), location: loc.clone() });
+        }
+        datasources.push(DatasourceResource { id: pg.clone(), location: loc.clone() });
+        for db in ["appdb", "reportsdb"] {
+            datasources.push(DatasourceResource { id: format!("{pg}/databases/{db}"), location: None });
+        }
+        for f in ["pgflex-1", "pgflex-2"] {
+            datasources.push(DatasourceResource {
+                id: format!("{data}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{f}"),
+                location: loc.clone(),
+            });
+        }
+        let grant = |scope: String, role: &str| Grant {
+            principal_id: principal.clone(),
+            scope,
+            role: Some(role.to_string()),
+            action: None,
+        };
+        World {
+            tenant_id: "22222222-2222-2222-2222-222222222222".into(),
+            client_id: "33333333-3333-3333-3333-333333333333".into(),
+            client_secret: "emulator-client-secret".into(),
+            identity_header: default_identity_header(),
+            subscriptions: vec![sub.into()],
+            resource_groups: ["rg-backup", "rg-data", "rg-snapshots"]
+                .iter()
+                .map(|n| ResourceGroup { id: rg(n), location: "westeurope".into() })
+                .collect(),
+            vaults: vec![Vault { id: vault.clone(), location: "westeurope".into(), principal_id: principal.clone() }],
+            policies: vec![
+                Policy { id: format!("{vault}/backupPolicies/policy-disk"), datasource_type: DISK_TYPE.into() },
+                Policy { id: format!("{vault}/backupPolicies/policy-postgres"), datasource_type: PG_DATABASE_TYPE.into() },
+                Policy { id: format!("{vault}/backupPolicies/policy-pgflex"), datasource_type: PG_FLEX_TYPE.into() },
+            ],
+            datasources,
+            key_vaults: vec![KeyVault { id: kv.clone(), secrets: vec!["pg-conn".into()] }],
+            grants: vec![
+                grant(data.clone(), ROLE_DISK_BACKUP_READER),
+                grant(rg("rg-snapshots"), ROLE_DISK_SNAPSHOT_CONTRIBUTOR),
+                grant(data.clone(), ROLE_READER),
+                grant(kv, ROLE_KV_SECRETS_USER),
+                grant(data, ROLE_PG_FLEX_LTR),
+            ],
+        }
+    }
+
+    /// Consistency check run on every load or replacement; names the first problem found.
+    pub fn check(&self) -> Result<(), String> {
+        for (what, v) in [("tenant_id", &self.tenant_id), ("client_id", &self.client_id), ("client_secret", &self.client_secret)] {
+            if v.trim().is_empty() {
+                return Err(format!("{what} must not be empty"));
+            }
+        }
+        if self.subscriptions.is_empty() {
+            return Err("at least one subscription is required".into());
+        }
+        for rg in &self.resource_groups {
+            let sub = subscription_of(&rg.id).ok_or_else(|| format!("resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}", rg.id))?;
+            if resource_group_of(&rg.id).is_none() || lower(&rg.id).trim_end_matches('/').split('/').count() != 5 {
+                return Err(format!("resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}", rg.id));
+            }
+            if !self.has_subscription(&sub) {
+                return Err(format!("resource group '{}' is in unknown subscription '{sub}'", rg.id));
+            }
+        }
+        let check_rg = |id: &str, what: &str| -> Result<(), String> {
+            if self.resource_group(id).is_none() {
+                return Err(format!("{what} '{id}' is not in a declared resource group"));
+            }
+            Ok(())
+        };
+        for v in &self.vaults {
+            check_rg(&v.id, "vault")?;
+            if !lower(&v.id).contains("/providers/microsoft.dataprotection/backupvaults/") {
+                return Err(format!("vault id '{}' is not a Microsoft.DataProtection/backupVaults ID", v.id));
+            }
+        }
+        for p in &self.policies {
+            let vault = parent_of(&p.id, 2);
+            if !lower(&p.id).contains("/backuppolicies/") || self.vault(&vault).is_none() {
+                return Err(format!("policy '{}' does not belong to a declared vault", p.id));
+            }
+            if ![DISK_TYPE, PG_DATABASE_TYPE, PG_FLEX_TYPE].iter().any(|t| t.eq_ignore_ascii_case(&p.datasource_type)) {
+                return Err(format!("policy '{}' has unsupported datasource_type '{}'", p.id, p.datasource_type));
+            }
+        }
+        for d in &self.datasources {
+            check_rg(&d.id, "datasource")?;
+            let kind = Kind::of(&d.id).ok_or_else(|| format!("datasource '{}' is not a disk, PostgreSQL server/database or flexible server ID", d.id))?;
+            if kind == Kind::PgDatabase {
+                let server = parent_of(&d.id, 2);
+                if self.datasource(&server).is_none() {
+                    return Err(format!("database '{}' needs its server '{server}' declared too", d.id));
+                }
+            } else if d.location.as_deref().unwrap_or("").is_empty() {
+                return Err(format!("datasource '{}' needs a location", d.id));
+            }
+        }
+        for kv in &self.key_vaults {
+            check_rg(&kv.id, "key vault")?;
+            if !lower(&kv.id).contains("/providers/microsoft.keyvault/vaults/") {
+                return Err(format!("key vault id '{}' is not a Microsoft.KeyVault/vaults ID", kv.id));
+            }
+        }
+        for g in &self.grants {
+            if g.role.is_none() && g.action.is_none() {
+                return Err(format!("grant on '{}' needs a role or an action", g.scope));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has_subscription(&self, sub: &str) -> bool {
+        self.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub))
+    }
+
+    /// The resource group containing (or being) `id`.
+    pub fn resource_group(&self, id: &str) -> Option<&ResourceGroup> {
+        let sub = subscription_of(id)?;
+        let rg = resource_group_of(id)?;
+        self.resource_groups.iter().find(|r| {
+            subscription_of(&r.id).is_some_and(|s| s.eq_ignore_ascii_case(&sub))
+                && resource_group_of(&r.id).is_some_and(|n| n.eq_ignore_ascii_case(&rg))
+        })
+    }
+
+    pub fn vault(&self, id: &str) -> Option<&Vault> {
+        let l = lower(id);
+        self.vaults.iter().find(|v| lower(&v.id) == l)
+    }
+
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        let l = lower(id);
+        self.policies.iter().find(|p| lower(&p.id) == l)
+    }
+
+    pub fn datasource(&self, id: &str) -> Option<&DatasourceResource> {
+        let l = lower(id);
+        self.datasources.iter().find(|d| lower(&d.id) == l)
+    }
+
+    /// Location of a datasource; databases inherit their server's.
+    pub fn datasource_location(&self, id: &str) -> Option<String> {
+        let d = self.datasource(id)?;
+        match &d.location {
+            Some(l) if !l.is_empty() => Some(l.clone()),
+            _ if Kind::of(id) == Some(Kind::PgDatabase) => self.datasource_location(&parent_of(id, 2)),
+            _ => None,
+        }
+    }
+
+    /// The key vault named by a secret URI host (`https://{name}.vault.azure.net/...`).
+    pub fn key_vault_by_name(&self, name: &str) -> Option<&KeyVault> {
+        self.key_vaults.iter().find(|k| k.id.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// Whether `principal` holds `req` through any grant at the scope or above. Owner and
+    /// Contributor cover management-plane roles but not Key Vault data access, as in Azure.
+    pub fn satisfies(&self, principal: &str, req: &Requirement) -> bool {
+        self.grants.iter().any(|g| {
+            if !g.principal_id.eq_ignore_ascii_case(principal) || !is_within(&req.scope, &g.scope) {
+                return false;
+            }
+            let by_role = g.role.as_deref().is_some_and(|r| {
+                r.eq_ignore_ascii_case(req.role)
+                    || ((r.eq_ignore_ascii_case("Owner") || r.eq_ignore_ascii_case("Contributor")) && req.role != ROLE_KV_SECRETS_USER)
+            });
+            let by_action = g.action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(req.action));
+            by_role || by_action
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_world_is_consistent_and_fully_granted() {
+        let w = World::default_world();
+        w.check().unwrap();
+        let principal = &w.vaults[0].principal_id;
+        let disk = &w.datasources[0].id;
+        let req = Requirement { role: ROLE_DISK_BACKUP_READER, action: "x", scope: disk.clone() };
+        assert!(w.satisfies(principal, &req));
+        assert!(!w.satisfies("someone-else", &req));
+        assert_eq!(w.datasource_location(&format!("{}/databases/appdb", w.datasources[3].id)).as_deref(), Some("westeurope"));
+    }
+
+    #[test]
+    fn check_rejects_orphans() {
+        let mut w = World::default_world();
+        w.datasources.push(DatasourceResource { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/nope/providers/Microsoft.Compute/disks/x".into(), location: Some("westeurope".into()) });
+        assert!(w.check().unwrap_err().contains("not in a declared resource group"));
+    }
+}
