@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{terraforms, Workdir};
+use common::{Workdir, terraforms};
 
 const PROVIDER_ONLY: &str = r#"
 terraform {
@@ -39,7 +39,12 @@ fn plan_with_only_a_provider_block_succeeds() {
         wd.write("main.tf", PROVIDER_ONLY);
         let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
         out.assert_success();
-        assert!(out.stdout.contains("No changes"), "terraform {}: {}", tf.version, out.combined());
+        assert!(
+            out.stdout.contains("No changes"),
+            "terraform {}: {}",
+            tf.version,
+            out.combined()
+        );
     }
 }
 
@@ -56,11 +61,27 @@ fn bad_provider_settings_name_their_attributes() {
         ) + RESOURCE;
         wd.write("main.tf", &config);
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!out.success(), "terraform {} accepted a bad environment", tf.version);
+        assert!(
+            !out.success(),
+            "terraform {} accepted a bad environment",
+            tf.version
+        );
         let all = out.combined();
-        assert!(all.contains("Invalid Azure Environment"), "terraform {}: {all}", tf.version);
-        assert!(all.contains("environment = \"mars\""), "diagnostic does not point at the attribute (terraform {}): {all}", tf.version);
-        assert!(all.contains("Invalid Endpoint URL"), "second problem not reported (terraform {}): {all}", tf.version);
+        assert!(
+            all.contains("Invalid Azure Environment"),
+            "terraform {}: {all}",
+            tf.version
+        );
+        assert!(
+            all.contains("environment = \"mars\""),
+            "diagnostic does not point at the attribute (terraform {}): {all}",
+            tf.version
+        );
+        assert!(
+            all.contains("Invalid Endpoint URL"),
+            "second problem not reported (terraform {}): {all}",
+            tf.version
+        );
     }
 }
 
@@ -76,14 +97,19 @@ fn providers_schema_json_shows_the_schema() {
             drop(wd);
             let w = Workdir::with_mirror(&tf);
             w.write("main.tf", PROVIDER_ONLY);
-            w.run(&["init", "-input=false", "-no-color"]).assert_success();
+            w.run(&["init", "-input=false", "-no-color"])
+                .assert_success();
             w
         };
         let out = wd.run(&["providers", "schema", "-json"]);
         out.assert_success();
         let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("schema JSON");
         let p = &v["provider_schemas"]["registry.terraform.io/azurebackup/azurebackup"];
-        assert_eq!(p["provider"]["block"]["attributes"]["client_secret"]["sensitive"], true, "terraform {}", tf.version);
+        assert_eq!(
+            p["provider"]["block"]["attributes"]["client_secret"]["sensitive"], true,
+            "terraform {}",
+            tf.version
+        );
         let r = &p["resource_schemas"]["azurebackup_instance"]["block"];
         assert_eq!(r["attributes"]["vault_id"]["required"], true);
         assert_eq!(r["attributes"]["protection_state"]["computed"], true);

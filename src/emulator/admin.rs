@@ -42,8 +42,15 @@ async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<PeerAddr>().map(|p| p.0);
     match peer {
         Some(SocketAddr::V4(a)) if a.ip().is_loopback() => next.run(req).await,
-        Some(SocketAddr::V6(a)) if a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v| v.is_loopback()) => next.run(req).await,
-        _ => bad(StatusCode::FORBIDDEN, "the admin API answers loopback clients only"),
+        Some(SocketAddr::V6(a))
+            if a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v| v.is_loopback()) =>
+        {
+            next.run(req).await
+        }
+        _ => bad(
+            StatusCode::FORBIDDEN,
+            "the admin API answers loopback clients only",
+        ),
     }
 }
 
@@ -52,7 +59,8 @@ fn bad(status: StatusCode, message: &str) -> Response {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
 }
 
 async fn requests(State(shared): State<Arc<Shared>>) -> Response {
@@ -76,7 +84,10 @@ async fn get_world(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// Replaces the world after checking it; existing instances are kept as they are.
-fn change_world(shared: &Shared, f: impl FnOnce(&mut super::world::World) -> Result<(), String>) -> Response {
+fn change_world(
+    shared: &Shared,
+    f: impl FnOnce(&mut super::world::World) -> Result<(), String>,
+) -> Response {
     let mut st = shared.lock();
     let mut w = st.world.clone();
     if let Err(e) = f(&mut w).and_then(|_| w.check()) {
@@ -106,7 +117,9 @@ async fn put_world(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 enum DatasourceBody {
     One(DatasourceResource),
     Many(Vec<DatasourceResource>),
-    Wrapped { datasources: Vec<DatasourceResource> },
+    Wrapped {
+        datasources: Vec<DatasourceResource>,
+    },
 }
 
 async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -124,7 +137,11 @@ async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         }
         Ok(())
     });
-    if resp.status() == StatusCode::OK { (StatusCode::CREATED, axum::Json(json!({"added": true}))).into_response() } else { resp }
+    if resp.status() == StatusCode::OK {
+        (StatusCode::CREATED, axum::Json(json!({"added": true}))).into_response()
+    } else {
+        resp
+    }
 }
 
 #[derive(Deserialize)]
@@ -147,7 +164,9 @@ fn resolve_principal(shared: &Shared, g: &GrantBody) -> Result<String, String> {
     st.world
         .vaults
         .iter()
-        .find(|x| lower(&x.id) == lower(v) || super::armpath::last_segment(&x.id).eq_ignore_ascii_case(v))
+        .find(|x| {
+            lower(&x.id) == lower(v) || super::armpath::last_segment(&x.id).eq_ignore_ascii_case(v)
+        })
         .map(|x| x.principal_id.clone())
         .ok_or_else(|| format!("unknown vault '{v}'"))
 }
@@ -162,10 +181,19 @@ async fn add_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let resp = change_world(&shared, |w| {
-        w.grants.push(Grant { principal_id: principal, scope: g.scope, role: g.role, action: g.action });
+        w.grants.push(Grant {
+            principal_id: principal,
+            scope: g.scope,
+            role: g.role,
+            action: g.action,
+        });
         Ok(())
     });
-    if resp.status() == StatusCode::OK { (StatusCode::CREATED, axum::Json(json!({"granted": true}))).into_response() } else { resp }
+    if resp.status() == StatusCode::OK {
+        (StatusCode::CREATED, axum::Json(json!({"granted": true}))).into_response()
+    } else {
+        resp
+    }
 }
 
 async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -179,9 +207,16 @@ async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     };
     let mut st = shared.lock();
     let before = st.world.grants.len();
-    let same = |a: &Option<String>, b: &Option<String>| b.is_none() || a.as_deref().map(str::to_ascii_lowercase) == b.as_deref().map(str::to_ascii_lowercase);
+    let same = |a: &Option<String>, b: &Option<String>| {
+        b.is_none()
+            || a.as_deref().map(str::to_ascii_lowercase)
+                == b.as_deref().map(str::to_ascii_lowercase)
+    };
     st.world.grants.retain(|x| {
-        !(x.principal_id.eq_ignore_ascii_case(&principal) && lower(&x.scope) == lower(&g.scope) && same(&x.role, &g.role) && same(&x.action, &g.action))
+        !(x.principal_id.eq_ignore_ascii_case(&principal)
+            && lower(&x.scope) == lower(&g.scope)
+            && same(&x.role, &g.role)
+            && same(&x.action, &g.action))
     });
     let removed = before - st.world.grants.len();
     st.bump();
@@ -252,8 +287,14 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 async fn delete_instance(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let id = percent_encoding::percent_decode_str(&id).decode_utf8_lossy().into_owned();
-    let id = if id.starts_with('/') { id } else { format!("/{id}") };
+    let id = percent_encoding::percent_decode_str(&id)
+        .decode_utf8_lossy()
+        .into_owned();
+    let id = if id.starts_with('/') {
+        id
+    } else {
+        format!("/{id}")
+    };
     let mut st = shared.lock();
     if st.instances.remove(&lower(&id)).is_none() {
         return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{id}'"));
@@ -280,12 +321,17 @@ async fn flip_protection(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     };
     let mut st = shared.lock();
     let Some(inst) = st.instances.get_mut(&lower(&f.id)) else {
-        return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{}'", f.id));
+        return bad(
+            StatusCode::NOT_FOUND,
+            &format!("no backup instance '{}'", f.id),
+        );
     };
     match f.state.as_str() {
         "ProtectionConfigured" => apply_protection(inst, ProtectionOutcome::ProtectionConfigured),
         "ProtectionError" => apply_protection(inst, ProtectionOutcome::ProtectionError),
-        "ConfiguringProtectionFailed" => apply_protection(inst, ProtectionOutcome::ConfiguringProtectionFailed),
+        "ConfiguringProtectionFailed" => {
+            apply_protection(inst, ProtectionOutcome::ConfiguringProtectionFailed)
+        }
         "ConfiguringProtection" => apply_protection(inst, ProtectionOutcome::Stuck),
         other if !other.is_empty() => {
             inst.protection_state = other.to_string();

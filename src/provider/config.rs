@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::azure::config::{AzureConfig, Secret};
-use crate::tfplugin::{AttributePath, Attribute, Block, Diagnostics, Schema, Type, Value};
+use crate::tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Type, Value};
 
 /// The API versions this provider has been tested against. Others are accepted with a warning,
 /// because Azure adds versions faster than we release.
@@ -32,33 +32,171 @@ struct Setting {
 }
 
 const SETTINGS: &[Setting] = &[
-    Setting { name: "subscription_id", env: &["ARM_SUBSCRIPTION_ID"], kind: Kind::Str, description: "The Subscription ID used for provider-level calls. Resource IDs in this provider are full ARM IDs, so this is optional." },
-    Setting { name: "tenant_id", env: &["ARM_TENANT_ID"], kind: Kind::Str, description: "The Tenant ID (Entra ID directory) to authenticate against." },
-    Setting { name: "client_id", env: &["ARM_CLIENT_ID"], kind: Kind::Str, description: "The Client ID of the service principal or user-assigned managed identity." },
-    Setting { name: "client_id_file_path", env: &["ARM_CLIENT_ID_FILE_PATH"], kind: Kind::Str, description: "Path to a file holding the Client ID." },
-    Setting { name: "client_secret", env: &["ARM_CLIENT_SECRET"], kind: Kind::Secret, description: "The client secret of the service principal." },
-    Setting { name: "client_secret_file_path", env: &["ARM_CLIENT_SECRET_FILE_PATH"], kind: Kind::Str, description: "Path to a file holding the client secret." },
-    Setting { name: "client_certificate_path", env: &["ARM_CLIENT_CERTIFICATE_PATH"], kind: Kind::Str, description: "Path to a PKCS#12 (`.pfx`) or PEM client certificate for service principal authentication." },
-    Setting { name: "client_certificate_password", env: &["ARM_CLIENT_CERTIFICATE_PASSWORD"], kind: Kind::Secret, description: "The password of the client certificate, if any." },
-    Setting { name: "use_oidc", env: &["ARM_USE_OIDC"], kind: Kind::Bool, description: "Authenticate with an OpenID Connect token (workload identity federation), e.g. from GitHub Actions or a token file." },
-    Setting { name: "oidc_token", env: &["ARM_OIDC_TOKEN"], kind: Kind::Secret, description: "An OIDC ID token to exchange for an Azure token." },
-    Setting { name: "oidc_token_file_path", env: &["ARM_OIDC_TOKEN_FILE_PATH"], kind: Kind::Str, description: "Path to a file holding an OIDC ID token." },
-    Setting { name: "oidc_request_url", env: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"], kind: Kind::Str, description: "The URL to request an OIDC token from (GitHub Actions sets it)." },
-    Setting { name: "oidc_request_token", env: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"], kind: Kind::Secret, description: "The bearer token for `oidc_request_url` (GitHub Actions sets it)." },
-    Setting { name: "ado_pipeline_service_connection_id", env: &["ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"], kind: Kind::Str, description: "The Azure DevOps service connection ID, for OIDC in Azure Pipelines (uses `SYSTEM_ACCESSTOKEN`)." },
-    Setting { name: "use_aks_workload_identity", env: &["ARM_USE_AKS_WORKLOAD_IDENTITY"], kind: Kind::Bool, description: "Authenticate with AKS workload identity (`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`)." },
-    Setting { name: "use_msi", env: &["ARM_USE_MSI"], kind: Kind::Bool, description: "Authenticate with a managed identity." },
-    Setting { name: "msi_endpoint", env: &["ARM_MSI_ENDPOINT"], kind: Kind::Str, description: "A custom managed identity endpoint; by default IMDS or `IDENTITY_ENDPOINT` is used." },
-    Setting { name: "use_cli", env: &["ARM_USE_CLI"], kind: Kind::Bool, description: "Authenticate with the Azure CLI's signed-in account when no other method is configured. Defaults to `true`." },
-    Setting { name: "environment", env: &["ARM_ENVIRONMENT"], kind: Kind::Str, description: "The Azure cloud: `public`, `usgovernment` or `china`. Defaults to `public`." },
-    Setting { name: "metadata_host", env: &["ARM_METADATA_HOSTNAME"], kind: Kind::Str, description: "A hostname serving `/metadata/endpoints` (Azure Stack, private clouds); endpoints are discovered from it." },
-    Setting { name: "resource_manager_endpoint", env: &["ARM_RESOURCE_MANAGER_ENDPOINT"], kind: Kind::Str, description: "An explicit Azure Resource Manager endpoint, e.g. the emulator's. Plain `http` is accepted for loopback hosts only." },
-    Setting { name: "active_directory_authority_host", env: &["ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"], kind: Kind::Str, description: "An explicit Entra ID authority host." },
-    Setting { name: "resource_manager_audience", env: &["ARM_RESOURCE_MANAGER_AUDIENCE"], kind: Kind::Str, description: "An explicit token audience for Resource Manager." },
-    Setting { name: "api_version", env: &["ARM_DATAPROTECTION_API_VERSION"], kind: Kind::Str, description: "The Data Protection API version. Defaults to `2025-07-01`; `2021-01-01` (the version of the product documentation) is fully supported but has no Key Vault credentials and no tags." },
-    Setting { name: "partner_id", env: &["ARM_PARTNER_ID"], kind: Kind::Str, description: "A GUID appended to the User-Agent for partner attribution." },
-    Setting { name: "validate_on_plan", env: &["ARM_DATAPROTECTION_VALIDATE_ON_PLAN"], kind: Kind::Bool, description: "Run the service's `validateForBackup` check during `plan` for new instances, so that problems show before apply. Defaults to `true`." },
-    Setting { name: "role_propagation_timeout", env: &["ARM_DATAPROTECTION_ROLE_PROPAGATION_TIMEOUT"], kind: Kind::Str, description: "How long `apply` keeps re-checking a missing-permission failure, to let role assignments made in the same apply propagate. A duration such as `5m` (the default) or `90s`; `0s` turns waiting off." },
+    Setting {
+        name: "subscription_id",
+        env: &["ARM_SUBSCRIPTION_ID"],
+        kind: Kind::Str,
+        description: "The Subscription ID used for provider-level calls. Resource IDs in this provider are full ARM IDs, so this is optional.",
+    },
+    Setting {
+        name: "tenant_id",
+        env: &["ARM_TENANT_ID"],
+        kind: Kind::Str,
+        description: "The Tenant ID (Entra ID directory) to authenticate against.",
+    },
+    Setting {
+        name: "client_id",
+        env: &["ARM_CLIENT_ID"],
+        kind: Kind::Str,
+        description: "The Client ID of the service principal or user-assigned managed identity.",
+    },
+    Setting {
+        name: "client_id_file_path",
+        env: &["ARM_CLIENT_ID_FILE_PATH"],
+        kind: Kind::Str,
+        description: "Path to a file holding the Client ID.",
+    },
+    Setting {
+        name: "client_secret",
+        env: &["ARM_CLIENT_SECRET"],
+        kind: Kind::Secret,
+        description: "The client secret of the service principal.",
+    },
+    Setting {
+        name: "client_secret_file_path",
+        env: &["ARM_CLIENT_SECRET_FILE_PATH"],
+        kind: Kind::Str,
+        description: "Path to a file holding the client secret.",
+    },
+    Setting {
+        name: "client_certificate_path",
+        env: &["ARM_CLIENT_CERTIFICATE_PATH"],
+        kind: Kind::Str,
+        description: "Path to a PKCS#12 (`.pfx`) or PEM client certificate for service principal authentication.",
+    },
+    Setting {
+        name: "client_certificate_password",
+        env: &["ARM_CLIENT_CERTIFICATE_PASSWORD"],
+        kind: Kind::Secret,
+        description: "The password of the client certificate, if any.",
+    },
+    Setting {
+        name: "use_oidc",
+        env: &["ARM_USE_OIDC"],
+        kind: Kind::Bool,
+        description: "Authenticate with an OpenID Connect token (workload identity federation), e.g. from GitHub Actions or a token file.",
+    },
+    Setting {
+        name: "oidc_token",
+        env: &["ARM_OIDC_TOKEN"],
+        kind: Kind::Secret,
+        description: "An OIDC ID token to exchange for an Azure token.",
+    },
+    Setting {
+        name: "oidc_token_file_path",
+        env: &["ARM_OIDC_TOKEN_FILE_PATH"],
+        kind: Kind::Str,
+        description: "Path to a file holding an OIDC ID token.",
+    },
+    Setting {
+        name: "oidc_request_url",
+        env: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+        kind: Kind::Str,
+        description: "The URL to request an OIDC token from (GitHub Actions sets it).",
+    },
+    Setting {
+        name: "oidc_request_token",
+        env: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+        kind: Kind::Secret,
+        description: "The bearer token for `oidc_request_url` (GitHub Actions sets it).",
+    },
+    Setting {
+        name: "ado_pipeline_service_connection_id",
+        env: &[
+            "ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID",
+            "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID",
+        ],
+        kind: Kind::Str,
+        description: "The Azure DevOps service connection ID, for OIDC in Azure Pipelines (uses `SYSTEM_ACCESSTOKEN`).",
+    },
+    Setting {
+        name: "use_aks_workload_identity",
+        env: &["ARM_USE_AKS_WORKLOAD_IDENTITY"],
+        kind: Kind::Bool,
+        description: "Authenticate with AKS workload identity (`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`).",
+    },
+    Setting {
+        name: "use_msi",
+        env: &["ARM_USE_MSI"],
+        kind: Kind::Bool,
+        description: "Authenticate with a managed identity.",
+    },
+    Setting {
+        name: "msi_endpoint",
+        env: &["ARM_MSI_ENDPOINT"],
+        kind: Kind::Str,
+        description: "A custom managed identity endpoint; by default IMDS or `IDENTITY_ENDPOINT` is used.",
+    },
+    Setting {
+        name: "use_cli",
+        env: &["ARM_USE_CLI"],
+        kind: Kind::Bool,
+        description: "Authenticate with the Azure CLI's signed-in account when no other method is configured. Defaults to `true`.",
+    },
+    Setting {
+        name: "environment",
+        env: &["ARM_ENVIRONMENT"],
+        kind: Kind::Str,
+        description: "The Azure cloud: `public`, `usgovernment` or `china`. Defaults to `public`.",
+    },
+    Setting {
+        name: "metadata_host",
+        env: &["ARM_METADATA_HOSTNAME"],
+        kind: Kind::Str,
+        description: "A hostname serving `/metadata/endpoints` (Azure Stack, private clouds); endpoints are discovered from it.",
+    },
+    Setting {
+        name: "resource_manager_endpoint",
+        env: &["ARM_RESOURCE_MANAGER_ENDPOINT"],
+        kind: Kind::Str,
+        description: "An explicit Azure Resource Manager endpoint, e.g. the emulator's. Plain `http` is accepted for loopback hosts only.",
+    },
+    Setting {
+        name: "active_directory_authority_host",
+        env: &["ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"],
+        kind: Kind::Str,
+        description: "An explicit Entra ID authority host.",
+    },
+    Setting {
+        name: "resource_manager_audience",
+        env: &["ARM_RESOURCE_MANAGER_AUDIENCE"],
+        kind: Kind::Str,
+        description: "An explicit token audience for Resource Manager.",
+    },
+    Setting {
+        name: "api_version",
+        env: &["ARM_DATAPROTECTION_API_VERSION"],
+        kind: Kind::Str,
+        description: "The Data Protection API version. Defaults to `2025-07-01`; `2021-01-01` (the version of the product documentation) is fully supported but has no Key Vault credentials and no tags.",
+    },
+    Setting {
+        name: "partner_id",
+        env: &["ARM_PARTNER_ID"],
+        kind: Kind::Str,
+        description: "A GUID appended to the User-Agent for partner attribution.",
+    },
+    Setting {
+        name: "validate_on_plan",
+        env: &["ARM_DATAPROTECTION_VALIDATE_ON_PLAN"],
+        kind: Kind::Bool,
+        description: "Run the service's `validateForBackup` check during `plan` for new instances, so that problems show before apply. Defaults to `true`.",
+    },
+    Setting {
+        name: "role_propagation_timeout",
+        env: &["ARM_DATAPROTECTION_ROLE_PROPAGATION_TIMEOUT"],
+        kind: Kind::Str,
+        description: "How long `apply` keeps re-checking a missing-permission failure, to let role assignments made in the same apply propagate. A duration such as `5m` (the default) or `90s`; `0s` turns waiting off.",
+    },
 ];
 
 /// Settings the resource needs besides the Azure client.
@@ -72,8 +210,17 @@ pub fn schema() -> Schema {
     let attributes = SETTINGS
         .iter()
         .map(|s| {
-            let ty = if s.kind == Kind::Bool { Type::Bool } else { Type::String };
-            let vars = s.env.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or ");
+            let ty = if s.kind == Kind::Bool {
+                Type::Bool
+            } else {
+                Type::String
+            };
+            let vars = s
+                .env
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
             let mut a = Attribute::optional(s.name, ty)
                 .description(format!("{} Environment variable: {vars}.", s.description));
             if s.kind == Kind::Secret {
@@ -98,7 +245,10 @@ pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let str_of = |name: &str| config.get(name).as_str().map(str::to_owned);
     if let Some(env) = str_of("environment") {
-        if !matches!(env.to_ascii_lowercase().as_str(), "public" | "usgovernment" | "china") {
+        if !matches!(
+            env.to_ascii_lowercase().as_str(),
+            "public" | "usgovernment" | "china"
+        ) {
             diags.error_at(
                 AttributePath::root("environment"),
                 "Invalid Azure Environment",
@@ -111,13 +261,26 @@ pub fn validate(config: &Value) -> Diagnostics {
     }
     if let Some(v) = str_of("role_propagation_timeout") {
         if let Err(e) = parse_duration(&v) {
-            diags.error_at(AttributePath::root("role_propagation_timeout"), "Invalid Duration", e);
+            diags.error_at(
+                AttributePath::root("role_propagation_timeout"),
+                "Invalid Duration",
+                e,
+            );
         }
     }
-    for name in ["resource_manager_endpoint", "active_directory_authority_host", "msi_endpoint", "oidc_request_url"] {
+    for name in [
+        "resource_manager_endpoint",
+        "active_directory_authority_host",
+        "msi_endpoint",
+        "oidc_request_url",
+    ] {
         if let Some(v) = str_of(name) {
             if let Err(e) = check_endpoint(&v) {
-                diags.error_at(AttributePath::root(name), "Invalid Endpoint URL", format!("`{name}` {e}"));
+                diags.error_at(
+                    AttributePath::root(name),
+                    "Invalid Endpoint URL",
+                    format!("`{name}` {e}"),
+                );
             }
         }
     }
@@ -132,7 +295,11 @@ pub fn validate(config: &Value) -> Diagnostics {
             }
         }
     }
-    for (a, b) in [("client_secret", "client_secret_file_path"), ("client_id", "client_id_file_path"), ("oidc_token", "oidc_token_file_path")] {
+    for (a, b) in [
+        ("client_secret", "client_secret_file_path"),
+        ("client_id", "client_id_file_path"),
+        ("oidc_token", "oidc_token_file_path"),
+    ] {
         if config.get(a).as_str().is_some() && config.get(b).as_str().is_some() {
             diags.error_at(
                 AttributePath::root(b),
@@ -146,13 +313,39 @@ pub fn validate(config: &Value) -> Diagnostics {
 
 fn check_api_version(v: &str, path: Option<AttributePath>, diags: &mut Diagnostics) {
     let well_formed = v.len() >= 10
-        && v.as_bytes()[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && v.as_bytes()[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     let (sev_err, summary, detail) = if !well_formed {
-        (true, "Invalid API Version", format!("`api_version` is {v:?}; it must look like 2025-07-01 (supported: {}).", KNOWN_API_VERSIONS.join(", ")))
+        (
+            true,
+            "Invalid API Version",
+            format!(
+                "`api_version` is {v:?}; it must look like 2025-07-01 (supported: {}).",
+                KNOWN_API_VERSIONS.join(", ")
+            ),
+        )
     } else if v < "2021-01-01" {
-        (true, "Unsupported API Version", format!("`api_version` {v} predates the Data Protection API's first stable version, 2021-01-01."))
+        (
+            true,
+            "Unsupported API Version",
+            format!(
+                "`api_version` {v} predates the Data Protection API's first stable version, 2021-01-01."
+            ),
+        )
     } else if !KNOWN_API_VERSIONS.contains(&v) {
-        (false, "Untested API Version", format!("`api_version` {v} has not been tested with this provider (tested: {}). Since 2025-09-01 the service rejects vaults whose soft delete is not \"Always-On\".", KNOWN_API_VERSIONS.join(", ")))
+        (
+            false,
+            "Untested API Version",
+            format!(
+                "`api_version` {v} has not been tested with this provider (tested: {}). Since 2025-09-01 the service rejects vaults whose soft delete is not \"Always-On\".",
+                KNOWN_API_VERSIONS.join(", ")
+            ),
+        )
     } else {
         return;
     };
@@ -179,7 +372,9 @@ pub fn check_endpoint(v: &str) -> Result<(), String> {
             if loopback {
                 Ok(())
             } else {
-                Err(format!("uses plain http to a non-loopback host ({v:?}); use https"))
+                Err(format!(
+                    "uses plain http to a non-loopback host ({v:?}); use https"
+                ))
             }
         }
         other => Err(format!("has scheme {other:?}; use https")),
@@ -188,8 +383,9 @@ pub fn check_endpoint(v: &str) -> Result<(), String> {
 
 /// Durations as Terraform users write them (`30m`, `1h30m`, `90s`).
 pub fn parse_duration(v: &str) -> Result<Duration, String> {
-    humantime::parse_duration(v.trim())
-        .map_err(|e| format!("{v:?} is not a duration ({e}); write it like \"30m\", \"1h30m\" or \"90s\"."))
+    humantime::parse_duration(v.trim()).map_err(|e| {
+        format!("{v:?} is not a duration ({e}); write it like \"30m\", \"1h30m\" or \"90s\".")
+    })
 }
 
 /// Reads the environment, lays the explicit settings over it, and returns the Azure side's config
@@ -213,11 +409,24 @@ fn resolve_with(
         let (text, from_config) = match (s.kind, explicit) {
             (Kind::Bool, Value::Bool(b)) => (Some(b.to_string()), true),
             (_, Value::String(v)) => (Some(v.clone()), true),
-            _ => (s.env.iter().find_map(|k| env(k).filter(|v| !v.is_empty())), false),
+            _ => (
+                s.env.iter().find_map(|k| env(k).filter(|v| !v.is_empty())),
+                false,
+            ),
         };
         let Some(text) = text else { continue };
-        let path = || if from_config { AttributePath::root(s.name) } else { AttributePath::default() };
-        let origin = if from_config { format!("`{}`", s.name) } else { format!("`{}`", s.env[0]) };
+        let path = || {
+            if from_config {
+                AttributePath::root(s.name)
+            } else {
+                AttributePath::default()
+            }
+        };
+        let origin = if from_config {
+            format!("`{}`", s.name)
+        } else {
+            format!("`{}`", s.env[0])
+        };
         let as_bool = || -> Option<bool> {
             match text.to_ascii_lowercase().as_str() {
                 "true" | "1" => Some(true),
@@ -227,7 +436,11 @@ fn resolve_with(
         };
         if s.kind == Kind::Bool {
             let Some(b) = as_bool() else {
-                diags.error_at(path(), "Invalid Boolean", format!("{origin} is {text:?}; use true or false."));
+                diags.error_at(
+                    path(),
+                    "Invalid Boolean",
+                    format!("{origin} is {text:?}; use true or false."),
+                );
                 continue;
             };
             match s.name {
@@ -252,12 +465,16 @@ fn resolve_with(
             "oidc_token_file_path" => az.oidc_token_file_path = Some(PathBuf::from(&text)),
             "oidc_request_url" => az.oidc_request_url = Some(text.clone()),
             "oidc_request_token" => az.oidc_request_token = secret(),
-            "ado_pipeline_service_connection_id" => az.ado_pipeline_service_connection_id = Some(text.clone()),
+            "ado_pipeline_service_connection_id" => {
+                az.ado_pipeline_service_connection_id = Some(text.clone())
+            }
             "msi_endpoint" => az.msi_endpoint = Some(text.clone()),
             "environment" => az.environment = text.to_ascii_lowercase(),
             "metadata_host" => az.metadata_host = Some(text.clone()),
             "resource_manager_endpoint" => az.resource_manager_endpoint = Some(text.clone()),
-            "active_directory_authority_host" => az.active_directory_authority_host = Some(text.clone()),
+            "active_directory_authority_host" => {
+                az.active_directory_authority_host = Some(text.clone())
+            }
             "resource_manager_audience" => az.resource_manager_audience = Some(text.clone()),
             "api_version" => {
                 if !from_config {
@@ -270,7 +487,9 @@ fn resolve_with(
                 Ok(d) => role_timeout = d,
                 Err(e) => diags.error_at(path(), "Invalid Duration", format!("{origin}: {e}")),
             },
-            "client_id_file_path" | "client_secret_file_path" => file_paths.push((s.name, text.clone(), s.env[0])),
+            "client_id_file_path" | "client_secret_file_path" => {
+                file_paths.push((s.name, text.clone(), s.env[0]))
+            }
             _ => {}
         }
         let _ = from_config;
@@ -304,7 +523,13 @@ fn resolve_with(
     if diags.has_errors() {
         return Err(diags);
     }
-    Ok((az, ResourceSettings { validate_on_plan, role_propagation_timeout: role_timeout }))
+    Ok((
+        az,
+        ResourceSettings {
+            validate_on_plan,
+            role_propagation_timeout: role_timeout,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -322,9 +547,15 @@ mod tests {
             "ARM_USE_CLI" => Some("false".to_owned()),
             _ => None,
         };
-        let c = cfg(&[("tenant_id", Value::string("22222222-2222-2222-2222-222222222222"))]);
+        let c = cfg(&[(
+            "tenant_id",
+            Value::string("22222222-2222-2222-2222-222222222222"),
+        )]);
         let (az, _) = resolve_with(&c, AzureConfig::default(), &env).unwrap();
-        assert_eq!(az.tenant_id.as_deref(), Some("22222222-2222-2222-2222-222222222222"));
+        assert_eq!(
+            az.tenant_id.as_deref(),
+            Some("22222222-2222-2222-2222-222222222222")
+        );
         assert!(!az.use_cli);
         assert_eq!(az.api_version, DEFAULT_API_VERSION);
     }
@@ -334,14 +565,29 @@ mod tests {
         let c = cfg(&[
             ("environment", Value::string("mars")),
             ("api_version", Value::string("yesterday")),
-            ("resource_manager_endpoint", Value::string("http://example.com/")),
+            (
+                "resource_manager_endpoint",
+                Value::string("http://example.com/"),
+            ),
             ("tenant_id", Value::string("not-a-guid")),
             ("role_propagation_timeout", Value::string("soon")),
         ]);
         let d = validate(&c);
-        let paths: Vec<String> = d.iter().filter_map(|d| d.attribute.as_ref().map(|p| p.to_string())).collect();
-        for want in ["environment", "api_version", "resource_manager_endpoint", "tenant_id", "role_propagation_timeout"] {
-            assert!(paths.iter().any(|p| p == want), "no diagnostic for {want}: {paths:?}");
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect();
+        for want in [
+            "environment",
+            "api_version",
+            "resource_manager_endpoint",
+            "tenant_id",
+            "role_propagation_timeout",
+        ] {
+            assert!(
+                paths.iter().any(|p| p == want),
+                "no diagnostic for {want}: {paths:?}"
+            );
         }
     }
 
@@ -356,10 +602,16 @@ mod tests {
 
     #[test]
     fn missing_secret_file_names_the_argument() {
-        let c = cfg(&[("client_secret_file_path", Value::string("/nonexistent/secret"))]);
+        let c = cfg(&[(
+            "client_secret_file_path",
+            Value::string("/nonexistent/secret"),
+        )]);
         let err = resolve_with(&c, AzureConfig::default(), &|_| None).unwrap_err();
         let d = err.iter().next().unwrap();
-        assert_eq!(d.attribute.as_ref().unwrap().to_string(), "client_secret_file_path");
+        assert_eq!(
+            d.attribute.as_ref().unwrap().to_string(),
+            "client_secret_file_path"
+        );
     }
 
     #[test]
@@ -373,7 +625,12 @@ mod tests {
     #[test]
     fn schema_names_each_environment_variable() {
         let s = schema();
-        let a = s.block.attributes.iter().find(|a| a.name == "client_secret").unwrap();
+        let a = s
+            .block
+            .attributes
+            .iter()
+            .find(|a| a.name == "client_secret")
+            .unwrap();
         assert!(a.sensitive);
         assert!(a.description.contains("ARM_CLIENT_SECRET"));
     }

@@ -11,7 +11,12 @@ use crate::tfplugin::{Attribute, Block, Nesting, Type};
 /// `generate-docs [--check] [--root DIR]`.
 pub fn main(args: Vec<String>) -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
-    let root = args.iter().position(|a| a == "--root").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let root = args
+        .iter()
+        .position(|a| a == "--root")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     let pages = match render(&root) {
         Ok(p) => p,
         Err(e) => {
@@ -40,7 +45,10 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     }
     if !stale.is_empty() {
-        eprintln!("generate-docs: stale documentation: {} (run `make generate`)", stale.join(", "));
+        eprintln!(
+            "generate-docs: stale documentation: {} (run `make generate`)",
+            stale.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
@@ -54,7 +62,10 @@ fn read(root: &Path, rel: &str) -> Result<String, String> {
 pub fn render(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     Ok(vec![
         (PathBuf::from("docs/index.md"), render_index(root)?),
-        (PathBuf::from("docs/resources/instance.md"), render_instance(root)?),
+        (
+            PathBuf::from("docs/resources/instance.md"),
+            render_instance(root)?,
+        ),
     ])
 }
 
@@ -77,7 +88,14 @@ fn attr_line(out: &mut String, a: &Attribute) {
     if a.sensitive {
         extra.push_str(", Sensitive");
     }
-    let _ = writeln!(out, "- `{}` ({}{}) {}", a.name, type_name(&a.ty), extra, a.description);
+    let _ = writeln!(
+        out,
+        "- `{}` ({}{}) {}",
+        a.name,
+        type_name(&a.ty),
+        extra,
+        a.description
+    );
 }
 
 /// The tfplugindocs layout: Required / Optional / Read-Only, then nested blocks.
@@ -89,7 +107,11 @@ fn schema_section(out: &mut String, block: &Block, anchor: &str) {
     ];
     for (title, pick) in groups {
         let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
-        let blocks: Vec<_> = if title == "Optional" { block.blocks.iter().filter(|b| b.min_items == 0).collect() } else { Vec::new() };
+        let blocks: Vec<_> = if title == "Optional" {
+            block.blocks.iter().filter(|b| b.min_items == 0).collect()
+        } else {
+            Vec::new()
+        };
         if attrs.is_empty() && blocks.is_empty() {
             continue;
         }
@@ -104,14 +126,28 @@ fn schema_section(out: &mut String, block: &Block, anchor: &str) {
                 Nesting::Set => "Block Set",
                 Nesting::Map => "Block Map",
             };
-            let _ = writeln!(out, "- `{}` ({kind}) {} (see [below for nested schema](#nestedblock--{}))", b.type_name, b.block.description, b.type_name);
+            let _ = writeln!(
+                out,
+                "- `{}` ({kind}) {} (see [below for nested schema](#nestedblock--{}))",
+                b.type_name, b.block.description, b.type_name
+            );
         }
         out.push('\n');
     }
     for b in &block.blocks {
-        let _ = writeln!(out, "<a id=\"nestedblock--{}\"></a>\n### Nested Schema for `{}`\n", b.type_name, b.type_name);
+        let _ = writeln!(
+            out,
+            "<a id=\"nestedblock--{}\"></a>\n### Nested Schema for `{}`\n",
+            b.type_name, b.type_name
+        );
         let _ = anchor;
-        for (title, pick) in [("Required", (|a: &Attribute| a.required) as fn(&Attribute) -> bool), ("Optional", |a| a.optional)] {
+        for (title, pick) in [
+            (
+                "Required",
+                (|a: &Attribute| a.required) as fn(&Attribute) -> bool,
+            ),
+            ("Optional", |a| a.optional),
+        ] {
             let attrs: Vec<&Attribute> = b.block.attributes.iter().filter(|a| pick(a)).collect();
             if attrs.is_empty() {
                 continue;
@@ -168,12 +204,25 @@ fn render_instance(root: &Path) -> Result<String, String> {
     out.push_str(&schema.block.description);
     out.push_str("\n\n## Example Usage\n\n");
     for (title, file) in [
-        ("Managed disk", "examples/resources/azurebackup_instance/disk.tf"),
-        ("PostgreSQL single-server database", "examples/resources/azurebackup_instance/postgresql.tf"),
-        ("PostgreSQL flexible server", "examples/resources/azurebackup_instance/postgresql_flexible.tf"),
+        (
+            "Managed disk",
+            "examples/resources/azurebackup_instance/disk.tf",
+        ),
+        (
+            "PostgreSQL single-server database",
+            "examples/resources/azurebackup_instance/postgresql.tf",
+        ),
+        (
+            "PostgreSQL flexible server",
+            "examples/resources/azurebackup_instance/postgresql_flexible.tf",
+        ),
     ] {
         let text = read(root, file)?;
-        let _ = write!(out, "### {title}\n\n```terraform\n{}\n```\n\n", text.trim_end());
+        let _ = write!(
+            out,
+            "### {title}\n\n```terraform\n{}\n```\n\n",
+            text.trim_end()
+        );
     }
     out.push_str("## Schema\n\n");
     schema_section(&mut out, &schema.block, "");

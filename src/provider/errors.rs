@@ -7,9 +7,13 @@ use crate::tfplugin::{Diagnostic, Severity};
 /// What the user should do, chosen by the error's meaning (never by matching its text).
 fn advice(e: &AzureError, action: &str) -> String {
     if e.is_cancelled() {
-        format!("The {action} was interrupted (Ctrl-C). Run the command again to finish; the instance's name is deterministic, so nothing is created twice.")
+        format!(
+            "The {action} was interrupted (Ctrl-C). Run the command again to finish; the instance's name is deterministic, so nothing is created twice."
+        )
     } else if e.is_timeout() {
-        format!("The {action} did not finish in time. Azure may still be working on it: raise the matching value in the resource's `timeouts` block and run the command again.")
+        format!(
+            "The {action} did not finish in time. Azure may still be working on it: raise the matching value in the resource's `timeouts` block and run the command again."
+        )
     } else if e.is_already_protected() {
         "The datasource is already protected by another backup instance. Bring that instance under Terraform with `terraform import`, or stop its protection, before creating a new one.".to_owned()
     } else if e.is_permission() {
@@ -19,7 +23,9 @@ fn advice(e: &AzureError, action: &str) -> String {
     } else if e.is_auth() || e.is_config() {
         "Check the provider's credentials and endpoint settings (see the provider documentation's authentication section).".to_owned()
     } else if e.is_retryable() {
-        format!("The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below.")
+        format!(
+            "The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below."
+        )
     } else {
         "Correct the problem the service describes below, then run the command again.".to_owned()
     }
@@ -27,18 +33,39 @@ fn advice(e: &AzureError, action: &str) -> String {
 
 /// An error diagnostic for a failed Azure call, `action` naming what we were doing
 /// ("creation of backup instance").
-pub fn azure_error(summary: &str, action: &str, instance: Option<&str>, e: &AzureError) -> Diagnostic {
+pub fn azure_error(
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+) -> Diagnostic {
     to_diag(Severity::Error, summary, action, instance, e)
 }
 
-pub fn azure_warning(summary: &str, action: &str, instance: Option<&str>, e: &AzureError, note: &str) -> Diagnostic {
+pub fn azure_warning(
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+    note: &str,
+) -> Diagnostic {
     let mut d = to_diag(Severity::Warning, summary, action, instance, e);
     d.detail = format!("{note}\n\n{}", d.detail);
     d
 }
 
-fn to_diag(severity: Severity, summary: &str, action: &str, instance: Option<&str>, e: &AzureError) -> Diagnostic {
-    let mut detail = format!("The {action} failed: {}\n\n{}", e.message(), advice(e, action));
+fn to_diag(
+    severity: Severity,
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+) -> Diagnostic {
+    let mut detail = format!(
+        "The {action} failed: {}\n\n{}",
+        e.message(),
+        advice(e, action)
+    );
     let actions = e.recommended_actions();
     if !actions.is_empty() {
         detail.push_str("\n\nRecommended action (from Azure):");
@@ -69,5 +96,10 @@ fn to_diag(severity: Severity, summary: &str, action: &str, instance: Option<&st
     if let Some(r) = e.request_id() {
         detail.push_str(&format!("\nRequest ID: {r}"));
     }
-    Diagnostic { severity, summary: summary.to_owned(), detail, attribute: None }
+    Diagnostic {
+        severity,
+        summary: summary.to_owned(),
+        detail,
+        attribute: None,
+    }
 }

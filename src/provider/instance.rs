@@ -12,16 +12,16 @@ use tokio_util::sync::CancellationToken;
 use super::errors::{azure_error, azure_warning};
 use super::{Configured, Shared};
 use crate::azure::arm_id::{
-    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, DatasourceKind, KeyVaultSecretUri,
-    ResourceGroupId,
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, DatasourceKind,
+    KeyVaultSecretUri, ResourceGroupId,
 };
 use crate::azure::client::{DataProtectionClient, OpOptions};
 use crate::azure::error::AzureError;
 use crate::azure::models::{BackupInstance, BackupInstanceResource};
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, AttributePath, Attribute, Block, Context, Diagnostic, Diagnostics,
-    ImportResponse, NestedBlock, Nesting, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
-    Schema, Severity, Type, Value,
+    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Context, Diagnostic, Diagnostics,
+    ImportResponse, NestedBlock, Nesting, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    Resource, Schema, Severity, Type, Value,
 };
 
 pub const TYPE_NAME: &str = "azurebackup_instance";
@@ -36,11 +36,23 @@ const DEFAULT_UPDATE: Duration = Duration::from_secs(30 * 60);
 const DEFAULT_DELETE: Duration = Duration::from_secs(30 * 60);
 
 /// Attributes the user may not set: Terraform 1.0 does not reject them, so we must.
-const COMPUTED_ONLY: &[&str] = &["id", "datasource_type", "protection_state", "protection_status", "provisioning_state"];
+const COMPUTED_ONLY: &[&str] = &[
+    "id",
+    "datasource_type",
+    "protection_state",
+    "protection_status",
+    "provisioning_state",
+];
 /// Changing any of these means a new backup instance.
 const REPLACE: &[&str] = &["vault_id", "datasource_id", "name", "location"];
 /// Changing any of these is a PUT on the existing instance.
-const IN_PLACE: &[&str] = &["policy_id", "snapshot_resource_group_id", "key_vault_secret_uri", "friendly_name", "tags"];
+const IN_PLACE: &[&str] = &[
+    "policy_id",
+    "snapshot_resource_group_id",
+    "key_vault_secret_uri",
+    "friendly_name",
+    "tags",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -72,7 +84,12 @@ pub fn schema() -> Schema {
         nesting: Nesting::Single,
         block: Block {
             description: "How long each operation may take.".into(),
-            attributes: vec![timeout("create", "30m"), timeout("read", "5m"), timeout("update", "30m"), timeout("delete", "30m")],
+            attributes: vec![
+                timeout("create", "30m"),
+                timeout("read", "5m"),
+                timeout("update", "30m"),
+                timeout("delete", "30m"),
+            ],
             ..Default::default()
         },
         min_items: 0,
@@ -118,22 +135,38 @@ struct Inputs {
 
 impl Inputs {
     fn id(&self) -> BackupInstanceId {
-        BackupInstanceId { vault: self.vault.clone(), name: self.name.clone() }
+        BackupInstanceId {
+            vault: self.vault.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 
 /// `{datasource name}-{UUIDv5}`: the IDs are lower-cased first because ARM IDs are
 /// case-insensitive, and a casing change must not give the same datasource a second instance.
 pub fn default_name(vault: &BackupVaultId, datasource: &DatasourceId) -> String {
-    let key = format!("{}|{}", vault.to_string().to_ascii_lowercase(), datasource.to_string().to_ascii_lowercase());
-    format!("{}-{}", datasource.name(), uuid::Uuid::new_v5(&NAME_NAMESPACE, key.as_bytes()))
+    let key = format!(
+        "{}|{}",
+        vault.to_string().to_ascii_lowercase(),
+        datasource.to_string().to_ascii_lowercase()
+    );
+    format!(
+        "{}-{}",
+        datasource.name(),
+        uuid::Uuid::new_v5(&NAME_NAMESPACE, key.as_bytes())
+    )
 }
 
 fn str_attr<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     v.get(name).as_str()
 }
 
-fn parse_attr<T: std::str::FromStr>(v: &Value, name: &str, what: &str, diags: &mut Diagnostics) -> Option<T>
+fn parse_attr<T: std::str::FromStr>(
+    v: &Value,
+    name: &str,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -141,7 +174,11 @@ where
     match text.parse::<T>() {
         Ok(t) => Some(t),
         Err(e) => {
-            diags.error_at(AttributePath::root(name), format!("Invalid {what}"), format!("`{name}` is not a valid {what}: {e}"));
+            diags.error_at(
+                AttributePath::root(name),
+                format!("Invalid {what}"),
+                format!("`{name}` is not a valid {what}: {e}"),
+            );
             None
         }
     }
@@ -152,12 +189,20 @@ fn timeouts_of(v: &Value, diags: &mut Diagnostics) -> Timeouts {
     let one = |name: &str, default: Duration, diags: &mut Diagnostics| match t.get(name).as_str() {
         Some(text) => match super::config::parse_duration(text) {
             Ok(d) if d.is_zero() => {
-                diags.error_at(AttributePath::root("timeouts").attr(name), "Invalid Timeout", format!("`timeouts.{name}` must be greater than zero."));
+                diags.error_at(
+                    AttributePath::root("timeouts").attr(name),
+                    "Invalid Timeout",
+                    format!("`timeouts.{name}` must be greater than zero."),
+                );
                 default
             }
             Ok(d) => d,
             Err(e) => {
-                diags.error_at(AttributePath::root("timeouts").attr(name), "Invalid Timeout", e);
+                diags.error_at(
+                    AttributePath::root("timeouts").attr(name),
+                    "Invalid Timeout",
+                    e,
+                );
                 default
             }
         },
@@ -172,12 +217,18 @@ fn timeouts_of(v: &Value, diags: &mut Diagnostics) -> Timeouts {
 }
 
 fn ids_equal(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 /// Azure spells regions several ways (`West Europe`, `westeurope`).
 fn locations_equal(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
     norm(a) == norm(b)
 }
 
@@ -185,16 +236,31 @@ fn locations_equal(a: &str, b: &str) -> bool {
 /// skipped; `None` is returned unless everything is known and valid.
 fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
     let before = diags.len();
+    check_no_computed(v, diags);
+    parse_inputs(v, diags, before)
+}
+
+/// Only for configuration: planned and prior states carry computed values legitimately.
+fn check_no_computed(v: &Value, diags: &mut Diagnostics) {
     for name in COMPUTED_ONLY {
         if !v.get(name).is_null() && !v.get(name).is_unknown() {
-            diags.error_at(AttributePath::root(*name), "Computed Attribute Set", format!("`{name}` is set by the provider and cannot be configured; remove it."));
+            diags.error_at(
+                AttributePath::root(*name),
+                "Computed Attribute Set",
+                format!("`{name}` is set by the provider and cannot be configured; remove it."),
+            );
         }
     }
+}
+
+fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option<Inputs> {
     let vault: Option<BackupVaultId> = parse_attr(v, "vault_id", "Backup Vault ID", diags);
     let datasource: Option<DatasourceId> = parse_attr(v, "datasource_id", "Datasource ID", diags);
     let policy: Option<BackupPolicyId> = parse_attr(v, "policy_id", "Backup Policy ID", diags);
-    let snapshot_rg: Option<ResourceGroupId> = parse_attr(v, "snapshot_resource_group_id", "Resource Group ID", diags);
-    let secret: Option<KeyVaultSecretUri> = parse_attr(v, "key_vault_secret_uri", "Key Vault secret URI", diags);
+    let snapshot_rg: Option<ResourceGroupId> =
+        parse_attr(v, "snapshot_resource_group_id", "Resource Group ID", diags);
+    let secret: Option<KeyVaultSecretUri> =
+        parse_attr(v, "key_vault_secret_uri", "Key Vault secret URI", diags);
     let timeouts = timeouts_of(v, diags);
 
     if let (Some(vault), Some(policy)) = (&vault, &policy) {
@@ -208,11 +274,22 @@ fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
     }
     if let Some(name) = str_attr(v, "location") {
         if name.trim().is_empty() {
-            diags.error_at(AttributePath::root("location"), "Invalid Location", "`location` must name the datasource's Azure region, e.g. \"westeurope\".");
+            diags.error_at(
+                AttributePath::root("location"),
+                "Invalid Location",
+                "`location` must name the datasource's Azure region, e.g. \"westeurope\".",
+            );
         }
     }
     if let Some(name) = str_attr(v, "name") {
-        let bad = name.is_empty() || name.len() > 260 || name.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%' | '&' | ':' | '<' | '>' | '*') || c.is_control());
+        let bad = name.is_empty()
+            || name.len() > 260
+            || name.chars().any(|c| {
+                matches!(
+                    c,
+                    '/' | '\\' | '?' | '#' | '%' | '&' | ':' | '<' | '>' | '*'
+                ) || c.is_control()
+            });
         if bad {
             diags.error_at(AttributePath::root("name"), "Invalid Name", format!("`name` {name:?} is not a valid backup instance name: use 1-260 letters, digits, `-`, `_` or `.`."));
         }
@@ -234,7 +311,8 @@ fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
             ),
             _ => {}
         }
-        if ds.kind() != DatasourceKind::PostgresDatabase && !v.get("key_vault_secret_uri").is_null() {
+        if ds.kind() != DatasourceKind::PostgresDatabase && !v.get("key_vault_secret_uri").is_null()
+        {
             diags.error_at(
                 AttributePath::root("key_vault_secret_uri"),
                 "Argument Not Allowed",
@@ -243,7 +321,20 @@ fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
         }
     }
     let _ = ds_known;
-    if diags.len() > before || !v.is_wholly_known() {
+    let inputs_known = [
+        "vault_id",
+        "datasource_id",
+        "location",
+        "policy_id",
+        "snapshot_resource_group_id",
+        "key_vault_secret_uri",
+        "name",
+        "tags",
+        "timeouts",
+    ]
+    .iter()
+    .all(|a| v.get(a).is_wholly_known());
+    if diags.len() > before || !inputs_known {
         return None;
     }
     let (vault, datasource, policy) = (vault?, datasource?, policy?);
@@ -252,7 +343,11 @@ fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
         Some(n) => n.to_owned(),
         None => default_name(&vault, &datasource),
     };
-    let tags = v.get("tags").as_map().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect());
+    let tags = v.get("tags").as_map().map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect()
+    });
     Some(Inputs {
         vault,
         datasource,
@@ -277,7 +372,13 @@ fn body_of(inputs: &Inputs) -> BackupInstanceResource {
     if let Some(secret) = &inputs.secret {
         props = props.with_secret_store(secret);
     }
-    BackupInstanceResource { id: None, name: Some(inputs.name.clone()), resource_type: None, tags: inputs.tags.clone(), properties: props }
+    BackupInstanceResource {
+        id: None,
+        name: Some(inputs.name.clone()),
+        resource_type: None,
+        tags: inputs.tags.clone(),
+        properties: props,
+    }
 }
 
 /// API-version rules: these need the configured provider, so they are checked at plan.
@@ -309,11 +410,27 @@ fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Value) 
             _ => Value::Null,
         }
     };
-    let snapshot = p.policy_info.policy_parameters.as_ref().and_then(|pp| pp.data_store_parameters_list.iter().find_map(|d| d.resource_group_id.clone()));
-    let secret = p.datasource_auth_credentials.as_ref().and_then(|c| c.secret_store_resource.as_ref()?.uri.clone());
-    let location = p.data_source_info.resource_location.clone().filter(|l| !l.is_empty()).or_else(|| prior.get("location").as_str().map(str::to_owned));
+    let snapshot = p.policy_info.policy_parameters.as_ref().and_then(|pp| {
+        pp.data_store_parameters_list
+            .iter()
+            .find_map(|d| d.resource_group_id.clone())
+    });
+    let secret = p
+        .datasource_auth_credentials
+        .as_ref()
+        .and_then(|c| c.secret_store_resource.as_ref()?.uri.clone());
+    let location = p
+        .data_source_info
+        .resource_location
+        .clone()
+        .filter(|l| !l.is_empty())
+        .or_else(|| prior.get("location").as_str().map(str::to_owned));
     let tags = match (&res.tags, prior.get("tags")) {
-        (Some(t), _) if !t.is_empty() => Value::Map(t.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect()),
+        (Some(t), _) if !t.is_empty() => Value::Map(
+            t.iter()
+                .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+                .collect(),
+        ),
         (_, Value::Map(m)) if m.is_empty() => Value::Map(BTreeMap::new()),
         _ => Value::Null,
     };
@@ -328,25 +445,69 @@ fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Value) 
     let protection_status = p.protection_status.as_ref().and_then(|s| s.status.clone());
     Value::object([
         ("id", keep("id", Some(id.to_string()), ids_equal)),
-        ("vault_id", keep("vault_id", Some(id.vault.to_string()), ids_equal)),
-        ("datasource_id", keep("datasource_id", Some(p.data_source_info.resource_id.clone()), ids_equal)),
+        (
+            "vault_id",
+            keep("vault_id", Some(id.vault.to_string()), ids_equal),
+        ),
+        (
+            "datasource_id",
+            keep(
+                "datasource_id",
+                Some(p.data_source_info.resource_id.clone()),
+                ids_equal,
+            ),
+        ),
         ("location", keep("location", location, locations_equal)),
-        ("policy_id", keep("policy_id", Some(p.policy_info.policy_id.clone()), ids_equal)),
-        ("snapshot_resource_group_id", keep("snapshot_resource_group_id", snapshot, ids_equal)),
-        ("key_vault_secret_uri", keep("key_vault_secret_uri", secret, ids_equal)),
+        (
+            "policy_id",
+            keep(
+                "policy_id",
+                Some(p.policy_info.policy_id.clone()),
+                ids_equal,
+            ),
+        ),
+        (
+            "snapshot_resource_group_id",
+            keep("snapshot_resource_group_id", snapshot, ids_equal),
+        ),
+        (
+            "key_vault_secret_uri",
+            keep("key_vault_secret_uri", secret, ids_equal),
+        ),
         ("name", keep("name", Some(id.name.clone()), |a, b| a == b)),
-        ("friendly_name", keep("friendly_name", p.friendly_name.clone(), |a, b| a == b)),
+        (
+            "friendly_name",
+            keep("friendly_name", p.friendly_name.clone(), |a, b| a == b),
+        ),
         ("tags", tags),
-        ("datasource_type", datasource_type.map(Value::string).unwrap_or(Value::Null)),
-        ("protection_state", protection_state.map(Value::string).unwrap_or(Value::Null)),
-        ("protection_status", protection_status.map(Value::string).unwrap_or(Value::Null)),
-        ("provisioning_state", p.provisioning_state.clone().map(Value::string).unwrap_or(Value::Null)),
+        (
+            "datasource_type",
+            datasource_type.map(Value::string).unwrap_or(Value::Null),
+        ),
+        (
+            "protection_state",
+            protection_state.map(Value::string).unwrap_or(Value::Null),
+        ),
+        (
+            "protection_status",
+            protection_status.map(Value::string).unwrap_or(Value::Null),
+        ),
+        (
+            "provisioning_state",
+            p.provisioning_state
+                .clone()
+                .map(Value::string)
+                .unwrap_or(Value::Null),
+        ),
         ("timeouts", prior.get("timeouts").clone()),
     ])
 }
 
 fn op(deadline: Duration, cancel: &CancellationToken) -> OpOptions {
-    OpOptions { deadline: Instant::now() + deadline, cancel: cancel.clone() }
+    OpOptions {
+        deadline: Instant::now() + deadline,
+        cancel: cancel.clone(),
+    }
 }
 
 /// For the last look after a failure: the user's Ctrl-C has already fired the main token, but we
@@ -357,20 +518,43 @@ fn rescue_op() -> OpOptions {
 
 fn is_protection_failure(res: &BackupInstanceResource) -> bool {
     let p = &res.properties;
-    let bad = |s: &str| s.eq_ignore_ascii_case("ProtectionError") || s.eq_ignore_ascii_case("ConfiguringProtectionFailed");
-    p.current_protection_state.as_deref().is_some_and(bad) || p.protection_status.as_ref().and_then(|s| s.status.as_deref()).is_some_and(bad)
+    let bad = |s: &str| {
+        s.eq_ignore_ascii_case("ProtectionError")
+            || s.eq_ignore_ascii_case("ConfiguringProtectionFailed")
+    };
+    p.current_protection_state.as_deref().is_some_and(bad)
+        || p.protection_status
+            .as_ref()
+            .and_then(|s| s.status.as_deref())
+            .is_some_and(bad)
 }
 
 fn is_protected(res: &BackupInstanceResource) -> bool {
     let p = &res.properties;
     let ok = |s: &str| s.eq_ignore_ascii_case("ProtectionConfigured");
-    p.current_protection_state.as_deref().map(ok).unwrap_or_else(|| p.protection_status.as_ref().and_then(|s| s.status.as_deref()).is_some_and(ok))
+    p.current_protection_state
+        .as_deref()
+        .map(ok)
+        .unwrap_or_else(|| {
+            p.protection_status
+                .as_ref()
+                .and_then(|s| s.status.as_deref())
+                .is_some_and(ok)
+        })
 }
 
 fn protection_error_detail(res: &BackupInstanceResource) -> String {
     let p = &res.properties;
-    let err = p.protection_error_details.as_ref().or_else(|| p.protection_status.as_ref().and_then(|s| s.error_details.as_ref()));
-    let state = p.current_protection_state.clone().or_else(|| p.protection_status.as_ref().and_then(|s| s.status.clone())).unwrap_or_default();
+    let err = p.protection_error_details.as_ref().or_else(|| {
+        p.protection_status
+            .as_ref()
+            .and_then(|s| s.error_details.as_ref())
+    });
+    let state = p
+        .current_protection_state
+        .clone()
+        .or_else(|| p.protection_status.as_ref().and_then(|s| s.status.clone()))
+        .unwrap_or_default();
     match err {
         Some(e) => format!("Protection state: {state}\n\n{}", e.summary()),
         None => format!("Protection state: {state} (Azure gave no error details)."),
@@ -425,7 +609,11 @@ impl Resource for InstanceResource {
             check_against_client(&c.client, &req.config, &mut diags);
         }
         if diags.has_errors() {
-            return PlanResponse { planned_state: req.proposed_new_state, diagnostics: diags, ..Default::default() };
+            return PlanResponse {
+                planned_state: req.proposed_new_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
         }
         let mut planned = req.proposed_new_state.clone();
         let config = &req.config;
@@ -433,24 +621,44 @@ impl Resource for InstanceResource {
         if req.prior_state.is_null() {
             // Create: everything derivable from the inputs is known now, so the plan shows the
             // real ID and name instead of "(known after apply)".
-            let vault: Option<BackupVaultId> = str_attr(config, "vault_id").and_then(|s| s.parse().ok());
-            let ds: Option<DatasourceId> = str_attr(config, "datasource_id").and_then(|s| s.parse().ok());
+            let vault: Option<BackupVaultId> =
+                str_attr(config, "vault_id").and_then(|s| s.parse().ok());
+            let ds: Option<DatasourceId> =
+                str_attr(config, "datasource_id").and_then(|s| s.parse().ok());
             let name = match (config.get("name"), &vault, &ds) {
                 (Value::String(n), _, _) => Some(n.clone()),
                 (Value::Null, Some(v), Some(d)) => Some(default_name(v, d)),
                 _ => None,
             };
-            planned.set("name", name.clone().map(Value::string).unwrap_or(Value::Unknown));
+            planned.set(
+                "name",
+                name.clone().map(Value::string).unwrap_or(Value::Unknown),
+            );
             let id = match (&vault, &name) {
-                (Some(v), Some(n)) => Value::string(BackupInstanceId { vault: v.clone(), name: n.clone() }.to_string()),
+                (Some(v), Some(n)) => Value::string(
+                    BackupInstanceId {
+                        vault: v.clone(),
+                        name: n.clone(),
+                    }
+                    .to_string(),
+                ),
                 _ => Value::Unknown,
             };
             planned.set("id", id);
-            planned.set("datasource_type", ds.as_ref().map(|d| Value::string(d.datasource_type())).unwrap_or(Value::Unknown));
+            planned.set(
+                "datasource_type",
+                ds.as_ref()
+                    .map(|d| Value::string(d.datasource_type()))
+                    .unwrap_or(Value::Unknown),
+            );
             if config.get("friendly_name").is_null() {
                 planned.set("friendly_name", Value::Unknown);
             }
-            for a in ["protection_state", "protection_status", "provisioning_state"] {
+            for a in [
+                "protection_state",
+                "protection_status",
+                "provisioning_state",
+            ] {
                 planned.set(a, Value::Unknown);
             }
             if let (Some(inputs), Some(c)) = (&inputs, &configured) {
@@ -458,7 +666,11 @@ impl Resource for InstanceResource {
                     plan_validate(&c.client, inputs, ctx, &mut diags).await;
                 }
             }
-            return PlanResponse { planned_state: planned, diagnostics: diags, ..Default::default() };
+            return PlanResponse {
+                planned_state: planned,
+                diagnostics: diags,
+                ..Default::default()
+            };
         }
 
         // Update or replace.
@@ -493,7 +705,13 @@ impl Resource for InstanceResource {
             }
         });
         if !requires_replace.is_empty() {
-            for a in ["id", "datasource_type", "protection_state", "protection_status", "provisioning_state"] {
+            for a in [
+                "id",
+                "datasource_type",
+                "protection_state",
+                "protection_status",
+                "provisioning_state",
+            ] {
                 planned.set(a, Value::Unknown);
             }
             if config.get("name").is_null() {
@@ -503,29 +721,53 @@ impl Resource for InstanceResource {
                 planned.set("friendly_name", Value::Unknown);
             }
         } else if changed_in_place {
-            for a in ["protection_state", "protection_status", "provisioning_state"] {
+            for a in [
+                "protection_state",
+                "protection_status",
+                "provisioning_state",
+            ] {
                 planned.set(a, Value::Unknown);
             }
         } else {
-            for a in ["protection_state", "protection_status", "provisioning_state"] {
+            for a in [
+                "protection_state",
+                "protection_status",
+                "provisioning_state",
+            ] {
                 planned.set(a, prior.get(a).clone());
             }
         }
-        PlanResponse { planned_state: planned, requires_replace, diagnostics: diags, ..Default::default() }
+        PlanResponse {
+            planned_state: planned,
+            requires_replace,
+            diagnostics: diags,
+            ..Default::default()
+        }
     }
 
     // -- apply: create, update, delete ---------------------------------------------------------
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse {
         let mut diags = Diagnostics::new();
         let Some(c) = self.configured(&mut diags) else {
-            return ApplyResponse { new_state: req.prior_state, diagnostics: diags, ..Default::default() };
+            return ApplyResponse {
+                new_state: req.prior_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
         };
         if req.planned_state.is_null() {
             return delete(&c.client, &req.prior_state, ctx).await;
         }
-        let Some(inputs) = check_inputs(&req.planned_state, &mut diags) else {
-            diags.error("Invalid Planned State", "The planned values could not be read back; this is a bug in the provider.");
-            return ApplyResponse { new_state: req.prior_state, diagnostics: diags, ..Default::default() };
+        let Some(inputs) = parse_inputs(&req.planned_state, &mut diags, 0) else {
+            diags.error(
+                "Invalid Planned State",
+                "The planned values could not be read back; this is a bug in the provider.",
+            );
+            return ApplyResponse {
+                new_state: req.prior_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
         };
         if req.prior_state.is_null() {
             create(&c, &inputs, &req.planned_state, ctx).await
@@ -538,23 +780,48 @@ impl Resource for InstanceResource {
     async fn read(&self, req: ReadRequest, ctx: &Context) -> ReadResponse {
         let mut diags = Diagnostics::new();
         let Some(c) = self.configured(&mut diags) else {
-            return ReadResponse { new_state: req.current_state, diagnostics: diags, ..Default::default() };
+            return ReadResponse {
+                new_state: req.current_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
         };
         let state = req.current_state;
-        let Some(id) = str_attr(&state, "id").and_then(|s| s.parse::<BackupInstanceId>().ok()) else {
+        let Some(id) = str_attr(&state, "id").and_then(|s| s.parse::<BackupInstanceId>().ok())
+        else {
             diags.error("Invalid State", "The stored `id` is not a backup instance ID; remove the resource from state (`terraform state rm`) and import it again.");
-            return ReadResponse { new_state: state, diagnostics: diags, ..Default::default() };
+            return ReadResponse {
+                new_state: state,
+                diagnostics: diags,
+                ..Default::default()
+            };
         };
         let timeouts = timeouts_of(&state, &mut Diagnostics::new());
-        match c.client.get_backup_instance(&id, &op(timeouts.read, &ctx.cancel)).await {
-            Ok(Some(res)) => ReadResponse { new_state: state_of(&res, &id, &state), ..Default::default() },
+        match c
+            .client
+            .get_backup_instance(&id, &op(timeouts.read, &ctx.cancel))
+            .await
+        {
+            Ok(Some(res)) => ReadResponse {
+                new_state: state_of(&res, &id, &state),
+                ..Default::default()
+            },
             Ok(None) => {
                 tracing::warn!(instance = %id, "backup instance is gone; removing it from state");
                 ReadResponse::default()
             }
             Err(e) => {
-                diags.push(azure_error("Unable to Read Backup Instance", "reading of the backup instance", Some(&id.to_string()), &e));
-                ReadResponse { new_state: state, diagnostics: diags, ..Default::default() }
+                diags.push(azure_error(
+                    "Unable to Read Backup Instance",
+                    "reading of the backup instance",
+                    Some(&id.to_string()),
+                    &e,
+                ));
+                ReadResponse {
+                    new_state: state,
+                    diagnostics: diags,
+                    ..Default::default()
+                }
             }
         }
     }
@@ -563,27 +830,54 @@ impl Resource for InstanceResource {
     async fn import(&self, id: &str, ctx: &Context) -> ImportResponse {
         let mut diags = Diagnostics::new();
         let Some(c) = self.configured(&mut diags) else {
-            return ImportResponse { diagnostics: diags, ..Default::default() };
+            return ImportResponse {
+                diagnostics: diags,
+                ..Default::default()
+            };
         };
         let parsed = match id.parse::<BackupInstanceId>() {
             Ok(p) => p,
             Err(e) => {
-                diags.error("Invalid Import ID", format!("The import ID must be a backup instance's ARM ID: {e}"));
-                return ImportResponse { diagnostics: diags, ..Default::default() };
+                diags.error(
+                    "Invalid Import ID",
+                    format!("The import ID must be a backup instance's ARM ID: {e}"),
+                );
+                return ImportResponse {
+                    diagnostics: diags,
+                    ..Default::default()
+                };
             }
         };
-        match c.client.get_backup_instance(&parsed, &op(DEFAULT_READ, &ctx.cancel)).await {
+        match c
+            .client
+            .get_backup_instance(&parsed, &op(DEFAULT_READ, &ctx.cancel))
+            .await
+        {
             Ok(Some(res)) => {
                 let blank = Value::object([("timeouts", Value::Null)]);
-                ImportResponse { state: state_of(&res, &parsed, &blank), ..Default::default() }
+                ImportResponse {
+                    state: state_of(&res, &parsed, &blank),
+                    ..Default::default()
+                }
             }
             Ok(None) => {
                 diags.error("Cannot Import Non-Existent Backup Instance", format!("No backup instance exists at {id}. Check the ID (`terraform import azurebackup_instance.NAME <backup instance ARM ID>`)."));
-                ImportResponse { diagnostics: diags, ..Default::default() }
+                ImportResponse {
+                    diagnostics: diags,
+                    ..Default::default()
+                }
             }
             Err(e) => {
-                diags.push(azure_error("Unable to Import Backup Instance", "reading of the backup instance", Some(id), &e));
-                ImportResponse { diagnostics: diags, ..Default::default() }
+                diags.push(azure_error(
+                    "Unable to Import Backup Instance",
+                    "reading of the backup instance",
+                    Some(id),
+                    &e,
+                ));
+                ImportResponse {
+                    diagnostics: diags,
+                    ..Default::default()
+                }
             }
         }
     }
@@ -591,22 +885,41 @@ impl Resource for InstanceResource {
 
 /// Plan-time `validateForBackup`. Problems that cannot fix themselves are errors; permission
 /// problems are warnings, because role assignments in the same apply do not exist yet.
-async fn plan_validate(client: &DataProtectionClient, inputs: &Inputs, ctx: &Context, diags: &mut Diagnostics) {
+async fn plan_validate(
+    client: &DataProtectionClient,
+    inputs: &Inputs,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) {
     let body = body_of(inputs);
     let id = inputs.id();
     let op = op(inputs.timeouts.read, &ctx.cancel);
-    match client.validate_for_backup(&inputs.vault, &body.properties, &op).await {
+    match client
+        .validate_for_backup(&inputs.vault, &body.properties, &op)
+        .await
+    {
         Ok(()) => {}
         Err(e) if e.is_already_protected() => {
             // Our own deterministic name already holds it: a create that crashed before its
             // state was saved. Apply adopts it instead of failing.
             if let Ok(Some(existing)) = client.get_backup_instance(&id, &op).await {
-                if ids_equal(&existing.properties.data_source_info.resource_id, &inputs.datasource.to_string()) {
+                if ids_equal(
+                    &existing.properties.data_source_info.resource_id,
+                    &inputs.datasource.to_string(),
+                ) {
                     tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
                     return;
                 }
             }
-            diags.push(with_path(azure_error("Datasource Already Protected", "backup validation", Some(&id.to_string()), &e), "datasource_id"));
+            diags.push(with_path(
+                azure_error(
+                    "Datasource Already Protected",
+                    "backup validation",
+                    Some(&id.to_string()),
+                    &e,
+                ),
+                "datasource_id",
+            ));
         }
         Err(e) if e.is_permission() => {
             diags.push(azure_warning(
@@ -617,8 +930,15 @@ async fn plan_validate(client: &DataProtectionClient, inputs: &Inputs, ctx: &Con
                 "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to the provider's `role_propagation_timeout` (default 5m).",
             ));
         }
-        Err(e) if e.is_cancelled() => diags.error("Plan Interrupted", "Validation was interrupted."),
-        Err(e) => diags.push(azure_error("Backup Validation Failed", "backup validation", Some(&id.to_string()), &e)),
+        Err(e) if e.is_cancelled() => {
+            diags.error("Plan Interrupted", "Validation was interrupted.")
+        }
+        Err(e) => diags.push(azure_error(
+            "Backup Validation Failed",
+            "backup validation",
+            Some(&id.to_string()),
+            &e,
+        )),
     }
 }
 
@@ -629,20 +949,40 @@ fn with_path(mut d: Diagnostic, attr: &str) -> Diagnostic {
 
 /// Re-checks permission failures with backoff for up to the propagation window. Returns whether
 /// the datasource is already held by our own instance (adoption).
-async fn validate_until_permitted(c: &Configured, inputs: &Inputs, body: &BackupInstanceResource, op: &OpOptions) -> Result<bool, AzureError> {
+async fn validate_until_permitted(
+    c: &Configured,
+    inputs: &Inputs,
+    body: &BackupInstanceResource,
+    op: &OpOptions,
+) -> Result<bool, AzureError> {
     let started = Instant::now();
     let mut wait = Duration::from_secs(2);
     let mut attempt = 1u32;
     loop {
-        match c.client.validate_for_backup(&inputs.vault, &body.properties, op).await {
+        match c
+            .client
+            .validate_for_backup(&inputs.vault, &body.properties, op)
+            .await
+        {
             Ok(()) => return Ok(false),
             Err(e) if e.is_already_protected() => {
                 return match c.client.get_backup_instance(&inputs.id(), op).await {
-                    Ok(Some(existing)) if ids_equal(&existing.properties.data_source_info.resource_id, &inputs.datasource.to_string()) => Ok(true),
+                    Ok(Some(existing))
+                        if ids_equal(
+                            &existing.properties.data_source_info.resource_id,
+                            &inputs.datasource.to_string(),
+                        ) =>
+                    {
+                        Ok(true)
+                    }
                     _ => Err(e),
                 };
             }
-            Err(e) if e.is_permission() && started.elapsed() + wait <= c.settings.role_propagation_timeout && Instant::now() + wait < op.deadline => {
+            Err(e)
+                if e.is_permission()
+                    && started.elapsed() + wait <= c.settings.role_propagation_timeout
+                    && Instant::now() + wait < op.deadline =>
+            {
                 tracing::info!(attempt, wait_s = wait.as_secs(), instance = %inputs.id(), "vault identity lacks permissions; waiting for role assignments to propagate");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
@@ -658,7 +998,11 @@ async fn validate_until_permitted(c: &Configured, inputs: &Inputs, body: &Backup
 
 /// Polls the instance until protection is configured, fails, or time runs out. Azure reports
 /// `provisioningState: Succeeded` minutes before protection is actually configured.
-async fn wait_for_protection(client: &DataProtectionClient, id: &BackupInstanceId, op: &OpOptions) -> Result<BackupInstanceResource, (Option<BackupInstanceResource>, WaitError)> {
+async fn wait_for_protection(
+    client: &DataProtectionClient,
+    id: &BackupInstanceId,
+    op: &OpOptions,
+) -> Result<BackupInstanceResource, (Option<BackupInstanceResource>, WaitError)> {
     let mut wait = Duration::from_millis(500);
     let mut last = None;
     loop {
@@ -695,7 +1039,13 @@ enum WaitError {
     Azure(AzureError),
 }
 
-fn wait_error_diag(err: WaitError, res: Option<&BackupInstanceResource>, id: &BackupInstanceId, action: &str, timeout: Duration) -> Diagnostic {
+fn wait_error_diag(
+    err: WaitError,
+    res: Option<&BackupInstanceResource>,
+    id: &BackupInstanceId,
+    action: &str,
+    timeout: Duration,
+) -> Diagnostic {
     let (summary, detail) = match err {
         WaitError::ProtectionFailed => (
             "Backup Protection Failed",
@@ -704,15 +1054,42 @@ fn wait_error_diag(err: WaitError, res: Option<&BackupInstanceResource>, id: &Ba
                 res.map(protection_error_detail).unwrap_or_default()
             ),
         ),
-        WaitError::Vanished => ("Backup Instance Disappeared", format!("The backup instance {id} was {action} but then could not be found. Something else may have deleted it; run apply again.")),
+        WaitError::Vanished => (
+            "Backup Instance Disappeared",
+            format!(
+                "The backup instance {id} was {action} but then could not be found. Something else may have deleted it; run apply again."
+            ),
+        ),
         WaitError::Timeout => (
             "Timed Out Waiting For Protection",
-            format!("The backup instance {id} was {action}, but protection was not configured within {} (last state: {}). The instance is kept in state as tainted. Raise the `timeouts` value and run apply again.", humantime::format_duration(timeout), res.and_then(|r| r.properties.current_protection_state.clone()).unwrap_or_else(|| "unknown".into())),
+            format!(
+                "The backup instance {id} was {action}, but protection was not configured within {} (last state: {}). The instance is kept in state as tainted. Raise the `timeouts` value and run apply again.",
+                humantime::format_duration(timeout),
+                res.and_then(|r| r.properties.current_protection_state.clone())
+                    .unwrap_or_else(|| "unknown".into())
+            ),
         ),
-        WaitError::Cancelled => ("Interrupted", format!("Waiting for the backup instance {id} was interrupted. The instance exists and is kept in state; run apply again to finish.")),
-        WaitError::Azure(e) => return azure_error("Unable to Read Backup Instance", "reading of the backup instance while waiting for protection", Some(&id.to_string()), &e),
+        WaitError::Cancelled => (
+            "Interrupted",
+            format!(
+                "Waiting for the backup instance {id} was interrupted. The instance exists and is kept in state; run apply again to finish."
+            ),
+        ),
+        WaitError::Azure(e) => {
+            return azure_error(
+                "Unable to Read Backup Instance",
+                "reading of the backup instance while waiting for protection",
+                Some(&id.to_string()),
+                &e,
+            );
+        }
     };
-    Diagnostic { severity: Severity::Error, summary: summary.into(), detail, attribute: None }
+    Diagnostic {
+        severity: Severity::Error,
+        summary: summary.into(),
+        detail,
+        attribute: None,
+    }
 }
 
 async fn create(c: &Configured, inputs: &Inputs, planned: &Value, ctx: &Context) -> ApplyResponse {
@@ -724,40 +1101,84 @@ async fn create(c: &Configured, inputs: &Inputs, planned: &Value, ctx: &Context)
     tracing::info!(instance = %id, "creating backup instance");
 
     match validate_until_permitted(c, inputs, &body, &op).await {
-        Ok(true) => tracing::info!(instance = %id, "adopting the existing instance with this configuration's name"),
+        Ok(true) => {
+            tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
+        }
         Ok(false) => {}
         Err(e) => {
-            let attr = if e.is_already_protected() { Some("datasource_id") } else { None };
-            let d = azure_error("Unable to Create Backup Instance", "backup validation", Some(&id_text), &e);
+            let attr = if e.is_already_protected() {
+                Some("datasource_id")
+            } else {
+                None
+            };
+            let d = azure_error(
+                "Unable to Create Backup Instance",
+                "backup validation",
+                Some(&id_text),
+                &e,
+            );
             diags.push(match attr {
                 Some(a) => with_path(d, a),
                 None => d,
             });
-            return ApplyResponse { new_state: Value::Null, diagnostics: diags, ..Default::default() };
+            return ApplyResponse {
+                new_state: Value::Null,
+                diagnostics: diags,
+                ..Default::default()
+            };
         }
     }
 
     if let Err(e) = c.client.put_backup_instance(&id, &body, &op).await {
-        diags.push(azure_error("Unable to Create Backup Instance", "creation of the backup instance", Some(&id_text), &e));
+        diags.push(azure_error(
+            "Unable to Create Backup Instance",
+            "creation of the backup instance",
+            Some(&id_text),
+            &e,
+        ));
         // The PUT may have created the instance before failing (e.g. a timeout while polling):
         // then it must go into state, or it would be orphaned.
         let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
             Ok(Some(res)) => state_of(&res, &id, planned),
             _ => Value::Null,
         };
-        return ApplyResponse { new_state, diagnostics: diags, ..Default::default() };
+        return ApplyResponse {
+            new_state,
+            diagnostics: diags,
+            ..Default::default()
+        };
     }
     tracing::info!(instance = %id, "backup instance exists; waiting for protection");
     match wait_for_protection(&c.client, &id, &op).await {
-        Ok(res) => ApplyResponse { new_state: state_of(&res, &id, planned), ..Default::default() },
+        Ok(res) => ApplyResponse {
+            new_state: state_of(&res, &id, planned),
+            ..Default::default()
+        },
         Err((res, err)) => {
             let res = match res {
                 Some(r) => Some(r),
-                None => c.client.get_backup_instance(&id, &rescue_op()).await.ok().flatten(),
+                None => c
+                    .client
+                    .get_backup_instance(&id, &rescue_op())
+                    .await
+                    .ok()
+                    .flatten(),
             };
-            diags.push(wait_error_diag(err, res.as_ref(), &id, "created", inputs.timeouts.create));
-            let new_state = res.map(|r| state_of(&r, &id, planned)).unwrap_or_else(|| known_or_null(planned));
-            ApplyResponse { new_state, diagnostics: diags, ..Default::default() }
+            diags.push(wait_error_diag(
+                err,
+                res.as_ref(),
+                &id,
+                "created",
+                inputs.timeouts.create,
+            ));
+            let new_state = res
+                .map(|r| state_of(&r, &id, planned))
+                .unwrap_or_else(|| known_or_null(planned));
+            ApplyResponse {
+                new_state,
+                diagnostics: diags,
+                ..Default::default()
+            }
         }
     }
 }
@@ -775,46 +1196,95 @@ fn known_or_null(planned: &Value) -> Value {
     v
 }
 
-async fn update(c: &Configured, inputs: &Inputs, prior: &Value, planned: &Value, ctx: &Context) -> ApplyResponse {
+async fn update(
+    c: &Configured,
+    inputs: &Inputs,
+    prior: &Value,
+    planned: &Value,
+    ctx: &Context,
+) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     let id = inputs.id();
     let id_text = id.to_string();
     let op = op(inputs.timeouts.update, &ctx.cancel);
-    let in_azure_changed = IN_PLACE.iter().any(|a| match (prior.get(a).as_str(), planned.get(a).as_str()) {
-        (Some(o), Some(n)) => !ids_equal(o, n),
-        _ => prior.get(a) != planned.get(a),
-    });
+    let in_azure_changed =
+        IN_PLACE
+            .iter()
+            .any(|a| match (prior.get(a).as_str(), planned.get(a).as_str()) {
+                (Some(o), Some(n)) => !ids_equal(o, n),
+                _ => prior.get(a) != planned.get(a),
+            });
     if !in_azure_changed {
         // Only spelling changed (ID casing, timeouts): nothing to send to Azure.
         return match c.client.get_backup_instance(&id, &op).await {
-            Ok(Some(res)) => ApplyResponse { new_state: merge_planned(state_of(&res, &id, planned), planned), ..Default::default() },
+            Ok(Some(res)) => ApplyResponse {
+                new_state: merge_planned(state_of(&res, &id, planned), planned),
+                ..Default::default()
+            },
             Ok(None) => {
                 diags.error("Backup Instance Not Found", format!("The backup instance {id} no longer exists. Run `terraform apply` again to re-create it."));
-                ApplyResponse { new_state: Value::Null, diagnostics: diags, ..Default::default() }
+                ApplyResponse {
+                    new_state: Value::Null,
+                    diagnostics: diags,
+                    ..Default::default()
+                }
             }
             Err(e) => {
-                diags.push(azure_error("Unable to Update Backup Instance", "reading of the backup instance", Some(&id_text), &e));
-                ApplyResponse { new_state: prior.clone(), diagnostics: diags, ..Default::default() }
+                diags.push(azure_error(
+                    "Unable to Update Backup Instance",
+                    "reading of the backup instance",
+                    Some(&id_text),
+                    &e,
+                ));
+                ApplyResponse {
+                    new_state: prior.clone(),
+                    diagnostics: diags,
+                    ..Default::default()
+                }
             }
         };
     }
     tracing::info!(instance = %id, "updating backup instance");
     let body = body_of(inputs);
     if let Err(e) = c.client.put_backup_instance(&id, &body, &op).await {
-        diags.push(azure_error("Unable to Update Backup Instance", "update of the backup instance", Some(&id_text), &e));
+        diags.push(azure_error(
+            "Unable to Update Backup Instance",
+            "update of the backup instance",
+            Some(&id_text),
+            &e,
+        ));
         let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
             Ok(Some(res)) => state_of(&res, &id, prior),
             Ok(None) => Value::Null,
             Err(_) => prior.clone(),
         };
-        return ApplyResponse { new_state, diagnostics: diags, ..Default::default() };
+        return ApplyResponse {
+            new_state,
+            diagnostics: diags,
+            ..Default::default()
+        };
     }
     match wait_for_protection(&c.client, &id, &op).await {
-        Ok(res) => ApplyResponse { new_state: state_of(&res, &id, planned), ..Default::default() },
+        Ok(res) => ApplyResponse {
+            new_state: state_of(&res, &id, planned),
+            ..Default::default()
+        },
         Err((res, err)) => {
-            diags.push(wait_error_diag(err, res.as_ref(), &id, "updated", inputs.timeouts.update));
-            let new_state = res.map(|r| state_of(&r, &id, planned)).unwrap_or_else(|| prior.clone());
-            ApplyResponse { new_state, diagnostics: diags, ..Default::default() }
+            diags.push(wait_error_diag(
+                err,
+                res.as_ref(),
+                &id,
+                "updated",
+                inputs.timeouts.update,
+            ));
+            let new_state = res
+                .map(|r| state_of(&r, &id, planned))
+                .unwrap_or_else(|| prior.clone());
+            ApplyResponse {
+                new_state,
+                diagnostics: diags,
+                ..Default::default()
+            }
         }
     }
 }
@@ -841,8 +1311,17 @@ async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context) -> 
     let op = op(timeouts.delete, &ctx.cancel);
     tracing::info!(instance = %id, "deleting backup instance");
     if let Err(e) = client.delete_backup_instance(&id, &op).await {
-        diags.push(azure_error("Unable to Delete Backup Instance", "deletion of the backup instance", Some(&id.to_string()), &e));
-        return ApplyResponse { new_state: prior.clone(), diagnostics: diags, ..Default::default() };
+        diags.push(azure_error(
+            "Unable to Delete Backup Instance",
+            "deletion of the backup instance",
+            Some(&id.to_string()),
+            &e,
+        ));
+        return ApplyResponse {
+            new_state: prior.clone(),
+            diagnostics: diags,
+            ..Default::default()
+        };
     }
     // Confirm: a delete that "succeeded" while the instance is still there would leave the user
     // believing the datasource is unprotected when it is not (or vice versa).
@@ -853,11 +1332,24 @@ async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context) -> 
                 "Backup Instance Still Exists",
                 format!("Azure reported the deletion of {id} as finished, but the instance still exists (protection state: {}). Run destroy again in a few minutes.", res.properties.current_protection_state.unwrap_or_default()),
             );
-            ApplyResponse { new_state: prior.clone(), diagnostics: diags, ..Default::default() }
+            ApplyResponse {
+                new_state: prior.clone(),
+                diagnostics: diags,
+                ..Default::default()
+            }
         }
         Err(e) => {
-            diags.push(azure_error("Unable to Confirm Deletion", "reading of the backup instance after deletion", Some(&id.to_string()), &e));
-            ApplyResponse { new_state: prior.clone(), diagnostics: diags, ..Default::default() }
+            diags.push(azure_error(
+                "Unable to Confirm Deletion",
+                "reading of the backup instance after deletion",
+                Some(&id.to_string()),
+                &e,
+            ));
+            ApplyResponse {
+                new_state: prior.clone(),
+                diagnostics: diags,
+                ..Default::default()
+            }
         }
     }
 }
@@ -868,11 +1360,31 @@ mod tests {
 
     fn disk_config() -> Value {
         Value::object([
-            ("vault_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo")),
-            ("datasource_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1")),
+            (
+                "vault_id",
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo",
+                ),
+            ),
+            (
+                "datasource_id",
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1",
+                ),
+            ),
             ("location", Value::string("westeurope")),
-            ("policy_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk")),
-            ("snapshot_resource_group_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots")),
+            (
+                "policy_id",
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk",
+                ),
+            ),
+            (
+                "snapshot_resource_group_id",
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots",
+                ),
+            ),
             ("key_vault_secret_uri", Value::Null),
             ("name", Value::Null),
             ("friendly_name", Value::Null),
@@ -896,9 +1408,18 @@ mod tests {
 
     #[test]
     fn default_name_ignores_id_casing() {
-        let v: BackupVaultId = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/V".parse().unwrap();
-        let v2: BackupVaultId = "/subscriptions/s/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/v".parse().unwrap();
-        let d: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1".parse().unwrap();
+        let v: BackupVaultId =
+            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/V"
+                .parse()
+                .unwrap();
+        let v2: BackupVaultId =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/v"
+                .parse()
+                .unwrap();
+        let d: DatasourceId =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
+                .parse()
+                .unwrap();
         assert_eq!(default_name(&v, &d), default_name(&v2, &d));
     }
 
@@ -906,15 +1427,38 @@ mod tests {
     fn every_cross_field_problem_is_reported_with_its_path() {
         let mut c = disk_config();
         c.set("snapshot_resource_group_id", Value::Null);
-        c.set("key_vault_secret_uri", Value::string("https://kv.vault.azure.net/secrets/x"));
+        c.set(
+            "key_vault_secret_uri",
+            Value::string("https://kv.vault.azure.net/secrets/x"),
+        );
         c.set("policy_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupPolicies/p"));
         c.set("protection_state", Value::string("x"));
-        c.set("timeouts", Value::object([("create", Value::string("soon")), ("read", Value::Null), ("update", Value::Null), ("delete", Value::Null)]));
+        c.set(
+            "timeouts",
+            Value::object([
+                ("create", Value::string("soon")),
+                ("read", Value::Null),
+                ("update", Value::Null),
+                ("delete", Value::Null),
+            ]),
+        );
         let mut d = Diagnostics::new();
         assert!(check_inputs(&c, &mut d).is_none());
-        let paths: Vec<String> = d.iter().filter_map(|d| d.attribute.as_ref().map(|p| p.to_string())).collect();
-        for want in ["snapshot_resource_group_id", "key_vault_secret_uri", "policy_id", "protection_state", "timeouts.create"] {
-            assert!(paths.iter().any(|p| p == want), "missing {want} in {paths:?}");
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect();
+        for want in [
+            "snapshot_resource_group_id",
+            "key_vault_secret_uri",
+            "policy_id",
+            "protection_state",
+            "timeouts.create",
+        ] {
+            assert!(
+                paths.iter().any(|p| p == want),
+                "missing {want} in {paths:?}"
+            );
         }
     }
 
@@ -931,12 +1475,21 @@ mod tests {
     #[test]
     fn bad_ids_name_the_attribute() {
         let mut c = disk_config();
-        c.set("vault_id", Value::string("/subscriptions/x/resourceGroups/rg"));
+        c.set(
+            "vault_id",
+            Value::string("/subscriptions/x/resourceGroups/rg"),
+        );
         c.set("datasource_id", Value::string("not an id"));
         let mut d = Diagnostics::new();
         check_inputs(&c, &mut d);
-        let paths: Vec<String> = d.iter().filter_map(|d| d.attribute.as_ref().map(|p| p.to_string())).collect();
-        assert!(paths.contains(&"vault_id".to_string()) && paths.contains(&"datasource_id".to_string()), "{paths:?}");
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert!(
+            paths.contains(&"vault_id".to_string()) && paths.contains(&"datasource_id".to_string()),
+            "{paths:?}"
+        );
     }
 
     #[test]

@@ -41,7 +41,9 @@ pub struct AzureBackupProvider {
 }
 
 pub fn new_provider() -> Arc<dyn Provider> {
-    Arc::new(AzureBackupProvider { shared: Arc::new(Shared::default()) })
+    Arc::new(AzureBackupProvider {
+        shared: Arc::new(Shared::default()),
+    })
 }
 
 #[async_trait::async_trait]
@@ -51,7 +53,9 @@ impl Provider for AzureBackupProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(instance::InstanceResource::new(self.shared.clone()))]
+        vec![Arc::new(instance::InstanceResource::new(
+            self.shared.clone(),
+        ))]
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {
