@@ -13,6 +13,8 @@
 //! - [`TfOutput`]: what a run printed, with assertions that show all of it on failure.
 #![allow(dead_code)]
 
+pub mod emu;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Read;
@@ -378,6 +380,22 @@ impl Workdir {
         args: &[&str],
         inherited: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> TfOutput {
+        let cmd = self.command_inheriting(args, inherited);
+        let command = format!("{} {}", self.tf.bin.display(), args.join(" "));
+        run_bounded(cmd, command, self.timeout)
+    }
+
+    /// The command [`Workdir::run`] would run, for tests that must signal Terraform or its
+    /// provider while it runs (Ctrl-C, a killed provider). The caller bounds its wait.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_inheriting(args, std::env::vars_os())
+    }
+
+    fn command_inheriting(
+        &self,
+        args: &[&str],
+        inherited: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Command {
         let mut cmd = Command::new(&self.tf.bin);
         cmd.args(args)
             .current_dir(&self.work)
@@ -397,8 +415,7 @@ impl Workdir {
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
             .envs(&self.env);
-        let command = format!("{} {}", self.tf.bin.display(), args.join(" "));
-        run_bounded(cmd, command, self.timeout)
+        cmd
     }
 }
 
