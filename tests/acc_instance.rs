@@ -42,7 +42,10 @@ impl Kind {
     }
     fn extra(self) -> String {
         match self {
-            Kind::Disk => format!("  snapshot_resource_group_id = \"{}\"\n", emu::rg("rg-snapshots")),
+            Kind::Disk => format!(
+                "  snapshot_resource_group_id = \"{}\"\n",
+                emu::rg("rg-snapshots")
+            ),
             Kind::PostgresWithKeyVault => format!("  key_vault_secret_uri = \"{KV_SECRET}\"\n"),
             Kind::Flexible => String::new(),
         }
@@ -112,38 +115,87 @@ fn lifecycle(kind: Kind, provider_extra: &str) {
         assert_eq!(emu.instances().len(), 1);
 
         let out = plan_exit(&wd);
-        assert_eq!(out.status, 0, "{}", ctx(&tf, "second plan must be empty", &out));
+        assert_eq!(
+            out.status,
+            0,
+            "{}",
+            ctx(&tf, "second plan must be empty", &out)
+        );
 
-        wd.write("main.tf", &config(kind, &format!("{}-2", kind.policy()), provider_extra, ""));
+        wd.write(
+            "main.tf",
+            &config(kind, &format!("{}-2", kind.policy()), provider_extra, ""),
+        );
         let out = plan_exit(&wd);
         assert_eq!(out.status, 2, "{}", ctx(&tf, "policy change plan", &out));
-        assert!(out.stdout.contains("updated in-place") && out.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", ctx(&tf, "policy change must be in place", &out));
+        assert!(
+            out.stdout.contains("updated in-place")
+                && out.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+            "{}",
+            ctx(&tf, "policy change must be in place", &out)
+        );
         let out = apply(&wd);
         assert!(out.success(), "{}", ctx(&tf, "policy change", &out));
         let inst = &emu.instances()[0];
-        assert!(inst["policy_id"].as_str().unwrap().ends_with(&format!("{}-2", kind.policy())), "emulator did not get the new policy: {inst}");
-        assert_eq!(plan_exit(&wd).status, 0, "plan after update not empty (terraform {})", tf.version);
+        assert!(
+            inst["policy_id"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("{}-2", kind.policy())),
+            "emulator did not get the new policy: {inst}"
+        );
+        assert_eq!(
+            plan_exit(&wd).status,
+            0,
+            "plan after update not empty (terraform {})",
+            tf.version
+        );
 
         let imported = emu.workdir(&tf);
         // Without outputs: import does not record them, so they would show as changes.
         let full = config(kind, &format!("{}-2", kind.policy()), provider_extra, "");
         imported.write("main.tf", full.split("\noutput ").next().unwrap());
-        let out = imported.run(&["import", "-input=false", "-no-color", "azurebackup_instance.x", &id]);
+        let out = imported.run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "azurebackup_instance.x",
+            &id,
+        ]);
         assert!(out.success(), "{}", ctx(&tf, "import", &out));
         let out = plan_exit(&imported);
-        assert_eq!(out.status, 0, "{}", ctx(&tf, "plan after import must be empty", &out));
+        assert_eq!(
+            out.status,
+            0,
+            "{}",
+            ctx(&tf, "plan after import must be empty", &out)
+        );
 
         emu.delete_out_of_band(&id);
         let out = plan_exit(&wd);
-        assert_eq!(out.status, 2, "{}", ctx(&tf, "plan after out-of-band delete", &out));
-        assert!(out.stdout.contains("will be created"), "{}", ctx(&tf, "out-of-band delete must plan a create", &out));
+        assert_eq!(
+            out.status,
+            2,
+            "{}",
+            ctx(&tf, "plan after out-of-band delete", &out)
+        );
+        assert!(
+            out.stdout.contains("will be created"),
+            "{}",
+            ctx(&tf, "out-of-band delete must plan a create", &out)
+        );
 
         let out = apply(&wd);
         assert!(out.success(), "{}", ctx(&tf, "re-create", &out));
         assert_eq!(emu.instances().len(), 1);
         let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
-        assert!(emu.instances().is_empty(), "emulator still holds {:?} (terraform {})", emu.instances(), tf.version);
+        assert!(
+            emu.instances().is_empty(),
+            "emulator still holds {:?} (terraform {})",
+            emu.instances(),
+            tf.version
+        );
     }
 }
 
@@ -176,11 +228,23 @@ fn key_vault_with_api_version_2021_01_01_is_a_plan_error() {
     for tf in terraforms() {
         let emu = Emu::start();
         let wd = emu.workdir(&tf);
-        wd.write("main.tf", &config(Kind::PostgresWithKeyVault, "policy-postgres", "  api_version = \"2021-01-01\"", ""));
+        wd.write(
+            "main.tf",
+            &config(
+                Kind::PostgresWithKeyVault,
+                "policy-postgres",
+                "  api_version = \"2021-01-01\"",
+                "",
+            ),
+        );
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "plan", &out));
         let all = out.combined();
-        assert!(all.contains("Not Supported By API Version") && all.contains("key_vault_secret_uri = "), "{}", ctx(&tf, "plan", &out));
+        assert!(
+            all.contains("Not Supported By API Version") && all.contains("key_vault_secret_uri = "),
+            "{}",
+            ctx(&tf, "plan", &out)
+        );
     }
 }
 
@@ -190,18 +254,36 @@ fn already_protected_is_a_plan_error() {
     for tf in terraforms() {
         let emu = Emu::start();
         let first = emu.workdir(&tf);
-        first.write("main.tf", &config(Kind::Disk, "policy-disk", "", "  name = \"first\""));
+        first.write(
+            "main.tf",
+            &config(Kind::Disk, "policy-disk", "", "  name = \"first\""),
+        );
         let out = apply(&first);
         assert!(out.success(), "{}", ctx(&tf, "first apply", &out));
 
         let second = emu.workdir(&tf);
-        second.write("main.tf", &config(Kind::Disk, "policy-disk", "", "  name = \"second\""));
+        second.write(
+            "main.tf",
+            &config(Kind::Disk, "policy-disk", "", "  name = \"second\""),
+        );
         let out = second.run(&["plan", "-input=false", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "plan must fail", &out));
         let all = out.combined();
-        assert!(all.contains("Datasource Already Protected"), "{}", ctx(&tf, "summary", &out));
-        assert!(all.contains("UserErrorDppDatasourceAlready"), "{}", ctx(&tf, "error code", &out));
-        assert!(all.contains("Correlation ID:"), "{}", ctx(&tf, "correlation id", &out));
+        assert!(
+            all.contains("Datasource Already Protected"),
+            "{}",
+            ctx(&tf, "summary", &out)
+        );
+        assert!(
+            all.contains("UserErrorDppDatasourceAlready"),
+            "{}",
+            ctx(&tf, "error code", &out)
+        );
+        assert!(
+            all.contains("Correlation ID:"),
+            "{}",
+            ctx(&tf, "correlation id", &out)
+        );
         assert_eq!(emu.instances().len(), 1);
     }
 }
@@ -213,16 +295,39 @@ fn permission_granted_during_apply_is_waited_for() {
         let emu = Emu::start();
         emu.revoke(&emu::rg("rg-data"), "Disk Backup Reader");
         let wd = emu.workdir(&tf);
-        wd.write("main.tf", &config(Kind::Disk, "policy-disk", "  role_propagation_timeout = \"2m\"", ""));
+        wd.write(
+            "main.tf",
+            &config(
+                Kind::Disk,
+                "policy-disk",
+                "  role_propagation_timeout = \"2m\"",
+                "",
+            ),
+        );
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "plan must only warn", &out));
-        assert!(out.combined().contains("Backup Vault Lacks Permissions"), "{}", ctx(&tf, "warning", &out));
+        assert!(
+            out.combined().contains("Backup Vault Lacks Permissions"),
+            "{}",
+            ctx(&tf, "warning", &out)
+        );
 
-        let child = wd.command(&["apply", "-input=false", "-auto-approve", "-no-color"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("apply");
+        let child = wd
+            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("apply");
         std::thread::sleep(Duration::from_secs(3));
         emu.grant(&emu::rg("rg-data"), "Disk Backup Reader");
         let out = wait_bounded(child, Duration::from_secs(120));
-        assert_eq!(out.status, 0, "terraform {}: apply after the grant: {}", tf.version, out.combined());
+        assert_eq!(
+            out.status,
+            0,
+            "terraform {}: apply after the grant: {}",
+            tf.version,
+            out.combined()
+        );
         assert_eq!(output(&wd, "protection_state"), "ProtectionConfigured");
     }
 }
@@ -235,15 +340,35 @@ fn permission_never_granted_fails_with_the_exact_permission() {
         let emu = Emu::start();
         emu.revoke(&emu::rg("rg-data"), "Disk Backup Reader");
         let wd = emu.workdir(&tf);
-        wd.write("main.tf", &config(Kind::Disk, "policy-disk", "  role_propagation_timeout = \"3s\"", ""));
+        wd.write(
+            "main.tf",
+            &config(
+                Kind::Disk,
+                "policy-disk",
+                "  role_propagation_timeout = \"3s\"",
+                "",
+            ),
+        );
         let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "apply must fail", &out));
         let all = out.combined();
-        assert!(all.contains("Microsoft.Compute/disks/beginGetAccess/action"), "{}", ctx(&tf, "exact permission", &out));
-        assert!(all.contains("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"), "{}", ctx(&tf, "code", &out));
+        assert!(
+            all.contains("Microsoft.Compute/disks/beginGetAccess/action"),
+            "{}",
+            ctx(&tf, "exact permission", &out)
+        );
+        assert!(
+            all.contains("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"),
+            "{}",
+            ctx(&tf, "code", &out)
+        );
         assert!(emu.instances().is_empty());
         let state = wd.run(&["state", "list"]);
-        assert!(state.stdout.trim().is_empty(), "state must be empty: {}", state.stdout);
+        assert!(
+            state.stdout.trim().is_empty(),
+            "state must be empty: {}",
+            state.stdout
+        );
     }
 }
 
@@ -258,9 +383,18 @@ fn protection_error_is_reported_tainted_and_destroyable() {
         wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", ""));
         let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "apply must fail", &out));
-        assert!(out.combined().contains("Backup Protection Failed"), "{}", ctx(&tf, "summary", &out));
+        assert!(
+            out.combined().contains("Backup Protection Failed"),
+            "{}",
+            ctx(&tf, "summary", &out)
+        );
         let show = wd.run(&["state", "show", "-no-color", "azurebackup_instance.x"]);
-        assert!(show.stdout.contains("tainted"), "terraform {}: not tainted: {}", tf.version, show.combined());
+        assert!(
+            show.stdout.contains("tainted"),
+            "terraform {}: not tainted: {}",
+            tf.version,
+            show.combined()
+        );
         assert_eq!(emu.instances().len(), 1);
         let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
@@ -281,8 +415,16 @@ fn invalid_ids_are_errors_on_their_attributes() {
         let out = wd.run(&["validate", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "validate", &out));
         let all = out.combined();
-        assert!(all.contains("Invalid Backup Vault ID") && all.contains("vault_id      ="), "{}", ctx(&tf, "vault_id", &out));
-        assert!(all.contains("Invalid Datasource ID") && all.contains("datasource_id ="), "{}", ctx(&tf, "datasource_id", &out));
+        assert!(
+            all.contains("Invalid Backup Vault ID") && all.contains("vault_id      ="),
+            "{}",
+            ctx(&tf, "vault_id", &out)
+        );
+        assert!(
+            all.contains("Invalid Datasource ID") && all.contains("datasource_id ="),
+            "{}",
+            ctx(&tf, "datasource_id", &out)
+        );
     }
 }
 
@@ -294,17 +436,40 @@ fn operation_that_never_ends_times_out_with_consistent_state() {
         let emu = Emu::start();
         emu.knobs(json!({"operation_rules": [{"pattern": "*disk-1*", "operation": "put", "outcome": "never_finish"}]}));
         let wd = emu.workdir(&tf);
-        wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", "  timeouts {\n    create = \"4s\"\n  }"));
+        wd.write(
+            "main.tf",
+            &config(
+                Kind::Disk,
+                "policy-disk",
+                "",
+                "  timeouts {\n    create = \"4s\"\n  }",
+            ),
+        );
         let started = Instant::now();
         let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "apply must time out", &out));
-        assert!(started.elapsed() < Duration::from_secs(60), "timeout not honoured: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timeout not honoured: {:?}",
+            started.elapsed()
+        );
         let all = out.combined();
-        assert!(all.contains("did not finish in time") || all.contains("Timed Out"), "{}", ctx(&tf, "timeout message", &out));
+        assert!(
+            all.contains("did not finish in time") || all.contains("Timed Out"),
+            "{}",
+            ctx(&tf, "timeout message", &out)
+        );
         let in_emu = emu.instances().len();
         let state = wd.run(&["state", "list"]).stdout;
-        assert_eq!(in_emu, state.lines().filter(|l| !l.trim().is_empty()).count(), "state and Azure disagree: emulator {in_emu}, state {state:?}");
+        assert_eq!(
+            in_emu,
+            state.lines().filter(|l| !l.trim().is_empty()).count(),
+            "state and Azure disagree: emulator {in_emu}, state {state:?}"
+        );
+        // The stuck operation blocks the instance (409 AnotherOperationInProgress, as Azure
+        // does) until it ends.
         emu.knobs(json!({"operation_rules": []}));
+        emu.admin("POST", "/operations/finish", None);
         let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
         assert!(emu.instances().is_empty());
@@ -317,20 +482,43 @@ fn operation_that_never_ends_times_out_with_consistent_state() {
 fn provider_killed_during_create_then_apply_again_makes_no_duplicate() {
     for tf in terraforms() {
         let emu = Emu::start();
-        emu.knobs(json!({"put_ms": 60000}));
+        // The PUT's operation outlives the killed provider by a few seconds: the next apply must
+        // wait for it (409 AnotherOperationInProgress) and adopt the instance.
+        emu.knobs(json!({"put_ms": 6000}));
         let wd = emu.workdir(&tf);
         wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", ""));
-        let child = wd.command(&["apply", "-input=false", "-auto-approve", "-no-color"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("apply");
+        let child = wd
+            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("apply");
         let tf_pid = child.id();
         wait_until(Duration::from_secs(60), || !emu.instances().is_empty());
-        let provider = children_of(tf_pid).into_iter().find(|(_, name)| name.starts_with("terraform-provi")).expect("provider process");
+        // Terraform 1.0 runs itself under panicwrap, so the provider may be a grandchild.
+        let kids = descendants_of(tf_pid);
+        let provider = kids
+            .iter()
+            .find(|(_, name)| name.starts_with("terraform-provi"))
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "no provider process among the children of terraform {}: {kids:?}",
+                    tf.version
+                )
+            });
         kill(provider.0, "KILL");
         let out = wait_bounded(child, Duration::from_secs(60));
         assert_ne!(out.status, 0, "apply should fail when its provider dies");
         emu.knobs(json!({"put_ms": 0}));
         let out = apply(&wd);
         assert!(out.success(), "{}", ctx(&tf, "second apply", &out));
-        assert_eq!(emu.instances().len(), 1, "duplicate instances: {:?}", emu.instances());
+        assert_eq!(
+            emu.instances().len(),
+            1,
+            "duplicate instances: {:?}",
+            emu.instances()
+        );
         let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
     }
@@ -342,18 +530,34 @@ fn provider_killed_during_create_then_apply_again_makes_no_duplicate() {
 fn ctrl_c_during_create_stops_promptly_and_keeps_the_instance() {
     for tf in terraforms() {
         let emu = Emu::start();
-        emu.knobs(json!({"put_ms": 60000}));
+        // The interrupted PUT's operation runs on in Azure; destroy waits for it.
+        emu.knobs(json!({"put_ms": 6000}));
         let wd = emu.workdir(&tf);
         wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", ""));
-        let child = wd.command(&["apply", "-input=false", "-auto-approve", "-no-color"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("apply");
+        let child = wd
+            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("apply");
         wait_until(Duration::from_secs(60), || !emu.instances().is_empty());
         let interrupted = Instant::now();
         kill(child.id(), "INT");
         let out = wait_bounded(child, Duration::from_secs(30));
         let took = interrupted.elapsed();
-        assert!(took < Duration::from_secs(10), "terraform {} took {took:?} to stop after Ctrl-C: {}", tf.version, out.combined());
+        assert!(
+            took < Duration::from_secs(10),
+            "terraform {} took {took:?} to stop after Ctrl-C: {}",
+            tf.version,
+            out.combined()
+        );
         let state = wd.run(&["state", "list"]).stdout;
-        assert!(state.contains("azurebackup_instance.x"), "terraform {}: instance orphaned after Ctrl-C; state: {state:?}; output: {}", tf.version, out.combined());
+        assert!(
+            state.contains("azurebackup_instance.x"),
+            "terraform {}: instance orphaned after Ctrl-C; state: {state:?}; output: {}",
+            tf.version,
+            out.combined()
+        );
         emu.knobs(json!({"put_ms": 0}));
         let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
@@ -366,7 +570,10 @@ fn ctrl_c_during_create_stops_promptly_and_keeps_the_instance() {
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
     let started = Instant::now();
     while !f() {
-        assert!(started.elapsed() < limit, "condition not reached within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "condition not reached within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -394,19 +601,47 @@ fn wait_bounded(mut child: std::process::Child, limit: Duration) -> TfOutput {
     };
     let stdout = read(child.stdout.as_mut().map(|p| p as &mut dyn std::io::Read));
     let stderr = read(child.stderr.as_mut().map(|p| p as &mut dyn std::io::Read));
-    TfOutput { status, stdout, stderr, timed_out: status == -1, elapsed: started.elapsed(), command: "apply".into() }
+    TfOutput {
+        status,
+        stdout,
+        stderr,
+        timed_out: status == -1,
+        elapsed: started.elapsed(),
+        command: "apply".into(),
+    }
+}
+
+fn descendants_of(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for (child, comm) in children_of(p) {
+            todo.push(child);
+            out.push((child, comm));
+        }
+    }
+    out
 }
 
 /// (pid, comm) of the direct children of `pid`, from /proc.
 fn children_of(pid: u32) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
         // comm is in parentheses and may contain spaces; ppid is the second field after it.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
         let comm = stat[open + 1..close].to_owned();
-        let ppid = stat[close + 2..].split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        let ppid = stat[close + 2..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(pid) {
             out.push((child, comm));
         }
@@ -415,5 +650,7 @@ fn children_of(pid: u32) -> Vec<(u32, String)> {
 }
 
 fn kill(pid: u32, signal: &str) {
-    let _ = std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status();
+    let _ = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status();
 }

@@ -303,6 +303,16 @@ impl AzureError {
         self.has_code(ALREADY_PROTECTED)
     }
 
+    /// Another long-running operation holds the resource (409): waiting and retrying helps,
+    /// e.g. after a create whose client was killed left its operation running.
+    pub fn is_operation_in_progress(&self) -> bool {
+        self.has_code(&[
+            "UserErrorAnotherOperationInProgress",
+            "AnotherOperationInProgress",
+            "OperationInProgress",
+        ]) || (self.status == Some(409) && self.code().is_some_and(|c| c.contains("InProgress")))
+    }
+
     pub fn is_permission(&self) -> bool {
         self.status == Some(403) || self.has_code(PERMISSION)
     }

@@ -1031,6 +1031,34 @@ async fn wait_for_protection(
     }
 }
 
+/// Retries `call` while another operation holds the instance (409), until the deadline. A create
+/// interrupted by a crash leaves its operation running, and the retried apply must wait for it
+/// rather than fail.
+async fn when_idle<T, F, Fut>(
+    id: &BackupInstanceId,
+    op: &OpOptions,
+    mut call: F,
+) -> Result<T, AzureError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AzureError>>,
+{
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match call().await {
+            Err(e) if e.is_operation_in_progress() && Instant::now() + wait < op.deadline => {
+                tracing::info!(instance = %id, wait_s = wait.as_secs(), "another operation is in progress on the instance; waiting for it");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = op.cancel.cancelled() => return Err(e),
+                }
+                wait = (wait * 2).min(Duration::from_secs(15));
+            }
+            other => return other,
+        }
+    }
+}
+
 enum WaitError {
     ProtectionFailed,
     Vanished,
@@ -1129,7 +1157,7 @@ async fn create(c: &Configured, inputs: &Inputs, planned: &Value, ctx: &Context)
         }
     }
 
-    if let Err(e) = c.client.put_backup_instance(&id, &body, &op).await {
+    if let Err(e) = when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await {
         diags.push(azure_error(
             "Unable to Create Backup Instance",
             "creation of the backup instance",
@@ -1246,7 +1274,7 @@ async fn update(
     }
     tracing::info!(instance = %id, "updating backup instance");
     let body = body_of(inputs);
-    if let Err(e) = c.client.put_backup_instance(&id, &body, &op).await {
+    if let Err(e) = when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await {
         diags.push(azure_error(
             "Unable to Update Backup Instance",
             "update of the backup instance",
@@ -1310,7 +1338,7 @@ async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context) -> 
     let timeouts = timeouts_of(prior, &mut Diagnostics::new());
     let op = op(timeouts.delete, &ctx.cancel);
     tracing::info!(instance = %id, "deleting backup instance");
-    if let Err(e) = client.delete_backup_instance(&id, &op).await {
+    if let Err(e) = when_idle(&id, &op, || client.delete_backup_instance(&id, &op)).await {
         diags.push(azure_error(
             "Unable to Delete Backup Instance",
             "deletion of the backup instance",

@@ -12,7 +12,9 @@ use super::{Terraform, Workdir};
 pub const SUB: &str = "11111111-1111-1111-1111-111111111111";
 
 pub fn vault() -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+    )
 }
 pub fn policy(name: &str) -> String {
     format!("{}/backupPolicies/{name}", vault())
@@ -24,16 +26,29 @@ pub fn disk(name: &str) -> String {
     format!("{}/providers/Microsoft.Compute/disks/{name}", rg("rg-data"))
 }
 pub fn pg_database(db: &str) -> String {
-    format!("{}/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/{db}", rg("rg-data"))
+    format!(
+        "{}/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/{db}",
+        rg("rg-data")
+    )
 }
 pub fn pg_flex(name: &str) -> String {
-    format!("{}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{name}", rg("rg-data"))
+    format!(
+        "{}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{name}",
+        rg("rg-data")
+    )
 }
 pub const KV_SECRET: &str = "https://kv-demo.vault.azure.net/secrets/pg-conn";
 
 /// Operations finish at once and Retry-After is 0, so tests measure the provider, not waiting.
 pub fn zero_latency() -> Knobs {
-    Knobs { validate_ms: 0, put_ms: 0, protection_ms: 0, delete_ms: 0, retry_after: 0, ..Knobs::default() }
+    Knobs {
+        validate_ms: 0,
+        put_ms: 0,
+        protection_ms: 0,
+        delete_ms: 0,
+        retry_after: 0,
+        ..Knobs::default()
+    }
 }
 
 pub struct Emu {
@@ -48,9 +63,16 @@ impl Emu {
     }
 
     pub fn start_with(knobs: Knobs) -> Emu {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let handle = rt
-            .block_on(start(EmulatorOptions { knobs: Some(knobs), ..EmulatorOptions::default() }))
+            .block_on(start(EmulatorOptions {
+                knobs: Some(knobs),
+                ..EmulatorOptions::default()
+            }))
             .expect("emulator starts");
         let mut b = reqwest::Client::builder().timeout(Duration::from_secs(20));
         if let Some(pem) = &handle.ca_pem {
@@ -69,11 +91,21 @@ impl Emu {
             if let Some(b) = &body {
                 req = req.json(b);
             }
-            let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+            let resp = req
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
             let status = resp.status();
             let text = resp.text().await.unwrap_or_default();
-            assert!(status.is_success(), "{method} {url} answered {status}: {text}");
-            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+            assert!(
+                status.is_success(),
+                "{method} {url} answered {status}: {text}"
+            );
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            }
         })
     }
 
@@ -82,7 +114,10 @@ impl Emu {
     }
 
     pub fn instances(&self) -> Vec<Value> {
-        self.admin("GET", "/instances", None)["instances"].as_array().cloned().unwrap_or_default()
+        self.admin("GET", "/instances", None)["instances"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn delete_out_of_band(&self, id: &str) {
@@ -91,18 +126,32 @@ impl Emu {
     }
 
     pub fn revoke(&self, scope: &str, role: &str) {
-        let r = self.admin("DELETE", "/grants", Some(json!({"vault": "vault-demo", "scope": scope, "role": role})));
-        assert!(r["removed"].as_u64().unwrap_or(0) >= 1, "nothing revoked for {role} on {scope}: {r}");
+        let r = self.admin(
+            "DELETE",
+            "/grants",
+            Some(json!({"vault": "vault-demo", "scope": scope, "role": role})),
+        );
+        assert!(
+            r["removed"].as_u64().unwrap_or(0) >= 1,
+            "nothing revoked for {role} on {scope}: {r}"
+        );
     }
 
     pub fn grant(&self, scope: &str, role: &str) {
-        self.admin("POST", "/grants", Some(json!({"vault": "vault-demo", "scope": scope, "role": role})));
+        self.admin(
+            "POST",
+            "/grants",
+            Some(json!({"vault": "vault-demo", "scope": scope, "role": role})),
+        );
     }
 
     /// Adds a second policy for a datasource type, for in-place policy changes.
     pub fn add_policy(&self, name: &str, datasource_type: &str) {
         let mut world = self.admin("GET", "/world", None);
-        world["policies"].as_array_mut().expect("policies").push(json!({"id": policy(name), "datasource_type": datasource_type}));
+        world["policies"]
+            .as_array_mut()
+            .expect("policies")
+            .push(json!({"id": policy(name), "datasource_type": datasource_type}));
         self.admin("PUT", "/world", Some(world));
     }
 
