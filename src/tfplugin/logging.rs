@@ -38,8 +38,9 @@ pub(crate) fn init() {
     } else {
         lvl
     };
-    let directives =
-        format!("{lvl},h2={quiet},hyper={quiet},hyper_util={quiet},tower={quiet},rustls={quiet}");
+    let directives = format!(
+        "{lvl},h2={quiet},hyper={quiet},hyper_util={quiet},tower={quiet},tonic={quiet},rustls={quiet}"
+    );
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)

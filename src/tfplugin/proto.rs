@@ -24,16 +24,22 @@ mod plugin {
 
 use tfplugin6 as pb;
 
+/// Largest message accepted or sent (256 MiB, as Terraform's Go SDKs allow).
+const MAX_MESSAGE: usize = 256 << 20;
+
 /// Every gRPC service the plugin serves: tfplugin6.Provider, plugin.GRPCController and
 /// plugin.GRPCStdio. `shutdown` is cancelled when Terraform calls GRPCController/Shutdown.
 pub(crate) fn routes(server: Arc<Server>, shutdown: CancellationToken) -> tonic::service::Routes {
-    tonic::service::Routes::new(pb::provider_server::ProviderServer::new(ProviderSvc {
-        server,
-    }))
-    .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
-        Controller { shutdown },
-    ))
-    .add_service(plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
+    // tonic's 4 MiB default would reject large states and plans that Terraform (whose own
+    // limit is far higher) happily sends.
+    let provider = pb::provider_server::ProviderServer::new(ProviderSvc { server })
+        .max_decoding_message_size(MAX_MESSAGE)
+        .max_encoding_message_size(MAX_MESSAGE);
+    tonic::service::Routes::new(provider)
+        .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
+            Controller { shutdown },
+        ))
+        .add_service(plugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
 }
 
 // ---------------------------------------------------------------------------------------------

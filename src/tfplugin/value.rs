@@ -304,7 +304,10 @@ impl Value {
             {
                 Some(*f as i64)
             }
-            Value::Number(Number::Decimal(s)) => s.parse().ok(),
+            Value::Number(Number::Decimal(s)) => s.parse().ok().or_else(|| {
+                let f: f64 = s.parse().ok()?;
+                (f.fract() == 0.0 && f.abs() < 2f64.powi(53)).then_some(f as i64)
+            }),
             _ => None,
         }
     }
@@ -470,37 +473,34 @@ fn utf8(bytes: &[u8], path: &str) -> Result<String, CodecError> {
     })
 }
 
-/// A decimal number's text, normalised into the narrowest exact [`Number`]: integers that fit
-/// i64 become `Int`, up to 15 significant digits (always exact in an f64) become `Float` (or
-/// `Int` when integral), anything longer keeps its text as `Decimal`.
+/// A number that arrived as text. Terraform sends a number as a string only when neither
+/// int64 nor float64 holds it exactly, so the text is kept verbatim (`Decimal`) and written
+/// back as the same string: converting it to f64 would change the value Terraform compares.
+/// Integers that fit i64 become `Int`.
 fn parse_number_text(s: &str, path: &str) -> Result<Number, CodecError> {
     let t = s.trim();
     if let Ok(i) = t.parse::<i64>() {
         return Ok(Number::Int(i));
     }
-    let invalid = || CodecError::Invalid {
-        path: path.to_owned(),
-        message: format!("\"{s}\" is not a number"),
-    };
-    let f = t.parse::<f64>().map_err(|_| invalid())?;
-    if !f.is_finite() {
-        return Err(invalid());
+    match t.parse::<f64>() {
+        Ok(f) if f.is_finite() => Ok(Number::Decimal(t.to_owned())),
+        _ => Err(CodecError::Invalid {
+            path: path.to_owned(),
+            message: format!("\"{s}\" is not a number"),
+        }),
     }
-    let mantissa = t.split(['e', 'E']).next().unwrap_or(t);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_start_matches('0');
-    let digits = if mantissa.contains('.') {
-        digits.trim_end_matches('0')
-    } else {
-        digits
-    };
-    if digits.len() > 15 {
-        return Ok(Number::Decimal(t.to_owned()));
+}
+
+/// A JSON number from stored state: integers as `Int` when they fit, everything else as its
+/// shortest decimal text (what Terraform itself wrote), for the reason given above.
+fn json_number(n: &serde_json::Number) -> Number {
+    if let Some(i) = n.as_i64() {
+        return Number::Int(i);
     }
-    if f.fract() == 0.0 && f.abs() < 2f64.powi(53) {
-        return Ok(Number::Int(f as i64));
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 2f64.powi(53) => Number::Int(f as i64),
+        _ => Number::Decimal(n.to_string()),
     }
-    Ok(Number::Float(f))
 }
 
 impl Value {
@@ -806,7 +806,7 @@ fn decode_js(j: &serde_json::Value, ty: &Type, path: &str) -> Result<Value, Code
             _ => Err(mismatch()),
         },
         Type::Number => match j {
-            J::Number(n) => Ok(Value::Number(parse_number_text(&n.to_string(), path)?)),
+            J::Number(n) => Ok(Value::Number(json_number(n))),
             J::String(s) => Ok(Value::Number(parse_number_text(s, path)?)),
             _ => Err(mismatch()),
         },
@@ -1140,6 +1140,16 @@ mod tests {
             &Type::Number,
             &bytes,
         );
+        // A fraction f64 cannot hold exactly keeps its text, and is written back as that text.
+        roundtrip(
+            &Value::Number(Number::Decimal("0.1".into())),
+            &Type::Number,
+            &[0xa3, b'0', b'.', b'1'],
+        );
+        assert_eq!(
+            Value::Number(Number::Decimal("1000.0".into())).as_i64(),
+            Some(1000)
+        );
         // A decimal string that fits i64 is normalised to Int.
         assert_eq!(
             Value::decode_msgpack(&[0xa2, b'4', b'2'], &Type::Number).unwrap(),
@@ -1261,7 +1271,11 @@ mod tests {
         // JSON floats and exponent forms normalise like msgpack numbers.
         let n = |j: &str| Value::decode_json(format!("{{\"n\":{j}}}").as_bytes(), &ty).unwrap();
         assert_eq!(n("1e3").get("n"), &Value::int(1000));
-        assert_eq!(n("2.5").get("n"), &Value::Number(Number::Float(2.5)));
+        assert_eq!(
+            n("2.5").get("n"),
+            &Value::Number(Number::Decimal("2.5".into()))
+        );
+        assert_eq!(n("0.1").get("n").as_f64(), Some(0.1));
         assert!(Value::decode_json(br#"{"n": "abc"}"#, &ty).is_err());
     }
 
