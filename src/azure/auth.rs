@@ -498,10 +498,10 @@ pub fn identity_client_options(
     ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         retry: RetryOptions::exponential(ExponentialRetryOptions {
-            initial_delay: azure_core::time::Duration::milliseconds(500),
+            initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: 2,
             max_total_elapsed: azure_core::time::Duration::seconds(10),
-            max_delay: azure_core::time::Duration::seconds(2),
+            max_delay: azure_core::time::Duration::seconds(1),
         }),
         cloud: Some(Arc::new(custom.into())),
         ..ClientOptions::default()
