@@ -4,8 +4,9 @@
 
 use proptest::prelude::*;
 use terraform_provider_azurebackup::azure::arm_id::{
-    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri, ManagedDiskId, PostgresDatabaseId,
-    PostgresFlexibleServerId, PostgresServerId, ResourceGroupId, SubscriptionId,
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri,
+    ManagedDiskId, PostgresDatabaseId, PostgresFlexibleServerId, PostgresServerId, ResourceGroupId,
+    SubscriptionId,
 };
 
 /// Names as ARM allows them (letters incl. non-ASCII, digits, `._()-`), never empty.
@@ -14,21 +15,41 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn vault() -> impl Strategy<Value = BackupVaultId> {
-    (name(), name(), name()).prop_map(|(subscription, resource_group, name)| BackupVaultId { subscription, resource_group, name })
+    (name(), name(), name()).prop_map(|(subscription, resource_group, name)| BackupVaultId {
+        subscription,
+        resource_group,
+        name,
+    })
 }
 
 fn datasource() -> impl Strategy<Value = DatasourceId> {
     prop_oneof![
-        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| DatasourceId::Disk(ManagedDiskId { subscription, resource_group, name })),
-        (name(), name(), name(), name()).prop_map(|(subscription, resource_group, server, name)| DatasourceId::PostgresDatabase(PostgresDatabaseId {
-            server: PostgresServerId { subscription, resource_group, name: server },
-            name
-        })),
-        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| DatasourceId::PostgresFlexibleServer(PostgresFlexibleServerId {
-            subscription,
-            resource_group,
-            name
-        })),
+        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| {
+            DatasourceId::Disk(ManagedDiskId {
+                subscription,
+                resource_group,
+                name,
+            })
+        }),
+        (name(), name(), name(), name()).prop_map(
+            |(subscription, resource_group, server, name)| DatasourceId::PostgresDatabase(
+                PostgresDatabaseId {
+                    server: PostgresServerId {
+                        subscription,
+                        resource_group,
+                        name: server
+                    },
+                    name
+                }
+            )
+        ),
+        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| {
+            DatasourceId::PostgresFlexibleServer(PostgresFlexibleServerId {
+                subscription,
+                resource_group,
+                name,
+            })
+        }),
     ]
 }
 
@@ -41,7 +62,13 @@ fn recase(formatted: &str, names_at: &[usize], mask: u64) -> String {
             if names_at.contains(&i) {
                 seg.chars()
                     .enumerate()
-                    .map(|(j, c)| if mask >> (j % 64) & 1 == 1 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                    .map(|(j, c)| {
+                        if mask >> (j % 64) & 1 == 1 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
                     .collect()
             } else {
                 seg.to_string()

@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use azure_support::{Harness, SUB, Step, TOKEN};
 use serde_json::json;
-use terraform_provider_azurebackup::azure::arm_id::{BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri};
-use terraform_provider_azurebackup::azure::models::{BackupInstance, BackupInstanceResource, IdentityDetails};
+use terraform_provider_azurebackup::azure::arm_id::{
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri,
+};
+use terraform_provider_azurebackup::azure::models::{
+    BackupInstance, BackupInstanceResource, IdentityDetails,
+};
 
 const API: &str = "2025-07-01";
 
@@ -26,10 +30,19 @@ fn target(id: &impl ToString, api: &str) -> String {
 }
 
 fn disk_instance() -> BackupInstance {
-    let ds: DatasourceId = format!("/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1").parse().unwrap();
-    let policy: BackupPolicyId = format!("{}/backupPolicies/policy-disk", vault()).parse().unwrap();
-    BackupInstance::new_for(&ds, "westeurope", &policy)
-        .with_snapshot_resource_group(&format!("/subscriptions/{SUB}/resourceGroups/rg-snapshots").parse().unwrap())
+    let ds: DatasourceId = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
+    )
+    .parse()
+    .unwrap();
+    let policy: BackupPolicyId = format!("{}/backupPolicies/policy-disk", vault())
+        .parse()
+        .unwrap();
+    BackupInstance::new_for(&ds, "westeurope", &policy).with_snapshot_resource_group(
+        &format!("/subscriptions/{SUB}/resourceGroups/rg-snapshots")
+            .parse()
+            .unwrap(),
+    )
 }
 
 fn resource_body(state: &str, protection: &str) -> serde_json::Value {
@@ -60,13 +73,31 @@ fn signed_status_path(op: &str) -> String {
 fn assert_common_headers(h: &Harness) -> String {
     let seen = h.server.seen();
     assert!(!seen.is_empty());
-    let corr = seen[0].header("x-ms-correlation-request-id").expect("correlation id").to_string();
+    let corr = seen[0]
+        .header("x-ms-correlation-request-id")
+        .expect("correlation id")
+        .to_string();
     assert!(uuid::Uuid::parse_str(&corr).is_ok(), "{corr}");
     for s in &seen {
-        assert_eq!(s.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
-        assert_eq!(s.header("x-ms-correlation-request-id"), Some(corr.as_str()), "{} {}", s.method, s.target);
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert_eq!(
+            s.header("x-ms-correlation-request-id"),
+            Some(corr.as_str()),
+            "{} {}",
+            s.method,
+            s.target
+        );
         let ua = s.header("user-agent").unwrap_or("");
-        assert_eq!(ua, format!("terraform-provider-azurebackup/{}", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            ua,
+            format!(
+                "terraform-provider-azurebackup/{}",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
     }
     corr
 }
@@ -85,21 +116,48 @@ async fn create_201_with_async_operation() {
             .header("x-ms-request-id", "req-put")
             .json(resource_body("Provisioning", "ConfiguringProtection")),
     );
-    h.server.push(Step::new("GET", status.clone(), 200).header("Retry-After", "15").json(json!({"status": "Inprogress", "endTime": "0001-01-01T00:00:00"})));
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"status": "succeeded"})));
-    h.server.push(Step::new("GET", target(&id, API), 200).json(resource_body("Succeeded", "ConfiguringProtection")));
+    h.server.push(
+        Step::new("GET", status.clone(), 200)
+            .header("Retry-After", "15")
+            .json(json!({"status": "Inprogress", "endTime": "0001-01-01T00:00:00"})),
+    );
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(json!({"status": "succeeded"})));
+    h.server.push(
+        Step::new("GET", target(&id, API), 200)
+            .json(resource_body("Succeeded", "ConfiguringProtection")),
+    );
 
-    let body = BackupInstanceResource { properties: disk_instance(), ..Default::default() };
-    let out = h.client.put_backup_instance(&id, &body, &h.op(Duration::from_secs(1800))).await.expect("put");
-    assert_eq!(out.properties.provisioning_state.as_deref(), Some("Succeeded"));
-    assert_eq!(out.properties.current_protection_state.as_deref(), Some("ConfiguringProtection"));
+    let body = BackupInstanceResource {
+        properties: disk_instance(),
+        ..Default::default()
+    };
+    let out = h
+        .client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(1800)))
+        .await
+        .expect("put");
+    assert_eq!(
+        out.properties.provisioning_state.as_deref(),
+        Some("Succeeded")
+    );
+    assert_eq!(
+        out.properties.current_protection_state.as_deref(),
+        Some("ConfiguringProtection")
+    );
     h.server.assert_done();
     assert_common_headers(&h);
-    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(10), Duration::from_secs(15)]);
+    assert_eq!(
+        h.clock.sleeps(),
+        vec![Duration::from_secs(10), Duration::from_secs(15)]
+    );
     let put = &h.server.seen()[0];
     assert_eq!(put.header("content-type"), Some("application/json"));
     let sent: serde_json::Value = serde_json::from_slice(&put.body).unwrap();
-    assert_eq!(sent["properties"]["dataSourceInfo"]["datasourceType"], "Microsoft.Compute/disks");
+    assert_eq!(
+        sent["properties"]["dataSourceInfo"]["datasourceType"],
+        "Microsoft.Compute/disks"
+    );
     assert_eq!(
         sent["properties"]["policyInfo"]["policyParameters"]["dataStoreParametersList"][0]["resourceGroupId"],
         format!("/subscriptions/{SUB}/resourceGroups/rg-snapshots")
@@ -113,17 +171,36 @@ async fn update_202_with_location() {
     let h = Harness::new(API).await;
     let id = instance_id();
     let loc = format!("{id}/operationResults/b3AtMg==?api-version={API}");
-    h.server.push(Step::new("PUT", target(&id, API), 202).header("Location", format!("{}{loc}", h.server.base)));
-    h.server.push(Step::new("GET", loc.clone(), 202).header("Retry-After", "2"));
-    h.server.push(Step::new("GET", loc.clone(), 200).json(resource_body("Succeeded", "UpdatingProtection")));
+    h.server.push(
+        Step::new("PUT", target(&id, API), 202)
+            .header("Location", format!("{}{loc}", h.server.base)),
+    );
+    h.server
+        .push(Step::new("GET", loc.clone(), 202).header("Retry-After", "2"));
+    h.server.push(
+        Step::new("GET", loc.clone(), 200).json(resource_body("Succeeded", "UpdatingProtection")),
+    );
 
-    let body = BackupInstanceResource { properties: disk_instance(), ..Default::default() };
-    let out = h.client.put_backup_instance(&id, &body, &h.op(Duration::from_secs(600))).await.expect("update");
-    assert_eq!(out.properties.current_protection_state.as_deref(), Some("UpdatingProtection"));
+    let body = BackupInstanceResource {
+        properties: disk_instance(),
+        ..Default::default()
+    };
+    let out = h
+        .client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(600)))
+        .await
+        .expect("update");
+    assert_eq!(
+        out.properties.current_protection_state.as_deref(),
+        Some("UpdatingProtection")
+    );
     h.server.assert_done();
     assert_common_headers(&h);
     // No Retry-After on the 202: the first wait is the backoff's 1 s; then the server's 2 s.
-    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(1), Duration::from_secs(2)]);
+    assert_eq!(
+        h.clock.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(2)]
+    );
 }
 
 /// DELETE answered 202: the status URL is followed to Succeeded, nothing else is fetched.
@@ -135,15 +212,31 @@ async fn delete_202_then_succeeded() {
     h.server.push(
         Step::new("DELETE", target(&id, API), 202)
             .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
-            .header("Location", format!("{}{id}/operationResults/ZGVsZXRl?api-version={API}", h.server.base))
+            .header(
+                "Location",
+                format!(
+                    "{}{id}/operationResults/ZGVsZXRl?api-version={API}",
+                    h.server.base
+                ),
+            )
             .header("Retry-After", "5"),
     );
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"status": "Inprogress"})));
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"status": "Succeeded", "endTime": "2025-03-11T11:12:08Z"})));
-    h.client.delete_backup_instance(&id, &h.op(Duration::from_secs(600))).await.expect("delete");
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(json!({"status": "Inprogress"})));
+    h.server.push(
+        Step::new("GET", status.clone(), 200)
+            .json(json!({"status": "Succeeded", "endTime": "2025-03-11T11:12:08Z"})),
+    );
+    h.client
+        .delete_backup_instance(&id, &h.op(Duration::from_secs(600)))
+        .await
+        .expect("delete");
     h.server.assert_done();
     assert_common_headers(&h);
-    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(5), Duration::from_secs(1)]);
+    assert_eq!(
+        h.clock.sleeps(),
+        vec![Duration::from_secs(5), Duration::from_secs(1)]
+    );
 }
 
 /// DELETE of a missing instance: 204, one request, success.
@@ -152,7 +245,10 @@ async fn delete_204_is_success() {
     let h = Harness::new(API).await;
     let id = instance_id();
     h.server.push(Step::new("DELETE", target(&id, API), 204));
-    h.client.delete_backup_instance(&id, &h.op(Duration::from_secs(60))).await.expect("delete");
+    h.client
+        .delete_backup_instance(&id, &h.op(Duration::from_secs(60)))
+        .await
+        .expect("delete");
     h.server.assert_done();
     assert_eq!(h.server.seen().len(), 1);
 }
@@ -167,7 +263,11 @@ async fn get_404_is_none() {
             .header("x-ms-error-code", "UserErrorGenericResourceNotFound")
             .json(json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "Resource not found"}})),
     );
-    let got = h.client.get_backup_instance(&id, &h.op(Duration::from_secs(60))).await.expect("get");
+    let got = h
+        .client
+        .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
+        .await
+        .expect("get");
     assert!(got.is_none());
     h.server.assert_done();
 }
@@ -182,9 +282,20 @@ async fn throttled_429_then_success() {
             .header("Retry-After", "7")
             .json(json!({"error": {"code": "SubscriptionRequestsThrottled", "message": "Number of requests exceeded the limit"}})),
     );
-    h.server.push(Step::new("GET", target(&id, API), 200).json(resource_body("Succeeded", "ProtectionConfigured")));
-    let got = h.client.get_backup_instance(&id, &h.op(Duration::from_secs(60))).await.expect("get").expect("found");
-    assert_eq!(got.properties.current_protection_state.as_deref(), Some("ProtectionConfigured"));
+    h.server.push(
+        Step::new("GET", target(&id, API), 200)
+            .json(resource_body("Succeeded", "ProtectionConfigured")),
+    );
+    let got = h
+        .client
+        .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(
+        got.properties.current_protection_state.as_deref(),
+        Some("ProtectionConfigured")
+    );
     h.server.assert_done();
     assert_common_headers(&h);
     assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(7)]);
@@ -195,17 +306,36 @@ async fn throttled_429_then_success() {
 async fn server_errors_then_success_and_paging() {
     let h = Harness::new(API).await;
     let list = format!("{}/backupInstances?api-version={API}", vault());
-    let next = format!("{}/backupInstances?api-version={API}&$skiptoken=c2tpcA%3D%3D", vault());
-    h.server.push(Step::new("GET", list.clone(), 500).json(json!({"error": {"code": "InternalServerError", "message": "oops"}})));
+    let next = format!(
+        "{}/backupInstances?api-version={API}&$skiptoken=c2tpcA%3D%3D",
+        vault()
+    );
+    h.server.push(
+        Step::new("GET", list.clone(), 500)
+            .json(json!({"error": {"code": "InternalServerError", "message": "oops"}})),
+    );
     h.server.push(Step::new("GET", list.clone(), 503));
     h.server.push(Step::new("GET", list.clone(), 200).json(json!({"value": [resource_body("Succeeded", "ProtectionConfigured")], "nextLink": format!("{}{next}", h.server.base)})));
-    h.server.push(Step::new("GET", next.clone(), 200).json(json!({"value": [resource_body("Succeeded", "ProtectionStopped")]})));
-    let all = h.client.list_backup_instances(&vault(), &h.op(Duration::from_secs(600))).await.expect("list");
+    h.server.push(
+        Step::new("GET", next.clone(), 200)
+            .json(json!({"value": [resource_body("Succeeded", "ProtectionStopped")]})),
+    );
+    let all = h
+        .client
+        .list_backup_instances(&vault(), &h.op(Duration::from_secs(600)))
+        .await
+        .expect("list");
     assert_eq!(all.len(), 2);
-    assert_eq!(all[1].properties.current_protection_state.as_deref(), Some("ProtectionStopped"));
+    assert_eq!(
+        all[1].properties.current_protection_state.as_deref(),
+        Some("ProtectionStopped")
+    );
     h.server.assert_done();
     assert_common_headers(&h);
-    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(1), Duration::from_secs(2)]);
+    assert_eq!(
+        h.clock.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(2)]
+    );
 }
 
 /// Retries are bounded: five 503s give the last response's error, after 1+2+4+8 s of waits.
@@ -214,9 +344,14 @@ async fn persistent_server_errors_are_bounded() {
     let h = Harness::new(API).await;
     let id = instance_id();
     for _ in 0..5 {
-        h.server.push(Step::new("GET", target(&id, API), 503).header("x-ms-request-id", "req-503"));
+        h.server
+            .push(Step::new("GET", target(&id, API), 503).header("x-ms-request-id", "req-503"));
     }
-    let err = h.client.get_backup_instance(&id, &h.op(Duration::from_secs(600))).await.unwrap_err();
+    let err = h
+        .client
+        .get_backup_instance(&id, &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.is_retryable());
     assert_eq!(err.request_id(), Some("req-503"));
@@ -232,11 +367,16 @@ async fn validate_fails_with_permission_error() {
     let h = Harness::new(API).await;
     let status = signed_status_path("dmFsaWRhdGU");
     h.server.push(
-        Step::new("POST", format!("{}/validateForBackup?api-version={API}", vault()), 202)
-            .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
-            .header("Retry-After", "10"),
+        Step::new(
+            "POST",
+            format!("{}/validateForBackup?api-version={API}", vault()),
+            202,
+        )
+        .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
+        .header("Retry-After", "10"),
     );
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"status": "Inprogress"})));
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(json!({"status": "Inprogress"})));
     h.server.push(Step::new("GET", status.clone(), 200).header("x-ms-request-id", "req-status").json(json!({
         "status": "Failed",
         "error": {
@@ -251,14 +391,24 @@ async fn validate_fails_with_permission_error() {
             }}]
         }
     })));
-    let err = h.client.validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(900))).await.unwrap_err();
+    let err = h
+        .client
+        .validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(900)))
+        .await
+        .unwrap_err();
     assert!(err.is_permission(), "{err}");
     assert!(!err.is_retryable() && !err.is_not_found() && !err.is_timeout());
     assert_eq!(err.operation(), "validateForBackup");
-    assert_eq!(err.code(), Some("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"));
+    assert_eq!(
+        err.code(),
+        Some("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent")
+    );
     assert_eq!(err.recommended_actions().len(), 1);
     assert_eq!(err.request_id(), Some("req-status"));
-    assert!(err.details().contains("Missing Microsoft.Compute/disks/beginGetAccess/action on disk-1"));
+    assert!(
+        err.details()
+            .contains("Missing Microsoft.Compute/disks/beginGetAccess/action on disk-1")
+    );
     h.server.assert_done();
     let corr = assert_common_headers(&h);
     assert_eq!(err.correlation_id(), Some(corr.as_str()));
@@ -273,7 +423,11 @@ async fn validate_already_protected() {
     h.server.push(Step::new("POST", format!("{}/validateForBackup?api-version={API}", vault()), 400).json(json!({
         "error": {"code": "UserErrorDppDatasourceAlreadyProtected", "message": "Datasource is already protected under the Backup vault vault-other."}
     })));
-    let err = h.client.validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(60))).await.unwrap_err();
+    let err = h
+        .client
+        .validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap_err();
     assert!(err.is_already_protected());
     assert_eq!(err.status(), Some(400));
     assert!(err.message().contains("vault-other"));
@@ -287,14 +441,26 @@ async fn stuck_operation_hits_deadline() {
     let h = Harness::new(API).await;
     let status = signed_status_path("c3R1Y2s");
     h.server.push(
-        Step::new("POST", format!("{}/validateForBackup?api-version={API}", vault()), 202)
-            .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
-            .header("Retry-After", "30"),
+        Step::new(
+            "POST",
+            format!("{}/validateForBackup?api-version={API}", vault()),
+            202,
+        )
+        .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
+        .header("Retry-After", "30"),
     );
     for _ in 0..3 {
-        h.server.push(Step::new("GET", status.clone(), 200).header("Retry-After", "30").json(json!({"status": "Inprogress"})));
+        h.server.push(
+            Step::new("GET", status.clone(), 200)
+                .header("Retry-After", "30")
+                .json(json!({"status": "Inprogress"})),
+        );
     }
-    let err = h.client.validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(100))).await.unwrap_err();
+    let err = h
+        .client
+        .validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(100)))
+        .await
+        .unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(!err.is_cancelled());
     h.server.assert_done();
@@ -314,7 +480,12 @@ async fn cancellation_mid_poll() {
             .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
             .header("Retry-After", "10"),
     );
-    h.server.push(Step::new("GET", status.clone(), 200).header("Retry-After", "10").json(json!({"status": "Inprogress"})).on_hit(move || cancel.cancel()));
+    h.server.push(
+        Step::new("GET", status.clone(), 200)
+            .header("Retry-After", "10")
+            .json(json!({"status": "Inprogress"}))
+            .on_hit(move || cancel.cancel()),
+    );
     let err = h.client.delete_backup_instance(&id, &op).await.unwrap_err();
     assert!(err.is_cancelled(), "{err}");
     h.server.assert_done();
@@ -330,24 +501,54 @@ async fn api_2021_01_01_body_shape() {
     assert!(!h.client.supports_auth_credentials() && !h.client.supports_tags());
     let id = instance_id();
     let mut bi = disk_instance();
-    bi.identity_details = Some(IdentityDetails { use_system_assigned_identity: Some(true), user_assigned_identity_arm_url: None });
+    bi.identity_details = Some(IdentityDetails {
+        use_system_assigned_identity: Some(true),
+        user_assigned_identity_arm_url: None,
+    });
     bi.validation_type = Some("ShallowValidation".into());
-    let body = BackupInstanceResource { tags: Some([("env".to_string(), "test".to_string())].into()), properties: bi.clone(), ..Default::default() };
-    h.server.push(Step::new("PUT", target(&id, api), 200).json(resource_body("Succeeded", "ProtectionConfigured")));
-    h.client.put_backup_instance(&id, &body, &h.op(Duration::from_secs(60))).await.expect("put");
+    let body = BackupInstanceResource {
+        tags: Some([("env".to_string(), "test".to_string())].into()),
+        properties: bi.clone(),
+        ..Default::default()
+    };
+    h.server.push(
+        Step::new("PUT", target(&id, api), 200)
+            .json(resource_body("Succeeded", "ProtectionConfigured")),
+    );
+    h.client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(60)))
+        .await
+        .expect("put");
     h.server.assert_done();
     let sent: serde_json::Value = serde_json::from_slice(&h.server.seen()[0].body).unwrap();
     assert!(sent.get("tags").is_none(), "{sent}");
-    for k in ["identityDetails", "validationType", "datasourceAuthCredentials"] {
+    for k in [
+        "identityDetails",
+        "validationType",
+        "datasourceAuthCredentials",
+    ] {
         assert!(sent["properties"].get(k).is_none(), "{k} in {sent}");
     }
 
-    let kv: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn".parse().unwrap();
-    let with_kv = BackupInstanceResource { properties: bi.with_secret_store(&kv), ..Default::default() };
-    let err = h.client.put_backup_instance(&id, &with_kv, &h.op(Duration::from_secs(60))).await.unwrap_err();
+    let kv: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn"
+        .parse()
+        .unwrap();
+    let with_kv = BackupInstanceResource {
+        properties: bi.with_secret_store(&kv),
+        ..Default::default()
+    };
+    let err = h
+        .client
+        .put_backup_instance(&id, &with_kv, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap_err();
     assert!(err.is_config(), "{err}");
     assert!(err.to_string().contains("2021-01-01"));
-    assert_eq!(h.server.seen().len(), 1, "nothing sent for the refused request");
+    assert_eq!(
+        h.server.seen().len(),
+        1,
+        "nothing sent for the refused request"
+    );
 }
 
 /// The current API version sends tags and credentials.
@@ -356,17 +557,28 @@ async fn current_api_sends_tags_and_credentials() {
     let h = Harness::new(API).await;
     assert!(h.client.supports_auth_credentials() && h.client.supports_tags());
     let id = instance_id();
-    let kv: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn".parse().unwrap();
+    let kv: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn"
+        .parse()
+        .unwrap();
     let body = BackupInstanceResource {
         tags: Some([("env".to_string(), "test".to_string())].into()),
         properties: disk_instance().with_secret_store(&kv),
         ..Default::default()
     };
-    h.server.push(Step::new("PUT", target(&id, API), 200).json(resource_body("Succeeded", "ProtectionConfigured")));
-    h.client.put_backup_instance(&id, &body, &h.op(Duration::from_secs(60))).await.expect("put");
+    h.server.push(
+        Step::new("PUT", target(&id, API), 200)
+            .json(resource_body("Succeeded", "ProtectionConfigured")),
+    );
+    h.client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(60)))
+        .await
+        .expect("put");
     let sent: serde_json::Value = serde_json::from_slice(&h.server.seen()[0].body).unwrap();
     assert_eq!(sent["tags"]["env"], "test");
-    assert_eq!(sent["properties"]["datasourceAuthCredentials"]["secretStoreResource"]["uri"], kv.to_string());
+    assert_eq!(
+        sent["properties"]["datasourceAuthCredentials"]["secretStoreResource"]["uri"],
+        kv.to_string()
+    );
 }
 
 /// A refused connection is retried (bounded) and reported as a retryable transport error.
@@ -384,15 +596,23 @@ async fn connection_refused_is_retried_then_reported() {
         use_cli: false,
         ..Default::default()
     };
-    let client = terraform_provider_azurebackup::azure::client::DataProtectionClient::builder(config)
-        .http_client(h.pki.client())
-        .credential(std::sync::Arc::new(terraform_provider_azurebackup::azure::auth::StaticTokenProvider(TOKEN.into())))
-        .clock(h.clock.clone())
-        .jitter(std::sync::Arc::new(terraform_provider_azurebackup::azure::http::retry::NoJitter))
-        .build()
+    let client =
+        terraform_provider_azurebackup::azure::client::DataProtectionClient::builder(config)
+            .http_client(h.pki.client())
+            .credential(std::sync::Arc::new(
+                terraform_provider_azurebackup::azure::auth::StaticTokenProvider(TOKEN.into()),
+            ))
+            .clock(h.clock.clone())
+            .jitter(std::sync::Arc::new(
+                terraform_provider_azurebackup::azure::http::retry::NoJitter,
+            ))
+            .build()
+            .await
+            .unwrap();
+    let err = client
+        .get_backup_instance(&instance_id(), &h.op(Duration::from_secs(600)))
         .await
-        .unwrap();
-    let err = client.get_backup_instance(&instance_id(), &h.op(Duration::from_secs(600))).await.unwrap_err();
+        .unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(err.attempts(), 5);
     assert_eq!(h.clock.sleeps().len(), 4);

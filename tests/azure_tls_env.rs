@@ -23,7 +23,11 @@ async fn ssl_cert_file_adds_a_trust_root() {
     // SAFETY: this test binary has exactly one test, so no other thread reads the environment.
     unsafe { std::env::remove_var("SSL_CERT_FILE") };
     let untrusting = build_http_client(Vec::new()).expect("client");
-    let err = untrusting.get(&probe).send().await.expect_err("an unknown CA must be rejected");
+    let err = untrusting
+        .get(&probe)
+        .send()
+        .await
+        .expect_err("an unknown CA must be rejected");
     assert!(err.is_connect() || err.is_request(), "{err}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -32,16 +36,32 @@ async fn ssl_cert_file_adds_a_trust_root() {
     // SAFETY: as above.
     unsafe { std::env::set_var("SSL_CERT_FILE", &ca) };
 
-    let id = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/bi");
-    server.push(Step::new("GET", format!("{id}?api-version=2025-07-01"), 404));
+    let id = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/bi"
+    );
+    server.push(Step::new(
+        "GET",
+        format!("{id}?api-version=2025-07-01"),
+        404,
+    ));
     let config = AzureConfig {
         subscription_id: SUB.into(),
         resource_manager_endpoint: Some(format!("{}/", server.base)),
         use_cli: false,
         ..AzureConfig::default()
     };
-    let client = DataProtectionClient::builder(config).credential(Arc::new(StaticTokenProvider("t".into()))).build().await.expect("client");
-    let got = client.get_backup_instance(&id.parse().unwrap(), &OpOptions::with_timeout(Duration::from_secs(30))).await.expect("trusted via SSL_CERT_FILE");
+    let client = DataProtectionClient::builder(config)
+        .credential(Arc::new(StaticTokenProvider("t".into())))
+        .build()
+        .await
+        .expect("client");
+    let got = client
+        .get_backup_instance(
+            &id.parse().unwrap(),
+            &OpOptions::with_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .expect("trusted via SSL_CERT_FILE");
     assert!(got.is_none());
     server.assert_done();
 

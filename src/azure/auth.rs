@@ -426,10 +426,10 @@ impl TokenProvider for CachingTokenProvider {
     async fn bearer(&self) -> Result<Secret, AzureError> {
         let mut guard = self.cache.lock().await;
         let now = OffsetDateTime::now_utc();
-        if let Some(t) = guard.as_ref() {
-            if t.expires_on - REFRESH_MARGIN > now {
-                return Ok(t.token.clone());
-            }
+        if let Some(t) = guard.as_ref()
+            && t.expires_on - REFRESH_MARGIN > now
+        {
+            return Ok(t.token.clone());
         }
         let fresh = self.source.fetch(&self.scope).await?;
         tracing::debug!(method = %self.method, expires_on = %fresh.expires_on, "obtained an access token");
@@ -983,7 +983,6 @@ pub fn build_provider(
                 azure_core::credentials::Secret::new(system_access_token.expose().to_string()),
                 Some(azure_identity::AzurePipelinesCredentialOptions {
                     credential_options: assertion_opts(),
-                    ..Default::default()
                 }),
             )
             .map_err(identity_err(method))?;
@@ -1000,7 +999,6 @@ pub fn build_provider(
                     client_id: Some(client_id.clone()),
                     tenant_id: Some(tenant_id.clone()),
                     token_file_path: Some(token_file.clone()),
-                    ..Default::default()
                 },
             ))
             .map_err(identity_err(method))?;
@@ -1024,7 +1022,6 @@ pub fn build_provider(
                         .clone()
                         .map(azure_identity::UserAssignedId::ClientId),
                     client_options: opts(),
-                    ..Default::default()
                 },
             ))
             .map_err(identity_err(method))?;

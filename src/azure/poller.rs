@@ -86,15 +86,15 @@ pub async fn poll(
         return follow_location(pipeline, ctx, &url, req, &mut pacer).await;
     }
     // No headers: a synchronous answer, or a resource whose provisioningState tells.
-    if initial.status == 202 || provisioning_running(&initial.body) {
-        if let Some(resource) = req.resource_url {
-            return follow_provisioning_state(pipeline, ctx, resource, &mut pacer).await;
-        }
+    if (initial.status == 202 || provisioning_running(&initial.body))
+        && let Some(resource) = req.resource_url
+    {
+        return follow_provisioning_state(pipeline, ctx, resource, &mut pacer).await;
     }
-    if let Some(t) = provisioning_state(&initial.body).and_then(|s| classify(&s)) {
-        if t != Terminal::Succeeded {
-            return Err(failed_from_resource(ctx, &initial.body, t));
-        }
+    if let Some(t) = provisioning_state(&initial.body).and_then(|s| classify(&s))
+        && t != Terminal::Succeeded
+    {
+        return Err(failed_from_resource(ctx, &initial.body, t));
     }
     Ok(Some(initial.clone()))
 }

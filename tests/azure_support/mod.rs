@@ -34,10 +34,14 @@ impl TestPki {
     pub fn new() -> TestPki {
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "azure tests CA");
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "azure tests CA");
         let ca_key = rcgen::KeyPair::generate().expect("ca key");
         let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca cert");
-        let leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("leaf params");
+        let leaf_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .expect("leaf params");
         let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
         let leaf = leaf_params.signed_by(&leaf_key, &ca).expect("leaf cert");
         let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
@@ -49,13 +53,18 @@ impl TestPki {
             .with_single_cert(vec![leaf.der().clone()], key_der)
             .expect("server cert");
         cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        TestPki { ca_pem: ca.pem(), server_config: Arc::new(cfg) }
+        TestPki {
+            ca_pem: ca.pem(),
+            server_config: Arc::new(cfg),
+        }
     }
 
     /// A reqwest client trusting only this CA (plus the platform roots), no process env.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(self.ca_pem.as_bytes()).expect("ca pem"))
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.ca_pem.as_bytes()).expect("ca pem"),
+            )
             .build()
             .expect("reqwest client")
     }
@@ -73,7 +82,10 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -93,7 +105,14 @@ pub struct Step {
 
 impl Step {
     pub fn new(method: &str, target: impl Into<String>, status: u16) -> Step {
-        Step { method: method.into(), target: target.into(), status, headers: Vec::new(), body: Vec::new(), on_hit: None }
+        Step {
+            method: method.into(),
+            target: target.into(),
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            on_hit: None,
+        }
     }
     pub fn header(mut self, k: &str, v: impl Into<String>) -> Step {
         self.headers.push((k.to_string(), v.into()));
@@ -101,7 +120,8 @@ impl Step {
     }
     pub fn json(mut self, v: serde_json::Value) -> Step {
         self.body = v.to_string().into_bytes();
-        self.headers.push(("content-type".into(), "application/json".into()));
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
         self
     }
     pub fn raw_body(mut self, b: impl Into<Vec<u8>>) -> Step {
@@ -142,7 +162,9 @@ impl Drop for ScriptServer {
 
 impl ScriptServer {
     pub async fn start(pki: &TestPki) -> ScriptServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(Mutex::new(State::default()));
         let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config.clone());
@@ -153,7 +175,9 @@ impl ScriptServer {
                 let acceptor = acceptor.clone();
                 let st = st.clone();
                 tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let svc = hyper::service::service_fn(move |req| handle(st.clone(), req));
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tls), svc)
@@ -161,7 +185,11 @@ impl ScriptServer {
                 });
             }
         });
-        ScriptServer { base: format!("https://127.0.0.1:{}", addr.port()), state, task }
+        ScriptServer {
+            base: format!("https://127.0.0.1:{}", addr.port()),
+            state,
+            task,
+        }
     }
 
     pub fn push(&self, step: Step) {
@@ -176,28 +204,56 @@ impl ScriptServer {
     #[track_caller]
     pub fn assert_done(&self) {
         let st = self.state.lock().unwrap();
-        assert!(st.problems.is_empty(), "unexpected requests: {:#?}", st.problems);
-        let left: Vec<String> = st.steps.iter().map(|s| format!("{} {}", s.method, s.target)).collect();
+        assert!(
+            st.problems.is_empty(),
+            "unexpected requests: {:#?}",
+            st.problems
+        );
+        let left: Vec<String> = st
+            .steps
+            .iter()
+            .map(|s| format!("{} {}", s.method, s.target))
+            .collect();
         assert!(left.is_empty(), "scripted requests never made: {left:#?}");
     }
 
     /// `(method, target)` of every request, in order.
     pub fn sequence(&self) -> Vec<(String, String)> {
-        self.seen().into_iter().map(|s| (s.method, s.target)).collect()
+        self.seen()
+            .into_iter()
+            .map(|s| (s.method, s.target))
+            .collect()
     }
 }
 
-async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    state: Arc<Mutex<State>>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let method = req.method().to_string();
-    let target = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let headers = req
         .headers()
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
     let mut st = state.lock().unwrap();
-    st.seen.push(Seen { method: method.clone(), target: target.clone(), headers, body });
+    st.seen.push(Seen {
+        method: method.clone(),
+        target: target.clone(),
+        headers,
+        body,
+    });
     let step = match st.steps.front() {
         Some(s) if s.method == method && target_matches(&s.target, &target) => st.steps.pop_front(),
         Some(s) => {
@@ -212,7 +268,9 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
         }
     };
     drop(st);
-    let Some(step) = step else { return Ok(teapot("no step".into())) };
+    let Some(step) = step else {
+        return Ok(teapot("no step".into()));
+    };
     if let Some(h) = &step.on_hit {
         h();
     }
@@ -220,7 +278,9 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
     for (k, v) in &step.headers {
         resp = resp.header(k.as_str(), v.as_str());
     }
-    Ok(resp.body(Full::new(Bytes::from(step.body))).unwrap_or_else(|_| teapot("bad scripted response".into())))
+    Ok(resp
+        .body(Full::new(Bytes::from(step.body)))
+        .unwrap_or_else(|_| teapot("bad scripted response".into())))
 }
 
 /// 418 is never retried by the client, so a script error surfaces at once.
@@ -240,7 +300,11 @@ pub struct VirtualClock {
 
 impl VirtualClock {
     pub fn new() -> Arc<VirtualClock> {
-        Arc::new(VirtualClock { base: Instant::now(), offset: Mutex::new(Duration::ZERO), sleeps: Mutex::new(Vec::new()) })
+        Arc::new(VirtualClock {
+            base: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+            sleeps: Mutex::new(Vec::new()),
+        })
     }
     pub fn sleeps(&self) -> Vec<Duration> {
         self.sleeps.lock().unwrap().clone()
@@ -254,7 +318,10 @@ impl Clock for VirtualClock {
     fn now(&self) -> Instant {
         self.base + *self.offset.lock().unwrap()
     }
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
+    fn sleep(
+        &self,
+        d: Duration,
+    ) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
         self.sleeps.lock().unwrap().push(d);
         *self.offset.lock().unwrap() += d;
         Box::pin(tokio::task::yield_now())
@@ -291,18 +358,29 @@ impl Harness {
             .build()
             .await
             .expect("client");
-        Harness { pki, server, clock, client }
+        Harness {
+            pki,
+            server,
+            clock,
+            client,
+        }
     }
 
     /// A deadline far in virtual time, and a fresh cancellation token.
     pub fn op(&self, timeout: Duration) -> OpOptions {
-        OpOptions { deadline: self.clock.now() + timeout, cancel: CancellationToken::new() }
+        OpOptions {
+            deadline: self.clock.now() + timeout,
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
 /// `<manifest>/../shared/azure`, or a clear failure.
 pub fn shared_azure() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("azure");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join("azure");
     assert!(
         p.is_dir(),
         "the reference data directory {} is missing: these tests read the Azure examples and recordings from <manifest>/../shared/azure",
