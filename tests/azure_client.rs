@@ -618,3 +618,113 @@ async fn connection_refused_is_retried_then_reported() {
     assert_eq!(h.clock.sleeps().len(), 4);
     assert!(!err.to_string().contains(TOKEN));
 }
+
+/// No async headers: a 201 whose body says `Provisioning` is followed through the resource's
+/// own `provisioningState` until it is terminal.
+#[tokio::test]
+async fn provisioning_state_polling_without_headers() {
+    let h = Harness::new(API).await;
+    let id = instance_id();
+    h.server.push(
+        Step::new("PUT", target(&id, API), 201)
+            .json(resource_body("Provisioning", "ConfiguringProtection")),
+    );
+    h.server.push(
+        Step::new("GET", target(&id, API), 200)
+            .json(resource_body("Updating", "ConfiguringProtection")),
+    );
+    h.server.push(
+        Step::new("GET", target(&id, API), 200)
+            .json(resource_body("Succeeded", "ConfiguringProtection")),
+    );
+    let body = BackupInstanceResource {
+        properties: disk_instance(),
+        ..Default::default()
+    };
+    let out = h
+        .client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(600)))
+        .await
+        .expect("put");
+    assert_eq!(
+        out.properties.provisioning_state.as_deref(),
+        Some("Succeeded")
+    );
+    h.server.assert_done();
+    assert_eq!(
+        h.clock.sleeps(),
+        vec![Duration::from_secs(1), Duration::from_secs(2)]
+    );
+
+    // The same with a terminal failure.
+    h.server.push(
+        Step::new("PUT", target(&id, API), 201)
+            .json(resource_body("Provisioning", "ConfiguringProtection")),
+    );
+    h.server.push(
+        Step::new("GET", target(&id, API), 200)
+            .json(resource_body("Failed", "ConfiguringProtectionFailed")),
+    );
+    let err = h
+        .client
+        .put_backup_instance(&id, &body, &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
+    assert!(
+        !err.is_timeout() && !err.is_cancelled() && err.status().is_none(),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Failed"), "{err}");
+    h.server.assert_done();
+}
+
+/// A `Canceled` operation (cancelled by the service, not by us) is an operation failure.
+#[tokio::test]
+async fn canceled_operation_is_a_failure_not_a_cancellation() {
+    let h = Harness::new(API).await;
+    let status = signed_status_path("Y2FuY2VsZWQ");
+    h.server.push(
+        Step::new(
+            "POST",
+            format!("{}/validateForBackup?api-version={API}", vault()),
+            202,
+        )
+        .header("Azure-AsyncOperation", format!("{}{status}", h.server.base)),
+    );
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(json!({"status": "CANCELED"})));
+    let err = h
+        .client
+        .validate_for_backup(&vault(), &disk_instance(), &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
+    assert!(!err.is_cancelled() && !err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("Canceled"), "{err}");
+    h.server.assert_done();
+}
+
+/// The partner id is appended to the user agent.
+#[tokio::test]
+async fn partner_id_in_user_agent() {
+    let h = Harness::with_config(API, |c| {
+        c.partner_id = Some("a1b2c3d4-0000-0000-0000-000000000000".into())
+    })
+    .await;
+    let id = instance_id();
+    h.server.push(Step::new("GET", target(&id, API), 404));
+    h.client
+        .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let ua = h.server.seen()[0]
+        .header("user-agent")
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        ua,
+        format!(
+            "terraform-provider-azurebackup/{} pid-a1b2c3d4-0000-0000-0000-000000000000",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}

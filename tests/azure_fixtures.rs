@@ -71,8 +71,7 @@ fn check_body(what: &str, v: &Value) -> &'static str {
                 .properties
                 .datasource_auth_credentials
                 .as_ref()
-                .and_then(|c| c.secret_store_resource.as_ref())
-                .and_then(|s| s.uri.as_deref());
+                .map(|c| c.secret_store_resource.uri.as_str());
             assert_eq!(got, Some(uri), "{what}");
         }
         let again: BackupInstanceResource =

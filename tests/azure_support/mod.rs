@@ -338,10 +338,15 @@ pub struct Harness {
 
 impl Harness {
     pub async fn new(api_version: &str) -> Harness {
+        Self::with_config(api_version, |_| {}).await
+    }
+
+    /// Like [`Harness::new`], with a chance to adjust the configuration.
+    pub async fn with_config(api_version: &str, adjust: impl FnOnce(&mut AzureConfig)) -> Harness {
         let pki = TestPki::new();
         let server = ScriptServer::start(&pki).await;
         let clock = VirtualClock::new();
-        let config = AzureConfig {
+        let mut config = AzureConfig {
             subscription_id: SUB.into(),
             resource_manager_endpoint: Some(format!("{}/", server.base)),
             active_directory_authority_host: Some(format!("{}/", server.base)),
@@ -349,6 +354,7 @@ impl Harness {
             use_cli: false,
             ..AzureConfig::default()
         };
+        adjust(&mut config);
         let client = DataProtectionClient::builder(config)
             .http_client(pki.client())
             .credential(Arc::new(StaticTokenProvider(TOKEN.into())))
