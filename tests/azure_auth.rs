@@ -456,6 +456,10 @@ async fn rejected_secret_is_a_typed_auth_error() {
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    assert!(
+        err.to_string().contains("AADSTS7000215"),
+        "the service explanation reaches the user: {err}"
+    );
     assert!(!err.to_string().contains(SECRET) && !err.details().contains(SECRET));
     server.assert_done();
 }

@@ -661,10 +661,14 @@ async fn provisioning_state_polling_without_headers() {
         Step::new("PUT", target(&id, API), 201)
             .json(resource_body("Provisioning", "ConfiguringProtection")),
     );
-    h.server.push(
-        Step::new("GET", target(&id, API), 200)
-            .json(resource_body("Failed", "ConfiguringProtectionFailed")),
-    );
+    let mut failed = resource_body("Failed", "ConfiguringProtectionFailed");
+    failed["properties"]["protectionErrorDetails"] = json!({
+        "code": "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent",
+        "message": "The vault identity lacks permissions on the snapshot resource group.",
+        "recommendedAction": ["Grant Disk Snapshot Contributor on rg-snapshots."]
+    });
+    h.server
+        .push(Step::new("GET", target(&id, API), 200).json(failed));
     let err = h
         .client
         .put_backup_instance(&id, &body, &h.op(Duration::from_secs(600)))
@@ -674,7 +678,11 @@ async fn provisioning_state_polling_without_headers() {
         !err.is_timeout() && !err.is_cancelled() && err.status().is_none(),
         "{err}"
     );
-    assert!(err.to_string().contains("Failed"), "{err}");
+    assert!(err.is_permission(), "{err}");
+    assert_eq!(
+        err.recommended_actions(),
+        vec!["Grant Disk Snapshot Contributor on rg-snapshots.".to_string()]
+    );
     h.server.assert_done();
 }
 
