@@ -313,6 +313,16 @@ fn credential_selection_table() {
             Want::Method(CredentialMethod::AzureCli),
         ),
         (
+            "cli with a malformed tenant",
+            AzureConfig {
+                subscription_id: SUB.into(),
+                tenant_id: Some("x; rm -rf /".into()),
+                ..AzureConfig::default()
+            },
+            &none,
+            Want::Error("not a valid tenant ID"),
+        ),
+        (
             "nothing configured",
             base(),
             &none,
@@ -788,4 +798,39 @@ async fn metadata_host_failure_is_a_config_error() {
         .unwrap_err();
     assert!(err.is_config() && err.to_string().contains("404"), "{err}");
     server.assert_done();
+}
+
+/// The CLI gets `--tenant` or `--subscription`, never both (the CLI refuses the pair).
+#[test]
+fn cli_plan_passes_tenant_or_subscription() {
+    use terraform_provider_azurebackup::azure::auth::CredentialPlan;
+    let with_tenant = AzureConfig {
+        subscription_id: SUB.into(),
+        tenant_id: Some(TENANT.into()),
+        ..AzureConfig::default()
+    };
+    match select_credential(&with_tenant, &|_| None).unwrap() {
+        CredentialPlan::AzureCli {
+            tenant_id,
+            subscription_id,
+        } => {
+            assert_eq!(tenant_id.as_deref(), Some(TENANT));
+            assert_eq!(subscription_id, None);
+        }
+        other => panic!("{:?}", other.method()),
+    }
+    let without = AzureConfig {
+        subscription_id: SUB.into(),
+        ..AzureConfig::default()
+    };
+    match select_credential(&without, &|_| None).unwrap() {
+        CredentialPlan::AzureCli {
+            tenant_id,
+            subscription_id,
+        } => {
+            assert_eq!(tenant_id, None);
+            assert_eq!(subscription_id.as_deref(), Some(SUB));
+        }
+        other => panic!("{:?}", other.method()),
+    }
 }

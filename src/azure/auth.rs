@@ -344,9 +344,26 @@ pub fn select_credential(
     }
 
     if config.use_cli {
+        // `az account get-access-token` refuses --tenant together with --subscription, and the
+        // values end up in a shell command line: pass only plain IDs.
+        let plain = |s: &String| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        if let Some(t) = tenant.as_ref().filter(|t| !plain(t)) {
+            return Err(loud(
+                CredentialMethod::AzureCli,
+                &format!("tenant_id {t:?} is not a valid tenant ID"),
+            ));
+        }
+        let subscription_id = match tenant {
+            Some(_) => None,
+            None => present(&Some(config.subscription_id.clone())).filter(plain),
+        };
         return Ok(CredentialPlan::AzureCli {
             tenant_id: tenant,
-            subscription_id: present(&Some(config.subscription_id.clone())),
+            subscription_id,
         });
     }
 
