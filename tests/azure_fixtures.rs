@@ -71,7 +71,8 @@ fn check_body(what: &str, v: &Value) -> &'static str {
                 .properties
                 .datasource_auth_credentials
                 .as_ref()
-                .map(|c| c.secret_store_resource.uri.as_str());
+                .and_then(|c| c.secret_store_resource.as_ref())
+                .and_then(|s| s.uri.as_deref());
             assert_eq!(got, Some(uri), "{what}");
         }
         let again: BackupInstanceResource =

@@ -131,16 +131,16 @@ pub struct DataStoreParameters {
 pub struct AuthCredentials {
     #[serde(default, deserialize_with = "nullable")]
     pub object_type: String,
-    #[serde(default, deserialize_with = "nullable")]
-    pub secret_store_resource: SecretStoreResource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_store_resource: Option<SecretStoreResource>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretStoreResource {
     /// The secret's URI, e.g. `https://kv-demo.vault.azure.net/secrets/pg-conn`.
-    #[serde(default, deserialize_with = "nullable")]
-    pub uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub secret_store_type: String,
 }
@@ -430,10 +430,10 @@ impl BackupInstance {
     pub fn with_secret_store(mut self, uri: &KeyVaultSecretUri) -> BackupInstance {
         self.datasource_auth_credentials = Some(AuthCredentials {
             object_type: "SecretStoreBasedAuthCredentials".to_string(),
-            secret_store_resource: SecretStoreResource {
-                uri: uri.to_string(),
+            secret_store_resource: Some(SecretStoreResource {
+                uri: Some(uri.to_string()),
                 secret_store_type: "AzureKeyVault".to_string(),
-            },
+            }),
         });
         self
     }
