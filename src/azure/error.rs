@@ -349,7 +349,8 @@ impl AzureError {
     }
 
     /// Multi-line: the service message, recommended actions, inner error details (including
-    /// `DetailedNonLocalisedMessage`), and the identifiers support asks for.
+    /// `DetailedNonLocalisedMessage`). Identifiers (code, status, request and correlation ids)
+    /// are left to the caller, which has accessors for each.
     pub fn details(&self) -> String {
         let mut out = vec![self.message()];
         let top = self
@@ -385,18 +386,6 @@ impl AzureError {
                     sub.message.as_deref().or(sub.code.as_deref()).unwrap_or("")
                 ));
             }
-        }
-        if let Some(code) = self.code() {
-            out.push(format!("Error code: {code}"));
-        }
-        if let Some(s) = self.inner.status {
-            out.push(format!("HTTP status: {s}"));
-        }
-        if let Some(r) = &self.inner.request_id {
-            out.push(format!("Request ID: {r}"));
-        }
-        if let Some(c) = &self.inner.correlation_id {
-            out.push(format!("Correlation ID: {c}"));
         }
         out.join("\n")
     }
@@ -495,8 +484,12 @@ mod tests {
         );
         assert!(d.contains("Appropriate permissions"), "{d}");
         assert!(
-            d.contains("Request ID: req-1") && d.contains("Correlation ID: corr-1"),
+            d.contains("Recommended action:\n  - Assign Disk Backup Reader."),
             "{d}"
+        );
+        assert!(
+            !d.contains("req-1"),
+            "identifiers are the caller's to show: {d}"
         );
         let line = e.to_string();
         assert!(
