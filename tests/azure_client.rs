@@ -736,3 +736,53 @@ async fn partner_id_in_user_agent() {
         )
     );
 }
+
+#[derive(Debug)]
+struct HangingToken;
+
+#[async_trait::async_trait]
+impl terraform_provider_azurebackup::azure::auth::TokenProvider for HangingToken {
+    async fn bearer(
+        &self,
+    ) -> Result<
+        terraform_provider_azurebackup::azure::config::Secret,
+        terraform_provider_azurebackup::azure::error::AzureError,
+    > {
+        std::future::pending().await
+    }
+}
+
+/// A token source that never answers is cut off by the attempt budget, as an auth error.
+#[tokio::test]
+async fn hanging_token_source_is_bounded() {
+    let h = Harness::new(API).await;
+    let config = terraform_provider_azurebackup::azure::config::AzureConfig {
+        subscription_id: SUB.into(),
+        resource_manager_endpoint: Some(format!("{}/", h.server.base)),
+        use_cli: false,
+        ..Default::default()
+    };
+    let retry = terraform_provider_azurebackup::azure::http::retry::RetryConfig {
+        attempt_timeout: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let client =
+        terraform_provider_azurebackup::azure::client::DataProtectionClient::builder(config)
+            .http_client(h.pki.client())
+            .credential(std::sync::Arc::new(HangingToken))
+            .retry(retry)
+            .build()
+            .await
+            .unwrap();
+    let err = client
+        .get_backup_instance(
+            &instance_id(),
+            &terraform_provider_azurebackup::azure::client::OpOptions::with_timeout(
+                Duration::from_secs(60),
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert!(h.server.seen().is_empty());
+}
