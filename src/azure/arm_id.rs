@@ -464,10 +464,10 @@ impl FromStr for KeyVaultSecretUri {
         if !kv_name_ok(secret) {
             return Err(err("the secret name must be letters, digits and dashes"));
         }
-        if let Some(v) = version {
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(err("the secret version must be letters and digits"));
-            }
+        if let Some(v) = version
+            && (v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(err("the secret version must be letters and digits"));
         }
         Ok(KeyVaultSecretUri {
             vault_name: vault_name.to_string(),

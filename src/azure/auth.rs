@@ -344,9 +344,26 @@ pub fn select_credential(
     }
 
     if config.use_cli {
+        // `az account get-access-token` refuses --tenant together with --subscription, and the
+        // values end up in a shell command line: pass only plain IDs.
+        let plain = |s: &String| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        if let Some(t) = tenant.as_ref().filter(|t| !plain(t)) {
+            return Err(loud(
+                CredentialMethod::AzureCli,
+                &format!("tenant_id {t:?} is not a valid tenant ID"),
+            ));
+        }
+        let subscription_id = match tenant {
+            Some(_) => None,
+            None => present(&Some(config.subscription_id.clone())).filter(plain),
+        };
         return Ok(CredentialPlan::AzureCli {
             tenant_id: tenant,
-            subscription_id: present(&Some(config.subscription_id.clone())),
+            subscription_id,
         });
     }
 
@@ -426,10 +443,10 @@ impl TokenProvider for CachingTokenProvider {
     async fn bearer(&self) -> Result<Secret, AzureError> {
         let mut guard = self.cache.lock().await;
         let now = OffsetDateTime::now_utc();
-        if let Some(t) = guard.as_ref() {
-            if t.expires_on - REFRESH_MARGIN > now {
-                return Ok(t.token.clone());
-            }
+        if let Some(t) = guard.as_ref()
+            && t.expires_on - REFRESH_MARGIN > now
+        {
+            return Ok(t.token.clone());
         }
         let fresh = self.source.fetch(&self.scope).await?;
         tracing::debug!(method = %self.method, expires_on = %fresh.expires_on, "obtained an access token");
@@ -498,10 +515,10 @@ pub fn identity_client_options(
     ClientOptions {
         transport: Some(Transport::new(Arc::new(http.clone()))),
         retry: RetryOptions::exponential(ExponentialRetryOptions {
-            initial_delay: azure_core::time::Duration::milliseconds(500),
+            initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: 2,
             max_total_elapsed: azure_core::time::Duration::seconds(10),
-            max_delay: azure_core::time::Duration::seconds(2),
+            max_delay: azure_core::time::Duration::seconds(1),
         }),
         cloud: Some(Arc::new(custom.into())),
         ..ClientOptions::default()
@@ -983,7 +1000,6 @@ pub fn build_provider(
                 azure_core::credentials::Secret::new(system_access_token.expose().to_string()),
                 Some(azure_identity::AzurePipelinesCredentialOptions {
                     credential_options: assertion_opts(),
-                    ..Default::default()
                 }),
             )
             .map_err(identity_err(method))?;
@@ -1000,7 +1016,6 @@ pub fn build_provider(
                     client_id: Some(client_id.clone()),
                     tenant_id: Some(tenant_id.clone()),
                     token_file_path: Some(token_file.clone()),
-                    ..Default::default()
                 },
             ))
             .map_err(identity_err(method))?;
@@ -1024,7 +1039,6 @@ pub fn build_provider(
                         .clone()
                         .map(azure_identity::UserAssignedId::ClientId),
                     client_options: opts(),
-                    ..Default::default()
                 },
             ))
             .map_err(identity_err(method))?;

@@ -47,6 +47,12 @@ const NOT_FOUND: &[&str] = &[
 /// service's full explanation.
 #[derive(Debug)]
 pub struct AzureError {
+    // Boxed: errors travel in every `Result` of the Azure side; keep those small.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     operation: String,
     status: Option<u16>,
@@ -64,17 +70,19 @@ pub struct AzureError {
 impl AzureError {
     pub fn new(kind: ErrorKind, operation: impl Into<String>, message: impl Into<String>) -> Self {
         AzureError {
-            kind,
-            operation: operation.into(),
-            status: None,
-            codes: Vec::new(),
-            message: message.into(),
-            error: None,
-            user_facing: None,
-            correlation_id: None,
-            request_id: None,
-            attempts: 0,
-            source: None,
+            inner: Box::new(Inner {
+                kind,
+                operation: operation.into(),
+                status: None,
+                codes: Vec::new(),
+                message: message.into(),
+                error: None,
+                user_facing: None,
+                correlation_id: None,
+                request_id: None,
+                attempts: 0,
+                source: None,
+            }),
         }
     }
 
@@ -125,7 +133,7 @@ impl AzureError {
             cur = e.source();
         }
         let mut e = Self::new(ErrorKind::Transport, operation, format!("{what}: {chain}"));
-        e.source = Some(Box::new(err));
+        e.inner.source = Some(Box::new(err));
         e
     }
 
@@ -151,9 +159,9 @@ impl AzureError {
             }
         };
         let mut e = Self::new(ErrorKind::Service, operation, message);
-        e.status = Some(status);
+        e.inner.status = Some(status);
         if let Some(c) = error_code_header.filter(|c| !c.is_empty()) {
-            e.codes.push(c.to_string());
+            e.inner.codes.push(c.to_string());
         }
         if let Some(d) = detail {
             e.attach_detail(d);
@@ -180,77 +188,80 @@ impl AzureError {
 
     fn attach_detail(&mut self, d: ErrorDetail) {
         if let Some(c) = &d.code {
-            self.codes.push(c.clone());
+            self.inner.codes.push(c.clone());
         }
         for inner in &d.details {
             if let Some(c) = &inner.code {
-                self.codes.push(c.clone());
+                self.inner.codes.push(c.clone());
             }
         }
         if let Some(ufe) = d.user_facing() {
             if let Some(c) = &ufe.code {
-                self.codes.push(c.clone());
+                self.inner.codes.push(c.clone());
             }
-            self.user_facing = Some(ufe);
+            self.inner.user_facing = Some(ufe);
         }
-        self.error = Some(d);
+        self.inner.error = Some(d);
     }
 
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
+        self.inner.correlation_id = Some(id.into());
         self
     }
 
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         if id.is_some() {
-            self.request_id = id;
+            self.inner.request_id = id;
         }
         self
     }
 
     pub fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
+        self.inner.attempts = attempts;
         self
     }
 
     pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
-        self.operation = operation.into();
+        self.inner.operation = operation.into();
         self
     }
 
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The most specific code: the UserFacingError's, else `error.code`, else the header's.
     pub fn code(&self) -> Option<&str> {
-        self.user_facing
+        self.inner
+            .user_facing
             .as_ref()
             .and_then(|u| u.code.as_deref())
-            .or_else(|| self.error.as_ref().and_then(|d| d.code.as_deref()))
-            .or_else(|| self.codes.first().map(String::as_str))
+            .or_else(|| self.inner.error.as_ref().and_then(|d| d.code.as_deref()))
+            .or_else(|| self.inner.codes.first().map(String::as_str))
     }
 
     /// The service's message (the UserFacingError's when present), else ours.
     pub fn message(&self) -> String {
-        self.user_facing
+        self.inner
+            .user_facing
             .as_ref()
             .and_then(|u| u.message.clone())
             .map(|m| m.trim().to_string())
-            .unwrap_or_else(|| self.message.clone())
+            .unwrap_or_else(|| self.inner.message.clone())
     }
 
     pub fn recommended_actions(&self) -> Vec<String> {
-        self.user_facing
+        self.inner
+            .user_facing
             .as_ref()
             .map(|u| {
                 u.recommended_action
@@ -263,40 +274,41 @@ impl AzureError {
     }
 
     pub fn correlation_id(&self) -> Option<&str> {
-        self.correlation_id.as_deref()
+        self.inner.correlation_id.as_deref()
     }
 
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
 
     /// E.g. `validateForBackup`.
     pub fn operation(&self) -> &str {
-        &self.operation
+        &self.inner.operation
     }
 
     /// How many HTTP attempts were made for the failing request (0 when none).
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// The CloudError's `error` object, when the service sent one.
     pub fn cloud_error(&self) -> Option<&ErrorDetail> {
-        self.error.as_ref()
+        self.inner.error.as_ref()
     }
 
     pub fn user_facing_error(&self) -> Option<&UserFacingError> {
-        self.user_facing.as_ref()
+        self.inner.user_facing.as_ref()
     }
 
     fn has_code(&self, set: &[&str]) -> bool {
-        self.codes
+        self.inner
+            .codes
             .iter()
             .any(|c| set.iter().any(|s| s.eq_ignore_ascii_case(c)))
     }
 
     pub fn is_not_found(&self) -> bool {
-        self.status == Some(404) || self.has_code(NOT_FOUND)
+        self.inner.status == Some(404) || self.has_code(NOT_FOUND)
     }
 
     pub fn is_already_protected(&self) -> bool {
@@ -314,51 +326,53 @@ impl AzureError {
     }
 
     pub fn is_permission(&self) -> bool {
-        self.status == Some(403) || self.has_code(PERMISSION)
+        self.inner.status == Some(403) || self.has_code(PERMISSION)
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.kind == ErrorKind::Cancelled
+        self.inner.kind == ErrorKind::Cancelled
     }
 
     /// The caller's deadline passed.
     pub fn is_timeout(&self) -> bool {
-        self.kind == ErrorKind::Timeout
+        self.inner.kind == ErrorKind::Timeout
     }
 
     /// Trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        if let Some(r) = self.user_facing.as_ref().and_then(|u| u.is_retryable) {
+        if let Some(r) = self.inner.user_facing.as_ref().and_then(|u| u.is_retryable) {
             return r;
         }
-        match self.kind {
+        match self.inner.kind {
             ErrorKind::Transport => true,
-            ErrorKind::Service => matches!(self.status, Some(408 | 429 | 500..=599)),
+            ErrorKind::Service => matches!(self.inner.status, Some(408 | 429 | 500..=599)),
             _ => false,
         }
     }
 
     pub fn is_config(&self) -> bool {
-        self.kind == ErrorKind::Config
+        self.inner.kind == ErrorKind::Config
     }
 
     pub fn is_auth(&self) -> bool {
-        self.kind == ErrorKind::Auth || self.status == Some(401)
+        self.inner.kind == ErrorKind::Auth || self.inner.status == Some(401)
     }
 
     /// Multi-line: the service message, recommended actions, inner error details (including
-    /// `DetailedNonLocalisedMessage`), and the identifiers support asks for.
+    /// `DetailedNonLocalisedMessage`). Identifiers (code, status, request and correlation ids)
+    /// are left to the caller, which has accessors for each.
     pub fn details(&self) -> String {
         let mut out = vec![self.message()];
         let top = self
+            .inner
             .error
             .as_ref()
             .and_then(|d| d.message.as_deref())
             .map(str::trim);
-        if let (Some(top), Some(_)) = (top, &self.user_facing) {
-            if top != self.message() {
-                out.push(top.to_string());
-            }
+        if let (Some(top), Some(_)) = (top, &self.inner.user_facing)
+            && top != self.message()
+        {
+            out.push(top.to_string());
         }
         let actions = self.recommended_actions();
         if !actions.is_empty() {
@@ -366,6 +380,7 @@ impl AzureError {
             out.extend(actions.iter().map(|a| format!("  - {a}")));
         }
         if let Some(inner) = self
+            .inner
             .user_facing
             .as_ref()
             .and_then(|u| u.inner_error.as_ref())
@@ -374,7 +389,7 @@ impl AzureError {
                 out.push(format!("{k}: {v}"));
             }
         }
-        if let Some(d) = &self.error {
+        if let Some(d) = &self.inner.error {
             for sub in &d.details {
                 out.push(format!(
                     "Detail: {}",
@@ -382,35 +397,23 @@ impl AzureError {
                 ));
             }
         }
-        if let Some(code) = self.code() {
-            out.push(format!("Error code: {code}"));
-        }
-        if let Some(s) = self.status {
-            out.push(format!("HTTP status: {s}"));
-        }
-        if let Some(r) = &self.request_id {
-            out.push(format!("Request ID: {r}"));
-        }
-        if let Some(c) = &self.correlation_id {
-            out.push(format!("Correlation ID: {c}"));
-        }
         out.join("\n")
     }
 }
 
 impl fmt::Display for AzureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.operation)?;
-        if let Some(s) = self.status {
+        write!(f, "{}: ", self.inner.operation)?;
+        if let Some(s) = self.inner.status {
             write!(f, "HTTP {s}: ")?;
         }
         if let Some(c) = self.code() {
             write!(f, "{c}: ")?;
         }
         write!(f, "{}", self.message())?;
-        if let Some(c) = &self.correlation_id {
+        if let Some(c) = &self.inner.correlation_id {
             write!(f, " (correlation id {c}")?;
-            if let Some(r) = &self.request_id {
+            if let Some(r) = &self.inner.request_id {
                 write!(f, ", request id {r}")?;
             }
             write!(f, ")")?;
@@ -421,7 +424,8 @@ impl fmt::Display for AzureError {
 
 impl std::error::Error for AzureError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
@@ -490,8 +494,12 @@ mod tests {
         );
         assert!(d.contains("Appropriate permissions"), "{d}");
         assert!(
-            d.contains("Request ID: req-1") && d.contains("Correlation ID: corr-1"),
+            d.contains("Recommended action:\n  - Assign Disk Backup Reader."),
             "{d}"
+        );
+        assert!(
+            !d.contains("req-1"),
+            "identifiers are the caller's to show: {d}"
         );
         let line = e.to_string();
         assert!(

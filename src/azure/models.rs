@@ -138,6 +138,7 @@ pub struct AuthCredentials {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretStoreResource {
+    /// The secret's URI, e.g. `https://kv-demo.vault.azure.net/secrets/pg-conn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
     #[serde(default, deserialize_with = "nullable")]

@@ -9,7 +9,9 @@ use reqwest::Method;
 
 use crate::azure::error::AzureError;
 use crate::azure::http::retry::{CallContext, Pipeline, Response, retry_after};
-use crate::azure::models::OperationStatus;
+use crate::azure::models::{
+    BackupInstanceResource, ErrorAdditionalInfo, ErrorDetail, OperationStatus,
+};
 
 /// Poll pacing when the service gives no `Retry-After`. See [`Default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,15 +88,15 @@ pub async fn poll(
         return follow_location(pipeline, ctx, &url, req, &mut pacer).await;
     }
     // No headers: a synchronous answer, or a resource whose provisioningState tells.
-    if initial.status == 202 || provisioning_running(&initial.body) {
-        if let Some(resource) = req.resource_url {
-            return follow_provisioning_state(pipeline, ctx, resource, &mut pacer).await;
-        }
+    if (initial.status == 202 || provisioning_running(&initial.body))
+        && let Some(resource) = req.resource_url
+    {
+        return follow_provisioning_state(pipeline, ctx, resource, &mut pacer).await;
     }
-    if let Some(t) = provisioning_state(&initial.body).and_then(|s| classify(&s)) {
-        if t != Terminal::Succeeded {
-            return Err(failed_from_resource(ctx, &initial.body, t));
-        }
+    if let Some(t) = provisioning_state(&initial.body).and_then(|s| classify(&s))
+        && t != Terminal::Succeeded
+    {
+        return Err(failed_from_resource(ctx, &initial.body, t));
     }
     Ok(Some(initial.clone()))
 }
@@ -326,18 +328,32 @@ fn provisioning_running(body: &[u8]) -> bool {
     provisioning_state(body).is_some_and(|s| classify(&s).is_none())
 }
 
+/// A resource whose `provisioningState` ended Failed/Canceled; its protection error (a
+/// UserFacingError) is carried the same way an operation's CloudError is.
 fn failed_from_resource(ctx: &CallContext<'_>, body: &[u8], t: Terminal) -> AzureError {
     let word = if t == Terminal::Failed {
         "Failed"
     } else {
         "Canceled"
     };
-    AzureError::operation_failed(ctx.operation, word, None)
+    let detail = serde_json::from_slice::<BackupInstanceResource>(body)
+        .ok()
+        .and_then(|r| {
+            r.properties
+                .protection_error_details
+                .or(r.properties.protection_status.and_then(|p| p.error_details))
+        })
+        .map(|ufe| ErrorDetail {
+            code: ufe.code.clone(),
+            message: ufe.message.clone(),
+            additional_info: vec![ErrorAdditionalInfo {
+                info_type: Some("UserFacingError".to_string()),
+                info: serde_json::to_value(&ufe).ok(),
+            }],
+            ..ErrorDetail::default()
+        });
+    AzureError::operation_failed(ctx.operation, word, detail)
         .with_correlation_id(ctx.correlation_id)
-        .with_source(std::io::Error::other(format!(
-            "provisioningState {word}; body of {} bytes",
-            body.len()
-        )))
 }
 
 #[cfg(test)]

@@ -223,7 +223,15 @@ impl Pipeline {
             let token = tokio::select! {
                 biased;
                 _ = ctx.cancel.cancelled() => return Err(AzureError::cancelled(ctx.operation).with_correlation_id(ctx.correlation_id)),
-                t = self.credential.bearer() => t.map_err(|e| e.with_correlation_id(ctx.correlation_id))?,
+                // A token endpoint that hangs must not outlive the attempt's budget.
+                t = tokio::time::timeout(per_attempt, self.credential.bearer()) => match t {
+                    Ok(t) => t.map_err(|e| e.with_correlation_id(ctx.correlation_id))?,
+                    Err(_) => return Err(AzureError::auth(
+                        ctx.operation,
+                        format!("getting an access token did not finish within {} s", per_attempt.as_secs()),
+                    )
+                    .with_correlation_id(ctx.correlation_id)),
+                },
             };
             let mut req = self
                 .http
