@@ -116,12 +116,14 @@ async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         Err(r) => return r,
     };
     let resp = change_world(&shared, |w| {
+        let mut seen: std::collections::HashSet<String> = w.datasources.iter().map(|d| lower(&d.id)).collect();
         for d in list {
-            if w.datasource(&d.id).is_some() {
+            if !seen.insert(lower(&d.id)) {
                 return Err(format!("datasource '{}' already exists", d.id));
             }
             w.datasources.push(d);
         }
+        w.reindex();
         Ok(())
     });
     if resp.status() == StatusCode::OK { (StatusCode::CREATED, axum::Json(json!({"added": true}))).into_response() } else { resp }
@@ -255,7 +257,7 @@ async fn delete_instance(State(shared): State<Arc<Shared>>, Path(id): Path<Strin
     let id = percent_encoding::percent_decode_str(&id).decode_utf8_lossy().into_owned();
     let id = if id.starts_with('/') { id } else { format!("/{id}") };
     let mut st = shared.lock();
-    if st.instances.remove(&lower(&id)).is_none() {
+    if st.remove_instance(&lower(&id)).is_none() {
         return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{id}'"));
     }
     st.bump();

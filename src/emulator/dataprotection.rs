@@ -551,7 +551,7 @@ fn put(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str, body: &[u8]) -> 
             let id = st.start_operation(OpKind::Create, ctx.api, &sub, &vault.location, &vault.id, Some(key.clone()), Some(inst.clone()), None, &subjects);
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
-            st.instances.insert(key, inst);
+            st.insert_instance(key, inst);
             let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
             st.settle(now_ms());
             Ok(with_headers(
@@ -566,7 +566,7 @@ fn put(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str, body: &[u8]) -> 
             let id = st.start_operation(OpKind::Update, ctx.api, &sub, &vault.location, &vault.id, Some(key.clone()), Some(inst.clone()), Some(prev), &subjects);
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
-            st.instances.insert(key, inst.clone());
+            st.insert_instance(key, inst.clone());
             let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
             if is_legacy(ctx.api) {
                 // 2021-01-01 knows no operationResults for backup instances: 200 with the body.
