@@ -15,43 +15,130 @@ async fn token_endpoint_accepts_the_secret_and_rejects_bad_credentials() {
     let emu = start_fast().await;
     let ep = &emu.handle.endpoint;
     let form = |tenant: &str, fields: &[(&str, &str)]| {
-        let mut f: Vec<(String, String)> = fields.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let mut f: Vec<(String, String)> = fields
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         f.push(("grant_type".into(), "client_credentials".into()));
-        f.push(("scope".into(), "https://management.azure.com/.default".into()));
-        emu.client.post(format!("{ep}/{tenant}/oauth2/v2.0/token")).form(&f).send()
+        f.push((
+            "scope".into(),
+            "https://management.azure.com/.default".into(),
+        ));
+        emu.client
+            .post(format!("{ep}/{tenant}/oauth2/v2.0/token"))
+            .form(&f)
+            .send()
     };
-    let ok = form(TENANT, &[("client_id", CLIENT_ID), ("client_secret", SECRET)]).await.unwrap();
+    let ok = form(
+        TENANT,
+        &[("client_id", CLIENT_ID), ("client_secret", SECRET)],
+    )
+    .await
+    .unwrap();
     assert_eq!(ok.status(), 200);
     let v: Value = ok.json().await.unwrap();
     assert_eq!(v["token_type"], "Bearer");
     assert!(v["expires_in"].as_u64().unwrap() > 0);
 
-    let bad = form(TENANT, &[("client_id", CLIENT_ID), ("client_secret", "wrong")]).await.unwrap();
+    let bad = form(
+        TENANT,
+        &[("client_id", CLIENT_ID), ("client_secret", "wrong")],
+    )
+    .await
+    .unwrap();
     assert_eq!(bad.status(), 401);
     let v: Value = bad.json().await.unwrap();
     assert_eq!(v["error"], "invalid_client");
-    assert!(v["error_description"].as_str().unwrap().starts_with("AADSTS7000215: Invalid client secret provided"));
-    assert!(!v.to_string().contains("wrong"), "the rejected secret must not be echoed");
+    assert!(
+        v["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS7000215: Invalid client secret provided")
+    );
+    assert!(
+        !v.to_string().contains("wrong"),
+        "the rejected secret must not be echoed"
+    );
 
-    let tenant = form("99999999-9999-9999-9999-999999999999", &[("client_id", CLIENT_ID), ("client_secret", SECRET)]).await.unwrap();
+    let tenant = form(
+        "99999999-9999-9999-9999-999999999999",
+        &[("client_id", CLIENT_ID), ("client_secret", SECRET)],
+    )
+    .await
+    .unwrap();
     assert_eq!(tenant.status(), 400);
     let v: Value = tenant.json().await.unwrap();
-    assert!(v["error_description"].as_str().unwrap().starts_with("AADSTS90002"));
+    assert!(
+        v["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS90002")
+    );
 
-    let client = form(TENANT, &[("client_id", "00000000-0000-0000-0000-000000000000"), ("client_secret", SECRET)]).await.unwrap();
+    let client = form(
+        TENANT,
+        &[
+            ("client_id", "00000000-0000-0000-0000-000000000000"),
+            ("client_secret", SECRET),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(client.status(), 400);
 
-    let b64 = |v: Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
-    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 600;
-    let jwt = |iss: &str| format!("{}.{}.c2ln", b64(json!({"alg": "RS256", "typ": "JWT"})), b64(json!({"iss": iss, "sub": iss, "aud": "x", "exp": exp})));
+    let b64 = |v: Value| {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            v.to_string(),
+        )
+    };
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let jwt = |iss: &str| {
+        format!(
+            "{}.{}.c2ln",
+            b64(json!({"alg": "RS256", "typ": "JWT"})),
+            b64(json!({"iss": iss, "sub": iss, "aud": "x", "exp": exp}))
+        )
+    };
     let assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     let good = jwt(CLIENT_ID);
-    let ok = form(TENANT, &[("client_id", CLIENT_ID), ("client_assertion", &good), ("client_assertion_type", assertion_type)]).await.unwrap();
+    let ok = form(
+        TENANT,
+        &[
+            ("client_id", CLIENT_ID),
+            ("client_assertion", &good),
+            ("client_assertion_type", assertion_type),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(ok.status(), 200);
     let other = jwt("someone-else");
-    let bad = form(TENANT, &[("client_id", CLIENT_ID), ("client_assertion", &other), ("client_assertion_type", assertion_type)]).await.unwrap();
+    let bad = form(
+        TENANT,
+        &[
+            ("client_id", CLIENT_ID),
+            ("client_assertion", &other),
+            ("client_assertion_type", assertion_type),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(bad.status(), 401);
-    let garbage = form(TENANT, &[("client_id", CLIENT_ID), ("client_assertion", "not-a-jwt"), ("client_assertion_type", assertion_type)]).await.unwrap();
+    let garbage = form(
+        TENANT,
+        &[
+            ("client_id", CLIENT_ID),
+            ("client_assertion", "not-a-jwt"),
+            ("client_assertion_type", assertion_type),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(garbage.status(), 401);
 }
 
@@ -67,12 +154,25 @@ async fn arm_requires_a_valid_bearer_token_and_sets_request_ids() {
     let v: Value = none.json().await.unwrap();
     assert_eq!(v["error"]["code"], "AuthenticationFailed");
 
-    let bogus = emu.client.get(&url).bearer_auth("bogus").send().await.unwrap();
+    let bogus = emu
+        .client
+        .get(&url)
+        .bearer_auth("bogus")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bogus.status(), 401);
     let v: Value = bogus.json().await.unwrap();
     assert_eq!(v["error"]["code"], "InvalidAuthenticationToken");
 
-    let ok = emu.client.get(&url).bearer_auth(&emu.token).header("x-ms-correlation-request-id", "corr-123").send().await.unwrap();
+    let ok = emu
+        .client
+        .get(&url)
+        .bearer_auth(&emu.token)
+        .header("x-ms-correlation-request-id", "corr-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["x-ms-correlation-request-id"], "corr-123");
     assert!(!ok.headers()["x-ms-request-id"].is_empty());
@@ -82,17 +182,35 @@ async fn arm_requires_a_valid_bearer_token_and_sets_request_ids() {
 #[tokio::test]
 async fn unsupported_api_versions_are_refused_like_arm() {
     let emu = start_fast().await;
-    let a = emu.get(&format!("{}/backupInstances?api-version=2024-04-01", vault())).await;
+    let a = emu
+        .get(&format!(
+            "{}/backupInstances?api-version=2024-04-01",
+            vault()
+        ))
+        .await;
     assert_eq!(a.status, 400);
     assert_eq!(a.code(), "NoRegisteredProviderFound");
     let msg = a.body["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("2021-01-01") && msg.contains("2025-07-01"), "{msg}");
+    assert!(
+        msg.contains("2021-01-01") && msg.contains("2025-07-01"),
+        "{msg}"
+    );
     let a = emu.get(&format!("{}/backupInstances", vault())).await;
     assert_eq!((a.status, a.code()), (400, "MissingApiVersionParameter"));
-    let a = emu.get(&format!("{}/backupInstances?api-version=yesterday", vault())).await;
+    let a = emu
+        .get(&format!(
+            "{}/backupInstances?api-version=yesterday",
+            vault()
+        ))
+        .await;
     assert_eq!((a.status, a.code()), (400, "InvalidApiVersionParameter"));
     for api in [OLD, NEW] {
-        assert_eq!(emu.get(&format!("{}/backupInstances?api-version={api}", vault())).await.status, 200);
+        assert_eq!(
+            emu.get(&format!("{}/backupInstances?api-version={api}", vault()))
+                .await
+                .status,
+            200
+        );
     }
 }
 
@@ -102,16 +220,31 @@ async fn unsupported_api_versions_are_refused_like_arm() {
 #[tokio::test]
 async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() {
     let emu = start_fast().await;
-    emu.knobs(json!({"validate_ms": 300, "protection_ms": 150, "retry_after": 2})).await;
+    emu.knobs(json!({"validate_ms": 300, "protection_ms": 150, "retry_after": 2}))
+        .await;
     let props = disk_props("disk-1", "policy-disk");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": props})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
     assert_eq!(v.status, 202);
     assert_eq!(v.header("retry-after").as_deref(), Some("2"));
     let ao = v.header("azure-asyncoperation").unwrap();
-    assert!(ao.contains("/backupVaults/vault-demo/operationStatus/"), "{ao}");
-    assert!(ao.contains("&t=") && ao.contains("&h="), "newer versions carry opaque signed parameters: {ao}");
+    assert!(
+        ao.contains("/backupVaults/vault-demo/operationStatus/"),
+        "{ao}"
+    );
+    assert!(
+        ao.contains("&t=") && ao.contains("&h="),
+        "newer versions carry opaque signed parameters: {ao}"
+    );
     let loc = v.header("location").unwrap();
-    assert!(loc.contains("/providers/Microsoft.DataProtection/locations/westeurope/operationResults/"), "{loc}");
+    assert!(
+        loc.contains("/providers/Microsoft.DataProtection/locations/westeurope/operationResults/"),
+        "{loc}"
+    );
     let running = emu.get(&ao).await;
     assert_eq!(running.body["status"], "Inprogress");
     assert_eq!(running.body["endTime"], "0001-01-01T00:00:00Z");
@@ -126,25 +259,48 @@ async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() 
     assert_eq!(result.status, 200);
     assert_eq!(result.body["objectType"], "OperationJobExtendedInfo");
 
-    let p = emu.put(&emu.instance_path("bi-disk-1", NEW), &json!({"properties": props, "tags": {"team": "a"}})).await;
+    let p = emu
+        .put(
+            &emu.instance_path("bi-disk-1", NEW),
+            &json!({"properties": props, "tags": {"team": "a"}}),
+        )
+        .await;
     assert_eq!(p.status, 201, "{}", p.text);
     assert_eq!(p.body["properties"]["provisioningState"], "Provisioning");
-    assert_eq!(p.body["properties"]["protectionStatus"]["status"], "ConfiguringProtection");
-    assert_eq!(p.body["properties"]["currentProtectionState"], "ConfiguringProtection");
+    assert_eq!(
+        p.body["properties"]["protectionStatus"]["status"],
+        "ConfiguringProtection"
+    );
+    assert_eq!(
+        p.body["properties"]["currentProtectionState"],
+        "ConfiguringProtection"
+    );
     assert_eq!(p.body["tags"]["team"], "a");
-    assert_eq!(p.body["type"], "Microsoft.DataProtection/backupVaults/backupInstances");
+    assert_eq!(
+        p.body["type"],
+        "Microsoft.DataProtection/backupVaults/backupInstances"
+    );
     let ao = p.header("azure-asyncoperation").unwrap();
     assert!(p.header("retry-after").is_some());
     assert_eq!(emu.poll(&ao).await["status"], "Succeeded");
     let g = emu.get(&emu.instance_path("bi-disk-1", NEW)).await;
     assert_eq!(g.body["properties"]["provisioningState"], "Succeeded");
-    assert_eq!(g.body["properties"]["currentProtectionState"], "ConfiguringProtection");
+    assert_eq!(
+        g.body["properties"]["currentProtectionState"],
+        "ConfiguringProtection"
+    );
     let mut state = String::new();
     for _ in 0..200 {
         let g = emu.get(&emu.instance_path("bi-disk-1", NEW)).await;
-        state = g.body["properties"]["currentProtectionState"].as_str().unwrap().to_string();
+        state = g.body["properties"]["currentProtectionState"]
+            .as_str()
+            .unwrap()
+            .to_string();
         if state == "ProtectionConfigured" {
-            assert_eq!(g.body["properties"]["protectionStatus"]["status"], "ProtectionConfigured");
+            assert_eq!(
+                g.body["properties"]["protectionStatus"]["status"],
+                "ProtectionConfigured"
+            );
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -159,7 +315,12 @@ async fn api_2021_01_01_uses_location_scope_and_its_own_shapes() {
     let emu = start_fast().await;
     emu.knobs(json!({"validate_ms": 300})).await;
     let props = disk_props("disk-2", "policy-disk");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={OLD}", vault()), &json!({"backupInstance": props})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={OLD}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
     let ao = v.header("azure-asyncoperation").unwrap();
     assert!(ao.contains(&format!("/subscriptions/{SUB}/providers/Microsoft.DataProtection/locations/westeurope/operationStatus/")), "{ao}");
     assert!(!ao.contains("&t="));
@@ -167,13 +328,26 @@ async fn api_2021_01_01_uses_location_scope_and_its_own_shapes() {
     assert_eq!(running.body["endTime"], "0001-01-01T00:00:00");
     assert_eq!(emu.poll(&ao).await["status"], "Succeeded");
     emu.knobs(json!({"validate_ms": 0})).await;
-    let p = emu.put(&emu.instance_path("bi-old", OLD), &json!({"properties": props, "tags": {"x": "y"}})).await;
+    let p = emu
+        .put(
+            &emu.instance_path("bi-old", OLD),
+            &json!({"properties": props, "tags": {"x": "y"}}),
+        )
+        .await;
     assert_eq!(p.status, 201);
     assert!(p.body.get("tags").is_none());
     emu.poll(&p.header("azure-asyncoperation").unwrap()).await;
-    let u = emu.put(&emu.instance_path("bi-old", OLD), &json!({"properties": props})).await;
+    let u = emu
+        .put(
+            &emu.instance_path("bi-old", OLD),
+            &json!({"properties": props}),
+        )
+        .await;
     assert_eq!(u.status, 200, "{}", u.text);
-    assert_eq!(u.body["properties"]["currentProtectionState"], "UpdatingProtection");
+    assert_eq!(
+        u.body["properties"]["currentProtectionState"],
+        "UpdatingProtection"
+    );
     assert!(u.header("azure-asyncoperation").is_some());
 }
 
@@ -185,17 +359,28 @@ async fn update_returns_202_with_location_that_ends_in_the_resource() {
     let props = disk_props("disk-3", "policy-disk");
     emu.protect("bi-upd", &props, NEW).await;
     emu.knobs(json!({"put_ms": 300})).await;
-    let u = emu.put(&emu.instance_path("bi-upd", NEW), &json!({"properties": props})).await;
+    let u = emu
+        .put(
+            &emu.instance_path("bi-upd", NEW),
+            &json!({"properties": props}),
+        )
+        .await;
     assert_eq!(u.status, 202, "{}", u.text);
     assert!(u.text.is_empty());
     let loc = u.header("location").unwrap();
-    assert!(loc.contains("/backupInstances/bi-upd/operationResults/"), "{loc}");
+    assert!(
+        loc.contains("/backupInstances/bi-upd/operationResults/"),
+        "{loc}"
+    );
     assert!(u.header("azure-asyncoperation").is_some() && u.header("retry-after").is_some());
     let r = emu.get(&loc).await;
     assert_eq!(r.status, 202);
     assert!(r.text.is_empty());
     let g = emu.get(&emu.instance_path("bi-upd", NEW)).await;
-    assert_eq!(g.body["properties"]["currentProtectionState"], "UpdatingProtection");
+    assert_eq!(
+        g.body["properties"]["currentProtectionState"],
+        "UpdatingProtection"
+    );
     let mut last = 0;
     for _ in 0..200 {
         let r = emu.get(&loc).await;
@@ -215,16 +400,26 @@ async fn update_returns_202_with_location_that_ends_in_the_resource() {
 #[tokio::test]
 async fn delete_returns_202_then_404_and_204() {
     let emu = start_fast().await;
-    emu.protect("bi-del", &disk_props("disk-1", "policy-disk"), NEW).await;
+    emu.protect("bi-del", &disk_props("disk-1", "policy-disk"), NEW)
+        .await;
     let d = emu.delete(&emu.instance_path("bi-del", NEW)).await;
     assert_eq!(d.status, 202);
     assert!(d.header("location").is_some() && d.header("retry-after").is_some());
-    assert_eq!(emu.poll(&d.header("azure-asyncoperation").unwrap()).await["status"], "Succeeded");
+    assert_eq!(
+        emu.poll(&d.header("azure-asyncoperation").unwrap()).await["status"],
+        "Succeeded"
+    );
     let g = emu.get(&emu.instance_path("bi-del", NEW)).await;
     assert_eq!(g.status, 404);
     assert_eq!(g.code(), "UserErrorGenericResourceNotFound");
-    assert_eq!(g.header("x-ms-error-code").as_deref(), Some("UserErrorGenericResourceNotFound"));
-    assert_eq!(g.body["error"]["additionalInfo"][0]["type"], "UserFacingError");
+    assert_eq!(
+        g.header("x-ms-error-code").as_deref(),
+        Some("UserErrorGenericResourceNotFound")
+    );
+    assert_eq!(
+        g.body["error"]["additionalInfo"][0]["type"],
+        "UserFacingError"
+    );
     let again = emu.delete(&emu.instance_path("bi-del", NEW)).await;
     assert_eq!(again.status, 204);
     assert!(again.text.is_empty());
@@ -253,9 +448,23 @@ async fn list_is_paged_with_next_link() {
     for i in 0..7 {
         ds.push(json!({"id": disk(&format!("page-disk-{i}")), "location": "westeurope"}));
     }
-    assert_eq!(emu.admin(Method::POST, "/datasources", Some(&json!({"datasources": ds}))).await.status, 201);
+    assert_eq!(
+        emu.admin(
+            Method::POST,
+            "/datasources",
+            Some(&json!({"datasources": ds}))
+        )
+        .await
+        .status,
+        201
+    );
     for i in 0..7 {
-        emu.protect(&format!("bi-page-{i}"), &disk_props(&format!("page-disk-{i}"), "policy-disk"), NEW).await;
+        emu.protect(
+            &format!("bi-page-{i}"),
+            &disk_props(&format!("page-disk-{i}"), "policy-disk"),
+            NEW,
+        )
+        .await;
     }
     emu.knobs(json!({"page_size": 3})).await;
     let mut url = format!("{}/backupInstances?api-version={NEW}", vault());
@@ -268,7 +477,11 @@ async fn list_is_paged_with_next_link() {
         assert_eq!(a.status, 200);
         let value = a.body["value"].as_array().unwrap();
         assert!(value.len() <= 3);
-        names.extend(value.iter().map(|v| v["name"].as_str().unwrap().to_string()));
+        names.extend(
+            value
+                .iter()
+                .map(|v| v["name"].as_str().unwrap().to_string()),
+        );
         match a.body["nextLink"].as_str() {
             Some(n) => url = n.to_string(),
             None => break,
@@ -288,15 +501,41 @@ async fn already_protected_is_a_synchronous_400_naming_the_instance() {
     let emu = start_fast().await;
     let props = disk_props("disk-1", "policy-disk");
     emu.protect("bi-first", &props, NEW).await;
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": props})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
     assert_eq!(v.status, 400);
     assert_eq!(v.code(), "UserErrorDppDatasourceAlreadyHasBackupInstance");
-    assert!(v.body["error"]["message"].as_str().unwrap().contains("bi-first"));
-    assert_eq!(v.body["error"]["additionalInfo"][0]["info"]["code"], "UserErrorDppDatasourceAlreadyHasBackupInstance");
-    let p = emu.put(&emu.instance_path("bi-second", NEW), &json!({"properties": props})).await;
-    assert_eq!((p.status, p.code()), (400, "UserErrorDppDatasourceAlreadyHasBackupInstance"));
+    assert!(
+        v.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bi-first")
+    );
+    assert_eq!(
+        v.body["error"]["additionalInfo"][0]["info"]["code"],
+        "UserErrorDppDatasourceAlreadyHasBackupInstance"
+    );
+    let p = emu
+        .put(
+            &emu.instance_path("bi-second", NEW),
+            &json!({"properties": props}),
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.code()),
+        (400, "UserErrorDppDatasourceAlreadyHasBackupInstance")
+    );
     // The same instance may be PUT again (an update).
-    let u = emu.put(&emu.instance_path("bi-first", NEW), &json!({"properties": props})).await;
+    let u = emu
+        .put(
+            &emu.instance_path("bi-first", NEW),
+            &json!({"properties": props}),
+        )
+        .await;
     assert_eq!(u.status, 202);
 }
 
@@ -305,32 +544,74 @@ async fn already_protected_is_a_synchronous_400_naming_the_instance() {
 #[tokio::test]
 async fn missing_permission_fails_validation_until_granted() {
     let emu = start_fast().await;
-    let revoke = json!({"principal_id": PRINCIPAL, "scope": data_rg(), "role": "Disk Backup Reader"});
+    let revoke =
+        json!({"principal_id": PRINCIPAL, "scope": data_rg(), "role": "Disk Backup Reader"});
     let r = emu.admin(Method::DELETE, "/grants", Some(&revoke)).await;
     assert_eq!(r.body["removed"], 1);
     let props = disk_props("disk-2", "policy-disk");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": props})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
     let st = emu.poll(&v.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(st["status"], "Failed");
-    assert_eq!(st["error"]["code"], "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent");
+    assert_eq!(
+        st["error"]["code"],
+        "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"
+    );
     let info = &st["error"]["additionalInfo"][0]["info"];
-    let detail = info["innerError"]["additionalInfo"]["DetailedNonLocalisedMessage"].as_str().unwrap();
-    assert!(detail.contains("Microsoft.Compute/disks/beginGetAccess/action"), "{detail}");
+    let detail = info["innerError"]["additionalInfo"]["DetailedNonLocalisedMessage"]
+        .as_str()
+        .unwrap();
+    assert!(
+        detail.contains("Microsoft.Compute/disks/beginGetAccess/action"),
+        "{detail}"
+    );
     assert!(detail.contains(&disk("disk-2")), "{detail}");
     assert!(!info["recommendedAction"].as_array().unwrap().is_empty());
     // The Location of a failed validation answers with the error.
     let loc = emu.get(&v.header("location").unwrap()).await;
-    assert_eq!((loc.status, loc.code()), (400, "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"));
+    assert_eq!(
+        (loc.status, loc.code()),
+        (400, "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent")
+    );
     // PUT re-validates: the operation fails and nothing is left behind.
-    let p = emu.put(&emu.instance_path("bi-noperm", NEW), &json!({"properties": props})).await;
+    let p = emu
+        .put(
+            &emu.instance_path("bi-noperm", NEW),
+            &json!({"properties": props}),
+        )
+        .await;
     assert_eq!(p.status, 201);
-    assert_eq!(emu.poll(&p.header("azure-asyncoperation").unwrap()).await["status"], "Failed");
-    assert_eq!(emu.get(&emu.instance_path("bi-noperm", NEW)).await.status, 404);
+    assert_eq!(
+        emu.poll(&p.header("azure-asyncoperation").unwrap()).await["status"],
+        "Failed"
+    );
+    assert_eq!(
+        emu.get(&emu.instance_path("bi-noperm", NEW)).await.status,
+        404
+    );
 
-    let grant = json!({"vault": "vault-demo", "scope": disk("disk-2"), "role": "Disk Backup Reader"});
-    assert_eq!(emu.admin(Method::POST, "/grants", Some(&grant)).await.status, 201);
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": props})).await;
-    assert_eq!(emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"], "Succeeded");
+    let grant =
+        json!({"vault": "vault-demo", "scope": disk("disk-2"), "role": "Disk Backup Reader"});
+    assert_eq!(
+        emu.admin(Method::POST, "/grants", Some(&grant))
+            .await
+            .status,
+        201
+    );
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
+    assert_eq!(
+        emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"],
+        "Succeeded"
+    );
 }
 
 /// PostgreSQL single server: Key Vault access is needed (UserErrorMissingPermissionsOnSecretStore),
@@ -343,22 +624,50 @@ async fn postgres_needs_secret_store_access_and_server_reader() {
     let validate = |api: &'static str, props: Value| {
         let emu = &emu;
         async move {
-            let v = emu.post(&format!("{}/validateForBackup?api-version={api}", vault()), &json!({"backupInstance": props})).await;
+            let v = emu
+                .post(
+                    &format!("{}/validateForBackup?api-version={api}", vault()),
+                    &json!({"backupInstance": props}),
+                )
+                .await;
             assert_eq!(v.status, 202, "{}", v.text);
             emu.poll(&v.header("azure-asyncoperation").unwrap()).await
         }
     };
     assert_eq!(validate(NEW, props.clone()).await["status"], "Succeeded");
     // 2021-01-01 drops datasourceAuthCredentials: the vault has no secret to connect with.
-    assert_eq!(validate(OLD, props.clone()).await["error"]["code"], "UserErrorSecretStoreNotSpecified");
+    assert_eq!(
+        validate(OLD, props.clone()).await["error"]["code"],
+        "UserErrorSecretStoreNotSpecified"
+    );
     let kv = format!("{}/providers/Microsoft.KeyVault/vaults/kv-demo", data_rg());
-    emu.admin(Method::DELETE, "/grants", Some(&json!({"principal_id": PRINCIPAL, "scope": kv}))).await;
+    emu.admin(
+        Method::DELETE,
+        "/grants",
+        Some(&json!({"principal_id": PRINCIPAL, "scope": kv})),
+    )
+    .await;
     let st = validate(NEW, props.clone()).await;
-    assert_eq!(st["error"]["code"], "UserErrorMissingPermissionsOnSecretStore");
+    assert_eq!(
+        st["error"]["code"],
+        "UserErrorMissingPermissionsOnSecretStore"
+    );
     let detail = st["error"]["additionalInfo"][0]["info"]["innerError"]["additionalInfo"]["DetailedNonLocalisedMessage"].as_str().unwrap();
-    assert!(detail.contains("Microsoft.KeyVault/vaults/secrets/getSecret/action") && detail.contains("kv-demo"), "{detail}");
-    emu.admin(Method::DELETE, "/grants", Some(&json!({"principal_id": PRINCIPAL, "scope": data_rg(), "role": "Reader"}))).await;
-    assert_eq!(validate(NEW, props).await["error"]["code"], "UserErrorMissingRequiredPermissions");
+    assert!(
+        detail.contains("Microsoft.KeyVault/vaults/secrets/getSecret/action")
+            && detail.contains("kv-demo"),
+        "{detail}"
+    );
+    emu.admin(
+        Method::DELETE,
+        "/grants",
+        Some(&json!({"principal_id": PRINCIPAL, "scope": data_rg(), "role": "Reader"})),
+    )
+    .await;
+    assert_eq!(
+        validate(NEW, props).await["error"]["code"],
+        "UserErrorMissingRequiredPermissions"
+    );
 }
 
 /// A policy for another datasource type is refused synchronously; so is a datasource that does
@@ -366,22 +675,69 @@ async fn postgres_needs_secret_store_access_and_server_reader() {
 #[tokio::test]
 async fn policy_type_mismatch_and_unknown_things_are_refused() {
     let emu = start_fast().await;
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": disk_props("disk-1", "policy-postgres")})).await;
-    assert_eq!((v.status, v.code()), (400, "UserErrorPolicyDatasourceTypeMismatch"));
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": disk_props("no-such-disk", "policy-disk")})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": disk_props("disk-1", "policy-postgres")}),
+        )
+        .await;
+    assert_eq!(
+        (v.status, v.code()),
+        (400, "UserErrorPolicyDatasourceTypeMismatch")
+    );
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": disk_props("no-such-disk", "policy-disk")}),
+        )
+        .await;
     assert_eq!(v.status, 404);
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": disk_props("disk-1", "no-such-policy")})).await;
-    assert_eq!((v.status, v.code()), (404, "UserErrorGenericResourceNotFound"));
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"nothing": 1})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": disk_props("disk-1", "no-such-policy")}),
+        )
+        .await;
+    assert_eq!(
+        (v.status, v.code()),
+        (404, "UserErrorGenericResourceNotFound")
+    );
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"nothing": 1}),
+        )
+        .await;
     assert_eq!(v.status, 400);
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": pgflex_props("pgflex-1")})).await;
-    assert_eq!(emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"], "Succeeded");
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": pgflex_props("pgflex-1")}),
+        )
+        .await;
+    assert_eq!(
+        emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"],
+        "Succeeded"
+    );
     // A datasource in another region than the vault.
-    emu.admin(Method::POST, "/datasources", Some(&json!({"id": disk("far-disk"), "location": "eastus"}))).await;
+    emu.admin(
+        Method::POST,
+        "/datasources",
+        Some(&json!({"id": disk("far-disk"), "location": "eastus"})),
+    )
+    .await;
     let mut props = disk_props("far-disk", "policy-disk");
     props["dataSourceInfo"]["resourceLocation"] = json!("eastus");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": props})).await;
-    assert_eq!((v.status, v.code()), (400, "UserErrorDatasourceAndBackupVaultLocationMismatch"));
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": props}),
+        )
+        .await;
+    assert_eq!(
+        (v.status, v.code()),
+        (400, "UserErrorDatasourceAndBackupVaultLocationMismatch")
+    );
 }
 
 async fn fault_sequence(emu: &Emu, seed: u64, n: usize) -> Vec<String> {
@@ -418,7 +774,12 @@ async fn faults_are_reproducible_from_the_seed() {
     }
     assert!(a.iter().any(|s| s == "500" || s == "503"), "{a:?}");
     let counters = emu.admin(Method::GET, "/counters", None).await;
-    assert!(counters.body["operations"]["listBackupInstances"]["count"].as_u64().unwrap() >= 120);
+    assert!(
+        counters.body["operations"]["listBackupInstances"]["count"]
+            .as_u64()
+            .unwrap()
+            >= 120
+    );
 }
 
 /// Operation and protection rules: a matching PUT fails, a matching instance ends in
@@ -431,15 +792,32 @@ async fn operation_and_protection_rules_apply_per_pattern() {
         "operation_rules": [{"pattern": "bi-fail", "operation": "put", "outcome": "fail"}, {"pattern": "*disk-3*", "operation": "validate", "outcome": "never_finish"}]
     }))
     .await;
-    emu.protect("bi-err", &disk_props("disk-2", "policy-disk"), NEW).await;
+    emu.protect("bi-err", &disk_props("disk-2", "policy-disk"), NEW)
+        .await;
     let g = emu.get(&emu.instance_path("bi-err", NEW)).await;
-    assert_eq!(g.body["properties"]["currentProtectionState"], "ProtectionError");
-    assert_eq!(g.body["properties"]["protectionStatus"]["status"], "ConfiguringProtectionFailed");
+    assert_eq!(
+        g.body["properties"]["currentProtectionState"],
+        "ProtectionError"
+    );
+    assert_eq!(
+        g.body["properties"]["protectionStatus"]["status"],
+        "ConfiguringProtectionFailed"
+    );
     assert!(g.body["properties"]["protectionErrorDetails"]["code"].is_string());
-    let p = emu.put(&emu.instance_path("bi-fail", NEW), &json!({"properties": disk_props("disk-1", "policy-disk")})).await;
+    let p = emu
+        .put(
+            &emu.instance_path("bi-fail", NEW),
+            &json!({"properties": disk_props("disk-1", "policy-disk")}),
+        )
+        .await;
     let st = emu.poll(&p.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(st["status"], "Failed");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": disk_props("disk-3", "policy-disk")})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": disk_props("disk-3", "policy-disk")}),
+        )
+        .await;
     let ao = v.header("azure-asyncoperation").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     assert_eq!(emu.get(&ao).await.body["status"], "Inprogress");
@@ -450,29 +828,73 @@ async fn operation_and_protection_rules_apply_per_pattern() {
 #[tokio::test]
 async fn admin_api_changes_the_world_and_instances() {
     let emu = start_fast().await;
-    emu.protect("bi-admin", &disk_props("disk-1", "policy-disk"), NEW).await;
+    emu.protect("bi-admin", &disk_props("disk-1", "policy-disk"), NEW)
+        .await;
     let id = format!("{}/backupInstances/bi-admin", vault());
     let list = emu.admin(Method::GET, "/instances", None).await;
     assert_eq!(list.body["instances"][0]["id"], id.as_str());
-    let flip = emu.admin(Method::POST, "/instances/protection-state", Some(&json!({"id": id, "state": "ProtectionStopped"}))).await;
+    let flip = emu
+        .admin(
+            Method::POST,
+            "/instances/protection-state",
+            Some(&json!({"id": id, "state": "ProtectionStopped"})),
+        )
+        .await;
     assert_eq!(flip.status, 200);
-    assert_eq!(emu.get(&emu.instance_path("bi-admin", NEW)).await.body["properties"]["currentProtectionState"], "ProtectionStopped");
+    assert_eq!(
+        emu.get(&emu.instance_path("bi-admin", NEW)).await.body["properties"]["currentProtectionState"],
+        "ProtectionStopped"
+    );
     let enc: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    assert_eq!(emu.admin(Method::DELETE, &format!("/instances/{enc}"), None).await.status, 204);
-    assert_eq!(emu.get(&emu.instance_path("bi-admin", NEW)).await.status, 404);
+    assert_eq!(
+        emu.admin(Method::DELETE, &format!("/instances/{enc}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        emu.get(&emu.instance_path("bi-admin", NEW)).await.status,
+        404
+    );
     let log = emu.admin(Method::GET, "/requests", None).await;
     let entries = log.body["requests"].as_array().unwrap();
-    assert!(entries.iter().any(|e| e["operation"] == "putBackupInstance" && e["api_version"] == NEW && e["status"] == 201));
-    assert_eq!(emu.admin(Method::DELETE, "/requests", None).await.status, 204);
-    assert_eq!(emu.admin(Method::GET, "/requests", None).await.body["requests"].as_array().unwrap().len(), 0);
+    assert!(entries.iter().any(|e| e["operation"] == "putBackupInstance"
+        && e["api_version"] == NEW
+        && e["status"] == 201));
+    assert_eq!(
+        emu.admin(Method::DELETE, "/requests", None).await.status,
+        204
+    );
+    assert_eq!(
+        emu.admin(Method::GET, "/requests", None).await.body["requests"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 
     let mut world = emu.admin(Method::GET, "/world", None).await.body;
     world["vaults"][0]["location"] = json!("eastus");
-    assert_eq!(emu.admin(Method::PUT, "/world", Some(&world)).await.status, 200);
-    let v = emu.post(&format!("{}/validateForBackup?api-version={NEW}", vault()), &json!({"backupInstance": disk_props("disk-1", "policy-disk")})).await;
-    assert_eq!(v.code(), "UserErrorDatasourceAndBackupVaultLocationMismatch");
+    assert_eq!(
+        emu.admin(Method::PUT, "/world", Some(&world)).await.status,
+        200
+    );
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={NEW}", vault()),
+            &json!({"backupInstance": disk_props("disk-1", "policy-disk")}),
+        )
+        .await;
+    assert_eq!(
+        v.code(),
+        "UserErrorDatasourceAndBackupVaultLocationMismatch"
+    );
     world["grants"] = json!([{"principal_id": "x", "scope": "/subscriptions/x"}]);
-    assert_eq!(emu.admin(Method::PUT, "/world", Some(&world)).await.status, 400, "a grant needs a role or action");
+    assert_eq!(
+        emu.admin(Method::PUT, "/world", Some(&world)).await.status,
+        400,
+        "a grant needs a role or action"
+    );
 }
 
 /// Managed identity (App Service style) and the cloud metadata document.
@@ -480,11 +902,20 @@ async fn admin_api_changes_the_world_and_instances() {
 async fn managed_identity_and_metadata_endpoints() {
     let emu = start_fast().await;
     let ep = &emu.handle.endpoint;
-    let r = emu.client.get(format!("{ep}/msi/token?resource=https://management.azure.com/&api-version=2019-08-01")).send().await.unwrap();
+    let r = emu
+        .client
+        .get(format!(
+            "{ep}/msi/token?resource=https://management.azure.com/&api-version=2019-08-01"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = emu
         .client
-        .get(format!("{ep}/msi/token?resource=https://management.azure.com/&api-version=2019-08-01"))
+        .get(format!(
+            "{ep}/msi/token?resource=https://management.azure.com/&api-version=2019-08-01"
+        ))
         .header("X-IDENTITY-HEADER", "emulator-identity-header")
         .send()
         .await
@@ -492,13 +923,40 @@ async fn managed_identity_and_metadata_endpoints() {
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let token = v["access_token"].as_str().unwrap();
-    let ok = emu.client.get(emu.url(&format!("{}/backupInstances?api-version={NEW}", vault()))).bearer_auth(token).send().await.unwrap();
+    let ok = emu
+        .client
+        .get(emu.url(&format!("{}/backupInstances?api-version={NEW}", vault())))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
-    let m: Value = emu.client.get(format!("{ep}/metadata/endpoints?api-version=2022-09-01")).send().await.unwrap().json().await.unwrap();
+    let m: Value = emu
+        .client
+        .get(format!("{ep}/metadata/endpoints?api-version=2022-09-01"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(m[0]["resourceManager"], format!("{ep}/"));
     assert_eq!(m[0]["authentication"]["loginEndpoint"], format!("{ep}/"));
-    let oidc: Value = emu.client.get(format!("{ep}/{TENANT}/v2.0/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(oidc["token_endpoint"], format!("{ep}/{TENANT}/oauth2/v2.0/token"));
+    let oidc: Value = emu
+        .client
+        .get(format!(
+            "{ep}/{TENANT}/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        oidc["token_endpoint"],
+        format!("{ep}/{TENANT}/oauth2/v2.0/token")
+    );
 }
 
 /// World, instances, tokens and an in-flight operation survive a restart from `--state`.
@@ -506,10 +964,20 @@ async fn managed_identity_and_metadata_endpoints() {
 async fn state_file_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let opts = terraform_provider_azurebackup::emulator::EmulatorOptions { state_file: Some(state.clone()), knobs: Some(fast_knobs()), ..Default::default() };
+    let opts = terraform_provider_azurebackup::emulator::EmulatorOptions {
+        state_file: Some(state.clone()),
+        knobs: Some(fast_knobs()),
+        ..Default::default()
+    };
     let emu = start_with(opts).await;
-    emu.protect("bi-keep", &disk_props("disk-1", "policy-disk"), NEW).await;
-    emu.admin(Method::POST, "/datasources", Some(&json!({"id": disk("added-disk"), "location": "westeurope"}))).await;
+    emu.protect("bi-keep", &disk_props("disk-1", "policy-disk"), NEW)
+        .await;
+    emu.admin(
+        Method::POST,
+        "/datasources",
+        Some(&json!({"id": disk("added-disk"), "location": "westeurope"})),
+    )
+    .await;
     emu.knobs(json!({"delete_ms": 400})).await;
     let d = emu.delete(&emu.instance_path("bi-keep", NEW)).await;
     let ao = d.header("azure-asyncoperation").unwrap();
@@ -519,21 +987,46 @@ async fn state_file_survives_a_restart() {
     assert!(state.exists());
     assert!(dir.path().join("emulator-ca.pem").exists());
 
-    let handle = terraform_provider_azurebackup::emulator::start(terraform_provider_azurebackup::emulator::EmulatorOptions { state_file: Some(state.clone()), ..Default::default() })
-        .await
-        .unwrap();
-    assert_eq!(handle.ca_pem, ca, "the CA is kept so clients keep trusting the emulator");
+    let handle = terraform_provider_azurebackup::emulator::start(
+        terraform_provider_azurebackup::emulator::EmulatorOptions {
+            state_file: Some(state.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        handle.ca_pem, ca,
+        "the CA is kept so clients keep trusting the emulator"
+    );
     let client = client_for(&handle);
-    let emu2 = Emu { client, token, handle };
+    let emu2 = Emu {
+        client,
+        token,
+        handle,
+    };
     let old_port = url::Url::parse(&ao).unwrap().port().unwrap();
-    let ao = ao.replace(&format!(":{old_port}/"), &format!(":{}/", emu2.handle.addr.port()));
-    assert_eq!(emu2.get(&emu2.instance_path("bi-keep", NEW)).await.status, 200, "instance and token survived");
+    let ao = ao.replace(
+        &format!(":{old_port}/"),
+        &format!(":{}/", emu2.handle.addr.port()),
+    );
+    assert_eq!(
+        emu2.get(&emu2.instance_path("bi-keep", NEW)).await.status,
+        200,
+        "instance and token survived"
+    );
     assert_eq!(emu2.get(&ao).await.body["status"], "Inprogress");
     assert_eq!(emu2.poll(&ao).await["status"], "Succeeded");
-    assert_eq!(emu2.get(&emu2.instance_path("bi-keep", NEW)).await.status, 404);
+    assert_eq!(
+        emu2.get(&emu2.instance_path("bi-keep", NEW)).await.status,
+        404
+    );
     let world = emu2.admin(Method::GET, "/world", None).await.body;
     assert!(world.to_string().contains("added-disk"));
-    assert_eq!(emu2.admin(Method::GET, "/knobs", None).await.body["delete_ms"], 400);
+    assert_eq!(
+        emu2.admin(Method::GET, "/knobs", None).await.body["delete_ms"],
+        400
+    );
     emu2.handle.shutdown().await;
 }
 
@@ -541,15 +1034,31 @@ async fn state_file_survives_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_creates_are_safe() {
     let emu = std::sync::Arc::new(start_fast().await);
-    let ds: Vec<Value> = (0..20).map(|i| json!({"id": disk(&format!("c-disk-{i}")), "location": "westeurope"})).collect();
-    emu.admin(Method::POST, "/datasources", Some(&json!(ds))).await;
+    let ds: Vec<Value> = (0..20)
+        .map(|i| json!({"id": disk(&format!("c-disk-{i}")), "location": "westeurope"}))
+        .collect();
+    emu.admin(Method::POST, "/datasources", Some(&json!(ds)))
+        .await;
     let mut tasks = Vec::new();
     for i in 0..20 {
         let emu = emu.clone();
-        tasks.push(tokio::spawn(async move { emu.protect(&format!("c-{i}"), &disk_props(&format!("c-disk-{i}"), "policy-disk"), NEW).await }));
+        tasks.push(tokio::spawn(async move {
+            emu.protect(
+                &format!("c-{i}"),
+                &disk_props(&format!("c-disk-{i}"), "policy-disk"),
+                NEW,
+            )
+            .await
+        }));
     }
     for t in tasks {
         assert_eq!(t.await.unwrap()["status"], "Succeeded");
     }
-    assert_eq!(emu.admin(Method::GET, "/instances", None).await.body["instances"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        emu.admin(Method::GET, "/instances", None).await.body["instances"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
 }

@@ -38,8 +38,11 @@ fn spawn(args: &[&str]) -> (Guard, Value) {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = rx.recv_timeout(Duration::from_secs(60)).expect("start-up line within 60 s");
-    let v: Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("start-up line is not JSON ({e}): {line}"));
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("start-up line within 60 s");
+    let v: Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("start-up line is not JSON ({e}): {line}"));
     (guard, v)
 }
 
@@ -73,7 +76,12 @@ async fn binary_prints_the_startup_line_and_serves_until_sigterm() {
         "ARM_SUBSCRIPTION_ID",
         "ARM_USE_CLI",
     ] {
-        assert!(env.get(k).and_then(Value::as_str).is_some_and(|v| !v.is_empty()), "{k} missing");
+        assert!(
+            env.get(k)
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty()),
+            "{k} missing"
+        );
     }
     assert_eq!(env["ARM_USE_CLI"], "false");
     assert_eq!(env["ARM_RESOURCE_MANAGER_ENDPOINT"], format!("{endpoint}/"));
@@ -88,7 +96,11 @@ async fn binary_prints_the_startup_line_and_serves_until_sigterm() {
         .unwrap();
     let s = |k: &str| env[k].as_str().unwrap().to_string();
     let token: Value = client
-        .post(format!("{}{}/oauth2/v2.0/token", s("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"), s("ARM_TENANT_ID")))
+        .post(format!(
+            "{}{}/oauth2/v2.0/token",
+            s("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"),
+            s("ARM_TENANT_ID")
+        ))
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", &s("ARM_CLIENT_ID")),
@@ -115,11 +127,17 @@ async fn binary_prints_the_startup_line_and_serves_until_sigterm() {
     assert_eq!(list.status(), 200);
 
     let pid = guard.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let status = wait_exit(&mut guard.0, Duration::from_secs(15)).expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
-    assert!(!std::path::Path::new(ca_file).exists(), "the temporary CA file is removed");
+    assert!(
+        !std::path::Path::new(ca_file).exists(),
+        "the temporary CA file is removed"
+    );
 }
 
 /// `--http` serves plain HTTP and leaves the CA out of the line and the environment.
@@ -130,9 +148,15 @@ async fn binary_http_mode_has_no_ca() {
     assert!(endpoint.starts_with("http://127.0.0.1:"));
     assert!(line["ca_file"].is_null());
     assert!(line["env"].get("SSL_CERT_FILE").is_none());
-    let r = reqwest::get(format!("{endpoint}/metadata/endpoints?api-version=2022-09-01")).await.unwrap();
+    let r = reqwest::get(format!(
+        "{endpoint}/metadata/endpoints?api-version=2022-09-01"
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
-    let _ = Command::new("kill").args(["-INT", &guard.0.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &guard.0.id().to_string()])
+        .status();
     let status = wait_exit(&mut guard.0, Duration::from_secs(15)).expect("exits after SIGINT");
     assert!(status.success());
 }
@@ -140,12 +164,24 @@ async fn binary_http_mode_has_no_ca() {
 /// Non-loopback addresses and unknown flags are refused with a non-zero exit.
 #[test]
 fn binary_refuses_non_loopback_and_bad_flags() {
-    for args in [&["--listen", "0.0.0.0:0"][..], &["--no-such-flag"][..], &["--throttle-rate", "7"][..]] {
-        let out = Command::new(BIN).arg("emulator").args(args).stdin(Stdio::null()).output().expect("run");
+    for args in [
+        &["--listen", "0.0.0.0:0"][..],
+        &["--no-such-flag"][..],
+        &["--throttle-rate", "7"][..],
+    ] {
+        let out = Command::new(BIN)
+            .arg("emulator")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
         assert!(!out.status.success(), "{args:?} should fail");
         assert!(out.stdout.is_empty(), "nothing on stdout for {args:?}");
         assert!(!out.stderr.is_empty());
     }
-    let out = Command::new(BIN).args(["emulator", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["emulator", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }

@@ -16,11 +16,19 @@ use support::*;
 fn examples_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("AZUREBACKUP_EXAMPLES_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/azure/examples")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/azure/examples"
+            ))
+        });
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: examples not found at {} (set AZUREBACKUP_EXAMPLES_DIR)", dir.display());
+        eprintln!(
+            "SKIPPED: examples not found at {} (set AZUREBACKUP_EXAMPLES_DIR)",
+            dir.display()
+        );
         None
     }
 }
@@ -46,7 +54,11 @@ fn shape(v: &Value, prefix: &str, out: &mut BTreeMap<String, &'static str>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 out.insert(p.clone(), type_name(x));
                 shape(x, &p, out);
             }
@@ -62,13 +74,21 @@ fn shape(v: &Value, prefix: &str, out: &mut BTreeMap<String, &'static str>) {
 
 fn covered(path: &str, list: &[&str]) -> bool {
     let path = path.strip_prefix("value[].").unwrap_or(path);
-    list.iter().any(|p| path == *p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}[]")))
+    list.iter().any(|p| {
+        path == *p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}[]"))
+    })
 }
 
 /// Same keys and types, except `may_lack` (keys of the example the service does not send) and
 /// `may_add` (keys real traffic has that the example lacks).
 #[track_caller]
-fn assert_same_shape(what: &str, ours: &Value, theirs: &Value, may_lack: &[&str], may_add: &[&str]) {
+fn assert_same_shape(
+    what: &str,
+    ours: &Value,
+    theirs: &Value,
+    may_lack: &[&str],
+    may_add: &[&str],
+) {
     let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
     shape(ours, "", &mut a);
     shape(theirs, "", &mut b);
@@ -78,23 +98,34 @@ fn assert_same_shape(what: &str, ours: &Value, theirs: &Value, may_lack: &[&str]
         }
         match a.get(path) {
             None => panic!("{what}: missing key {path}\nours: {ours}"),
-            Some(t) if t != ty && *ty != "null" && *t != "null" => panic!("{what}: {path} is {t}, the example has {ty}"),
+            Some(t) if t != ty && *ty != "null" && *t != "null" => {
+                panic!("{what}: {path} is {t}, the example has {ty}")
+            }
             _ => {}
         }
     }
     for path in a.keys() {
-        assert!(b.contains_key(path) || covered(path, may_add), "{what}: extra key {path} not in the example\nours: {ours}");
+        assert!(
+            b.contains_key(path) || covered(path, may_add),
+            "{what}: extra key {path} not in the example\nours: {ours}"
+        );
     }
 }
 
 fn header_names(example_resp: &Value) -> Vec<String> {
-    example_resp["headers"].as_object().map(|h| h.keys().map(|k| k.to_ascii_lowercase()).collect()).unwrap_or_default()
+    example_resp["headers"]
+        .as_object()
+        .map(|h| h.keys().map(|k| k.to_ascii_lowercase()).collect())
+        .unwrap_or_default()
 }
 
 #[track_caller]
 fn assert_headers(what: &str, answer: &Answer, example_resp: &Value) {
     for h in header_names(example_resp) {
-        assert!(answer.headers.contains_key(h.as_str()), "{what}: header {h} missing");
+        assert!(
+            answer.headers.contains_key(h.as_str()),
+            "{what}: header {h} missing"
+        );
     }
 }
 
@@ -103,15 +134,20 @@ fn pg_body(dir: &std::path::Path, file: &str) -> Value {
     let mut ex = example(dir, file)["parameters"]["parameters"].clone();
     let p = &mut ex["properties"];
     let want = pg_props("appdb");
-    for k in ["dataSourceInfo", "dataSourceSetInfo", "datasourceAuthCredentials"] {
+    for k in [
+        "dataSourceInfo",
+        "dataSourceSetInfo",
+        "datasourceAuthCredentials",
+    ] {
         if p.get(k).is_some() {
             p[k] = want[k].clone();
         }
     }
     p["policyInfo"]["policyId"] = json!(policy("policy-postgres"));
     if p.get("identityDetails").is_some() {
-        p["identityDetails"]["userAssignedIdentityArmUrl"] =
-            json!(format!("/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami"));
+        p["identityDetails"]["userAssignedIdentityArmUrl"] = json!(format!(
+            "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami"
+        ));
     }
     ex
 }
@@ -132,41 +168,86 @@ async fn answers_match_the_2021_01_01_examples() {
     assert_headers("PUT 201", &put, &put_ex["responses"]["201"]);
     // Real traffic: no policyVersion, plus currentProtectionState.
     let lack = ["properties.policyInfo.policyVersion"];
-    let add = ["properties.currentProtectionState", "properties.policyInfo.policyParameters"];
-    assert_same_shape("PUT 201", &put.body, &put_ex["responses"]["201"]["body"], &lack, &add);
+    let add = [
+        "properties.currentProtectionState",
+        "properties.policyInfo.policyParameters",
+    ];
+    assert_same_shape(
+        "PUT 201",
+        &put.body,
+        &put_ex["responses"]["201"]["body"],
+        &lack,
+        &add,
+    );
 
     let get = emu.get(&emu.instance_path("bi-pg", OLD)).await;
-    assert_same_shape("GET", &get.body, &example(&dir, "GetBackupInstance.json")["responses"]["200"]["body"], &lack, &add);
-    let list = emu.get(&format!("{}/backupInstances?api-version={OLD}", vault())).await;
-    assert_same_shape("LIST", &list.body, &example(&dir, "ListBackupInstances.json")["responses"]["200"]["body"], &lack, &add);
+    assert_same_shape(
+        "GET",
+        &get.body,
+        &example(&dir, "GetBackupInstance.json")["responses"]["200"]["body"],
+        &lack,
+        &add,
+    );
+    let list = emu
+        .get(&format!("{}/backupInstances?api-version={OLD}", vault()))
+        .await;
+    assert_same_shape(
+        "LIST",
+        &list.body,
+        &example(&dir, "ListBackupInstances.json")["responses"]["200"]["body"],
+        &lack,
+        &add,
+    );
 
     let status = emu.get(&put.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(status.status, 200);
-    assert_same_shape("operation status", &status.body, &example(&dir, "GetOperationStatus.json")["responses"]["200"]["body"], &[], &[]);
+    assert_same_shape(
+        "operation status",
+        &status.body,
+        &example(&dir, "GetOperationStatus.json")["responses"]["200"]["body"],
+        &[],
+        &[],
+    );
 
     emu.knobs(json!({"put_ms": 0, "validate_ms": 60000})).await;
     let validate_ex = example(&dir, "ValidateForBackup.json");
-    let v = emu.post(&format!("{}/validateForBackup?api-version={OLD}", vault()), &json!({"backupInstance": disk_props("disk-1", "policy-disk")})).await;
+    let v = emu
+        .post(
+            &format!("{}/validateForBackup?api-version={OLD}", vault()),
+            &json!({"backupInstance": disk_props("disk-1", "policy-disk")}),
+        )
+        .await;
     assert_eq!(v.status, 202);
     assert_headers("validate 202", &v, &validate_ex["responses"]["202"]);
     let result_ex = example(&dir, "GetOperationResult.json");
     let r = emu.get(&v.header("location").unwrap()).await;
     assert_eq!(r.status, 202);
     assert_headers("operation result 202", &r, &result_ex["responses"]["202"]);
-    emu.admin(reqwest::Method::POST, "/operations/finish", None).await;
+    emu.admin(reqwest::Method::POST, "/operations/finish", None)
+        .await;
     emu.knobs(json!({"validate_ms": 0})).await;
     let r = emu.get(&v.header("location").unwrap()).await;
     assert_eq!(r.status, 200);
     // Real traffic answers {"objectType":"OperationJobExtendedInfo"} for a validation (no jobId).
-    assert_same_shape("operation result 200", &r.body, &result_ex["responses"]["200"]["body"], &["jobId"], &["objectType"]);
+    assert_same_shape(
+        "operation result 200",
+        &r.body,
+        &result_ex["responses"]["200"]["body"],
+        &["jobId"],
+        &["objectType"],
+    );
 
     let del_ex = example(&dir, "DeleteBackupInstance.json");
-    emu.protect("bi-disk", &disk_props("disk-1", "policy-disk"), OLD).await;
+    emu.protect("bi-disk", &disk_props("disk-1", "policy-disk"), OLD)
+        .await;
     let d = emu.delete(&emu.instance_path("bi-disk", OLD)).await;
     assert_eq!(d.status, 202);
     assert_headers("DELETE 202", &d, &del_ex["responses"]["202"]);
     emu.poll(&d.header("azure-asyncoperation").unwrap()).await;
-    assert_eq!(emu.delete(&emu.instance_path("bi-disk", OLD)).await.status, 204);
+    assert_eq!(
+        emu.delete(&emu.instance_path("bi-disk", OLD)).await.status,
+        204
+    );
     assert!(del_ex["responses"]["204"].is_object());
 }
 
@@ -186,21 +267,52 @@ async fn answers_match_the_2026_06_01_examples() {
     let lack = ["properties.policyInfo.policyVersion"];
     // Real traffic echoes currentProtectionState and the credentials (value null); the request's
     // identityDetails/validationType are echoed too.
-    let add = ["properties.currentProtectionState", "properties.datasourceAuthCredentials", "properties.identityDetails", "properties.validationType"];
-    assert_same_shape("PUT 201", &put.body, &put_ex["responses"]["201"]["body"], &lack, &add);
+    let add = [
+        "properties.currentProtectionState",
+        "properties.datasourceAuthCredentials",
+        "properties.identityDetails",
+        "properties.validationType",
+    ];
+    assert_same_shape(
+        "PUT 201",
+        &put.body,
+        &put_ex["responses"]["201"]["body"],
+        &lack,
+        &add,
+    );
     let get = emu.get(&emu.instance_path("bi-pg", NEW)).await;
     let get_ex = example(&dir, "GetBackupInstance.json");
-    assert_same_shape("GET", &get.body, &get_ex["responses"]["200"]["body"], &lack, &["properties.currentProtectionState", "properties.datasourceAuthCredentials", "properties.validationType", "properties.policyInfo.policyParameters"]);
+    assert_same_shape(
+        "GET",
+        &get.body,
+        &get_ex["responses"]["200"]["body"],
+        &lack,
+        &[
+            "properties.currentProtectionState",
+            "properties.datasourceAuthCredentials",
+            "properties.validationType",
+            "properties.policyInfo.policyParameters",
+        ],
+    );
 
     let ao = put.header("azure-asyncoperation").unwrap();
     let status = emu.get(&ao).await;
-    let status_ex = example(&dir, "GetOperationStatusVaultContext.json")["responses"]["200"]["body"].clone();
+    let status_ex =
+        example(&dir, "GetOperationStatusVaultContext.json")["responses"]["200"]["body"].clone();
     assert_same_shape("operation status", &status.body, &status_ex, &[], &[]);
     let id = status.body["id"].as_str().unwrap();
-    assert!(id.starts_with(&format!("{}/operationStatus/", vault())), "{id}");
+    assert!(
+        id.starts_with(&format!("{}/operationStatus/", vault())),
+        "{id}"
+    );
 
     // Update: 202 with Location to the instance's operationResults.
-    emu.admin(reqwest::Method::POST, "/operations/finish", Some(&json!({}))).await;
+    emu.admin(
+        reqwest::Method::POST,
+        "/operations/finish",
+        Some(&json!({})),
+    )
+    .await;
     emu.poll(&ao).await;
     let upd = emu.put(&emu.instance_path("bi-pg", NEW), &body).await;
     assert_eq!(upd.status, 202);
@@ -209,17 +321,27 @@ async fn answers_match_the_2026_06_01_examples() {
     let r = emu.get(&upd.header("location").unwrap()).await;
     assert_eq!(r.status, 202);
     assert_headers("BI operation result 202", &r, &res_ex["responses"]["202"]);
-    emu.admin(reqwest::Method::POST, "/operations/finish", None).await;
+    emu.admin(reqwest::Method::POST, "/operations/finish", None)
+        .await;
     let r = emu.get(&upd.header("location").unwrap()).await;
     assert_eq!(r.status, 200);
     // That example's instance was created without policyParameters; ours echoes what was sent.
     let add_params = [add.as_slice(), &["properties.policyInfo.policyParameters"]].concat();
-    assert_same_shape("BI operation result 200", &r.body, &res_ex["responses"]["200"]["body"], &lack, &add_params);
+    assert_same_shape(
+        "BI operation result 200",
+        &r.body,
+        &res_ex["responses"]["200"]["body"],
+        &lack,
+        &add_params,
+    );
 
     let del_ex = example(&dir, "DeleteBackupInstance.json");
     let d = emu.delete(&emu.instance_path("bi-pg", NEW)).await;
     assert_eq!(d.status, 202);
     assert_headers("DELETE 202", &d, &del_ex["responses"]["202"]);
     emu.poll(&d.header("azure-asyncoperation").unwrap()).await;
-    assert_eq!(emu.delete(&emu.instance_path("bi-pg", NEW)).await.status, 204);
+    assert_eq!(
+        emu.delete(&emu.instance_path("bi-pg", NEW)).await.status,
+        204
+    );
 }

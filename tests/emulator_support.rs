@@ -16,7 +16,9 @@ pub const NEW: &str = "2025-07-01";
 pub const OLD: &str = "2021-01-01";
 
 pub fn vault() -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+    )
 }
 
 pub fn data_rg() -> String {
@@ -33,7 +35,14 @@ pub fn policy(name: &str) -> String {
 
 /// Every duration zero and Retry-After zero: operations are terminal at the first poll.
 pub fn fast_knobs() -> Knobs {
-    Knobs { validate_ms: 0, put_ms: 0, protection_ms: 0, delete_ms: 0, retry_after: 0, ..Knobs::default() }
+    Knobs {
+        validate_ms: 0,
+        put_ms: 0,
+        protection_ms: 0,
+        delete_ms: 0,
+        retry_after: 0,
+        ..Knobs::default()
+    }
 }
 
 pub struct Emu {
@@ -43,7 +52,9 @@ pub struct Emu {
 }
 
 pub fn client_for(handle: &EmulatorHandle) -> reqwest::Client {
-    let mut b = reqwest::Client::builder().timeout(Duration::from_secs(20)).redirect(reqwest::redirect::Policy::none());
+    let mut b = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = &handle.ca_pem {
         b = b.tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes()).expect("CA PEM")]);
     }
@@ -53,24 +64,40 @@ pub fn client_for(handle: &EmulatorHandle) -> reqwest::Client {
 pub async fn get_token(client: &reqwest::Client, endpoint: &str) -> String {
     let resp = client
         .post(format!("{endpoint}/{TENANT}/oauth2/v2.0/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", SECRET), ("scope", "https://management.azure.com/.default")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+            ("scope", "https://management.azure.com/.default"),
+        ])
         .send()
         .await
         .expect("token request");
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.expect("token JSON");
-    v["access_token"].as_str().expect("access_token").to_string()
+    v["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 pub async fn start_with(opts: EmulatorOptions) -> Emu {
     let handle = start(opts).await.expect("emulator starts");
     let client = client_for(&handle);
     let token = get_token(&client, &handle.endpoint).await;
-    Emu { handle, client, token }
+    Emu {
+        handle,
+        client,
+        token,
+    }
 }
 
 pub async fn start_fast() -> Emu {
-    start_with(EmulatorOptions { knobs: Some(fast_knobs()), ..Default::default() }).await
+    start_with(EmulatorOptions {
+        knobs: Some(fast_knobs()),
+        ..Default::default()
+    })
+    .await
 }
 
 /// An HTTP answer reduced to what the tests look at.
@@ -83,7 +110,10 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn code(&self) -> &str {
@@ -93,11 +123,18 @@ impl Answer {
 
 impl Emu {
     pub fn url(&self, path_and_query: &str) -> String {
-        if path_and_query.starts_with("http") { path_and_query.to_string() } else { format!("{}{}", self.handle.endpoint, path_and_query) }
+        if path_and_query.starts_with("http") {
+            path_and_query.to_string()
+        } else {
+            format!("{}{}", self.handle.endpoint, path_and_query)
+        }
     }
 
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Answer {
-        let mut rb = self.client.request(method, self.url(path)).bearer_auth(&self.token);
+        let mut rb = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             rb = rb.json(b);
         }
@@ -106,7 +143,12 @@ impl Emu {
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -126,7 +168,9 @@ impl Emu {
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Answer {
-        let mut rb = self.client.request(method, format!("{}{}", self.handle.admin, path));
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.handle.admin, path));
         if let Some(b) = body {
             rb = rb.json(b);
         }
@@ -135,11 +179,18 @@ impl Emu {
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn knobs(&self, patch: Value) {
-        let a = self.admin(reqwest::Method::PUT, "/knobs", Some(&patch)).await;
+        let a = self
+            .admin(reqwest::Method::PUT, "/knobs", Some(&patch))
+            .await;
         assert_eq!(a.status, 200, "knobs: {}", a.text);
     }
 
@@ -163,13 +214,26 @@ impl Emu {
 
     /// validate → poll → PUT → poll; returns the final status of the PUT operation.
     pub async fn protect(&self, name: &str, props: &Value, api: &str) -> Value {
-        let v = self.post(&format!("{}/validateForBackup?api-version={api}", vault()), &json!({"backupInstance": props})).await;
+        let v = self
+            .post(
+                &format!("{}/validateForBackup?api-version={api}", vault()),
+                &json!({"backupInstance": props}),
+            )
+            .await;
         assert_eq!(v.status, 202, "validate: {}", v.text);
-        let st = self.poll(&v.header("azure-asyncoperation").expect("AO header")).await;
+        let st = self
+            .poll(&v.header("azure-asyncoperation").expect("AO header"))
+            .await;
         assert_eq!(st["status"], "Succeeded", "validation: {st}");
-        let p = self.put(&self.instance_path(name, api), &json!({"properties": props})).await;
+        let p = self
+            .put(
+                &self.instance_path(name, api),
+                &json!({"properties": props}),
+            )
+            .await;
         assert_eq!(p.status, 201, "put: {}", p.text);
-        self.poll(&p.header("azure-asyncoperation").expect("AO header")).await
+        self.poll(&p.header("azure-asyncoperation").expect("AO header"))
+            .await
     }
 }
 
@@ -200,7 +264,10 @@ pub fn disk_props(disk_name: &str, policy_name: &str) -> Value {
 
 /// A PostgreSQL single-server database instance body with its Key Vault secret.
 pub fn pg_props(db: &str) -> Value {
-    let server = format!("{}/providers/Microsoft.DBforPostgreSQL/servers/pg-single", data_rg());
+    let server = format!(
+        "{}/providers/Microsoft.DBforPostgreSQL/servers/pg-single",
+        data_rg()
+    );
     json!({
         "objectType": "BackupInstance",
         "friendlyName": format!("pg-single/{db}"),
@@ -224,7 +291,10 @@ pub fn pg_props(db: &str) -> Value {
 
 /// A PostgreSQL flexible server instance body.
 pub fn pgflex_props(server: &str) -> Value {
-    let id = format!("{}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{server}", data_rg());
+    let id = format!(
+        "{}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{server}",
+        data_rg()
+    );
     json!({
         "objectType": "BackupInstance",
         "friendlyName": server,

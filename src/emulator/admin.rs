@@ -42,8 +42,15 @@ async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<PeerAddr>().map(|p| p.0);
     match peer {
         Some(SocketAddr::V4(a)) if a.ip().is_loopback() => next.run(req).await,
-        Some(SocketAddr::V6(a)) if a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v| v.is_loopback()) => next.run(req).await,
-        _ => bad(StatusCode::FORBIDDEN, "the admin API answers loopback clients only"),
+        Some(SocketAddr::V6(a))
+            if a.ip().is_loopback() || a.ip().to_ipv4_mapped().is_some_and(|v| v.is_loopback()) =>
+        {
+            next.run(req).await
+        }
+        _ => bad(
+            StatusCode::FORBIDDEN,
+            "the admin API answers loopback clients only",
+        ),
     }
 }
 
@@ -51,8 +58,8 @@ fn bad(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": message}))).into_response()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 async fn requests(State(shared): State<Arc<Shared>>) -> Response {
@@ -76,7 +83,10 @@ async fn get_world(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// Replaces the world after checking it; existing instances are kept as they are.
-fn change_world(shared: &Shared, f: impl FnOnce(&mut super::world::World) -> Result<(), String>) -> Response {
+fn change_world(
+    shared: &Shared,
+    f: impl FnOnce(&mut super::world::World) -> Result<(), String>,
+) -> Response {
     let mut st = shared.lock();
     let mut w = st.world.clone();
     if let Err(e) = f(&mut w).and_then(|_| w.check()) {
@@ -93,7 +103,7 @@ fn change_world(shared: &Shared, f: impl FnOnce(&mut super::world::World) -> Res
 async fn put_world(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let new: super::world::World = match parse(&body) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     change_world(&shared, |w| {
         *w = new;
@@ -106,17 +116,20 @@ async fn put_world(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 enum DatasourceBody {
     One(DatasourceResource),
     Many(Vec<DatasourceResource>),
-    Wrapped { datasources: Vec<DatasourceResource> },
+    Wrapped {
+        datasources: Vec<DatasourceResource>,
+    },
 }
 
 async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let list = match parse::<DatasourceBody>(&body) {
         Ok(DatasourceBody::One(d)) => vec![d],
         Ok(DatasourceBody::Many(v)) | Ok(DatasourceBody::Wrapped { datasources: v }) => v,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let resp = change_world(&shared, |w| {
-        let mut seen: std::collections::HashSet<String> = w.datasources.iter().map(|d| lower(&d.id)).collect();
+        let mut seen: std::collections::HashSet<String> =
+            w.datasources.iter().map(|d| lower(&d.id)).collect();
         for d in list {
             if !seen.insert(lower(&d.id)) {
                 return Err(format!("datasource '{}' already exists", d.id));
@@ -126,7 +139,11 @@ async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         w.reindex();
         Ok(())
     });
-    if resp.status() == StatusCode::OK { (StatusCode::CREATED, axum::Json(json!({"added": true}))).into_response() } else { resp }
+    if resp.status() == StatusCode::OK {
+        (StatusCode::CREATED, axum::Json(json!({"added": true}))).into_response()
+    } else {
+        resp
+    }
 }
 
 #[derive(Deserialize)]
@@ -149,7 +166,9 @@ fn resolve_principal(shared: &Shared, g: &GrantBody) -> Result<String, String> {
     st.world
         .vaults
         .iter()
-        .find(|x| lower(&x.id) == lower(v) || super::armpath::last_segment(&x.id).eq_ignore_ascii_case(v))
+        .find(|x| {
+            lower(&x.id) == lower(v) || super::armpath::last_segment(&x.id).eq_ignore_ascii_case(v)
+        })
         .map(|x| x.principal_id.clone())
         .ok_or_else(|| format!("unknown vault '{v}'"))
 }
@@ -157,23 +176,32 @@ fn resolve_principal(shared: &Shared, g: &GrantBody) -> Result<String, String> {
 async fn add_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let g: GrantBody = match parse(&body) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let principal = match resolve_principal(&shared, &g) {
         Ok(p) => p,
         Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let resp = change_world(&shared, |w| {
-        w.grants.push(Grant { principal_id: principal, scope: g.scope, role: g.role, action: g.action });
+        w.grants.push(Grant {
+            principal_id: principal,
+            scope: g.scope,
+            role: g.role,
+            action: g.action,
+        });
         Ok(())
     });
-    if resp.status() == StatusCode::OK { (StatusCode::CREATED, axum::Json(json!({"granted": true}))).into_response() } else { resp }
+    if resp.status() == StatusCode::OK {
+        (StatusCode::CREATED, axum::Json(json!({"granted": true}))).into_response()
+    } else {
+        resp
+    }
 }
 
 async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let g: GrantBody = match parse(&body) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let principal = match resolve_principal(&shared, &g) {
         Ok(p) => p,
@@ -181,9 +209,16 @@ async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     };
     let mut st = shared.lock();
     let before = st.world.grants.len();
-    let same = |a: &Option<String>, b: &Option<String>| b.is_none() || a.as_deref().map(str::to_ascii_lowercase) == b.as_deref().map(str::to_ascii_lowercase);
+    let same = |a: &Option<String>, b: &Option<String>| {
+        b.is_none()
+            || a.as_deref().map(str::to_ascii_lowercase)
+                == b.as_deref().map(str::to_ascii_lowercase)
+    };
     st.world.grants.retain(|x| {
-        !(x.principal_id.eq_ignore_ascii_case(&principal) && lower(&x.scope) == lower(&g.scope) && same(&x.role, &g.role) && same(&x.action, &g.action))
+        !(x.principal_id.eq_ignore_ascii_case(&principal)
+            && lower(&x.scope) == lower(&g.scope)
+            && same(&x.role, &g.role)
+            && same(&x.action, &g.action))
     });
     let removed = before - st.world.grants.len();
     st.bump();
@@ -243,7 +278,7 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     } else {
         match parse(&body) {
             Ok(f) => f,
-            Err(r) => return r,
+            Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
         }
     };
     let mut st = shared.lock();
@@ -254,8 +289,14 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 async fn delete_instance(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let id = percent_encoding::percent_decode_str(&id).decode_utf8_lossy().into_owned();
-    let id = if id.starts_with('/') { id } else { format!("/{id}") };
+    let id = percent_encoding::percent_decode_str(&id)
+        .decode_utf8_lossy()
+        .into_owned();
+    let id = if id.starts_with('/') {
+        id
+    } else {
+        format!("/{id}")
+    };
     let mut st = shared.lock();
     if st.remove_instance(&lower(&id)).is_none() {
         return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{id}'"));
@@ -278,16 +319,21 @@ struct FlipBody {
 async fn flip_protection(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let f: FlipBody = match parse(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let mut st = shared.lock();
     let Some(inst) = st.instances.get_mut(&lower(&f.id)) else {
-        return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{}'", f.id));
+        return bad(
+            StatusCode::NOT_FOUND,
+            &format!("no backup instance '{}'", f.id),
+        );
     };
     match f.state.as_str() {
         "ProtectionConfigured" => apply_protection(inst, ProtectionOutcome::ProtectionConfigured),
         "ProtectionError" => apply_protection(inst, ProtectionOutcome::ProtectionError),
-        "ConfiguringProtectionFailed" => apply_protection(inst, ProtectionOutcome::ConfiguringProtectionFailed),
+        "ConfiguringProtectionFailed" => {
+            apply_protection(inst, ProtectionOutcome::ConfiguringProtectionFailed)
+        }
         "ConfiguringProtection" => apply_protection(inst, ProtectionOutcome::Stuck),
         other if !other.is_empty() => {
             inst.protection_state = other.to_string();
@@ -312,7 +358,7 @@ async fn get_knobs(State(shared): State<Arc<Shared>>) -> Response {
 async fn put_knobs(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let patch: Value = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     if !patch.is_object() {
         return bad(StatusCode::BAD_REQUEST, "knobs must be a JSON object");

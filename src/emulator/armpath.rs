@@ -8,11 +8,15 @@ pub fn lower(id: &str) -> String {
 
 /// Case-insensitive ID equality without allocating (look-ups scan thousands of IDs).
 pub fn same_id(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 fn segments(id: &str) -> Vec<&str> {
-    id.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect()
+    id.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The subscription ID in `/subscriptions/{s}/...`.
@@ -28,7 +32,10 @@ pub fn subscription_of(id: &str) -> Option<String> {
 pub fn resource_group_of(id: &str) -> Option<String> {
     let s = segments(id);
     match s.as_slice() {
-        [a, _, b, rg, ..] if a.eq_ignore_ascii_case("subscriptions") && b.eq_ignore_ascii_case("resourceGroups") => {
+        [a, _, b, rg, ..]
+            if a.eq_ignore_ascii_case("subscriptions")
+                && b.eq_ignore_ascii_case("resourceGroups") =>
+        {
             Some((*rg).to_string())
         }
         _ => None,
@@ -44,7 +51,10 @@ pub fn parent_of(id: &str, n: usize) -> String {
 
 /// The last segment (a resource's name).
 pub fn last_segment(id: &str) -> String {
-    segments(id).last().map(|s| (*s).to_string()).unwrap_or_default()
+    segments(id)
+        .last()
+        .map(|s| (*s).to_string())
+        .unwrap_or_default()
 }
 
 /// Whether `scope` is `ancestor` or lies below it (segment-wise, case-insensitive).
@@ -58,7 +68,11 @@ pub fn is_within(scope: &str, ancestor: &str) -> bool {
 pub fn request_segments(path: &str) -> Vec<String> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect()
 }
 
@@ -102,7 +116,10 @@ mod tests {
         assert_eq!(parent_of(id, 4), "/subscriptions/S/resourceGroups/RG");
         assert_eq!(last_segment(id), "d1");
         assert!(is_within(id, "/subscriptions/s/resourcegroups/rg"));
-        assert!(!is_within("/subscriptions/s/resourceGroups/rg2", "/subscriptions/s/resourceGroups/rg"));
+        assert!(!is_within(
+            "/subscriptions/s/resourceGroups/rg2",
+            "/subscriptions/s/resourceGroups/rg"
+        ));
     }
 
     #[test]

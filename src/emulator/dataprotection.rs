@@ -24,7 +24,10 @@ const BI_TYPE: &str = "Microsoft.DataProtection/backupVaults/backupInstances";
 
 /// Which operation a request is, for the request log and counters.
 pub fn classify(method: &Method, path: &str) -> String {
-    let segs: Vec<String> = request_segments(path).iter().map(|s| s.to_ascii_lowercase()).collect();
+    let segs: Vec<String> = request_segments(path)
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let name = match s.as_slice() {
         ["admin", ..] => "admin",
@@ -32,9 +35,37 @@ pub fn classify(method: &Method, path: &str) -> String {
         ["msi", "token"] | ["metadata", "identity", ..] => "managedIdentityToken",
         ["metadata", "endpoints"] => "metadata",
         [_, "v2.0", ".well-known", ..] | ["common", "discovery", ..] => "discovery",
-        ["subscriptions", _, "providers", "microsoft.dataprotection", "locations", _, "operationstatus", _] => "operationStatus",
-        ["subscriptions", _, "providers", "microsoft.dataprotection", "locations", _, "operationresults", _] => "operationResult",
-        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.dataprotection", "backupvaults", _, rest @ ..] => match rest {
+        [
+            "subscriptions",
+            _,
+            "providers",
+            "microsoft.dataprotection",
+            "locations",
+            _,
+            "operationstatus",
+            _,
+        ] => "operationStatus",
+        [
+            "subscriptions",
+            _,
+            "providers",
+            "microsoft.dataprotection",
+            "locations",
+            _,
+            "operationresults",
+            _,
+        ] => "operationResult",
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.dataprotection",
+            "backupvaults",
+            _,
+            rest @ ..,
+        ] => match rest {
             ["validateforbackup"] => "validateForBackup",
             ["backupinstances"] => "listBackupInstances",
             ["backupinstances", _] => match *method {
@@ -57,7 +88,9 @@ pub fn classify(method: &Method, path: &str) -> String {
 
 fn query_param(req_query: Option<&str>, name: &str) -> Option<String> {
     let q = req_query?;
-    url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.into_owned())
 }
 
 pub fn api_version_of(query: Option<&str>) -> Option<String> {
@@ -66,10 +99,11 @@ pub fn api_version_of(query: Option<&str>) -> Option<String> {
 
 fn with_headers(mut resp: Response, headers: &[(&str, String)]) -> Response {
     for (k, v) in headers {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            if let Ok(name) = header::HeaderName::from_bytes(k.as_bytes()) {
-                resp.headers_mut().insert(name, v);
-            }
+        if let (Ok(v), Ok(name)) = (
+            HeaderValue::from_str(v),
+            header::HeaderName::from_bytes(k.as_bytes()),
+        ) {
+            resp.headers_mut().insert(name, v);
         }
     }
     resp
@@ -82,7 +116,8 @@ fn json_resp(status: StatusCode, body: Value) -> Response {
 fn empty(status: StatusCode) -> Response {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     r
 }
 
@@ -92,15 +127,24 @@ fn authenticate(st: &EmuState, headers: &HeaderMap) -> Result<(), ApiError> {
         "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"",
         st.world.tenant_id
     );
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
     let token = match auth {
         None | Some("") => {
-            let mut e = ApiError::arm(StatusCode::UNAUTHORIZED, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+            let mut e = ApiError::arm(
+                StatusCode::UNAUTHORIZED,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            );
             e.www_authenticate = Some(challenge);
             return Err(e);
         }
         Some(a) => match a.split_once(' ') {
-            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
+                t.trim()
+            }
             _ => {
                 let mut e = ApiError::arm(
                     StatusCode::UNAUTHORIZED,
@@ -119,7 +163,11 @@ fn authenticate(st: &EmuState, headers: &HeaderMap) -> Result<(), ApiError> {
             "ExpiredAuthenticationToken",
             "The access token expiry UTC time is earlier than current UTC time.",
         )),
-        None => Err(ApiError::arm(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "The access token is invalid.")),
+        None => Err(ApiError::arm(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+        )),
     }
 }
 
@@ -133,7 +181,13 @@ fn check_api_version(query: Option<&str>, resource_type: &str) -> Result<String,
         ));
     };
     let well_formed = v.len() >= 10
-        && v.as_bytes()[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && v.as_bytes()[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
         && (v.len() == 10 || v[10..].starts_with("-preview"));
     if !well_formed {
         return Err(ApiError::arm(
@@ -158,7 +212,14 @@ fn check_api_version(query: Option<&str>, resource_type: &str) -> Result<String,
 /// clients which rebuild these URLs instead of following them are caught.
 fn signature_params() -> String {
     let r = || uuid::Uuid::new_v4().simple().to_string();
-    format!("&t={}&c={}{}&s={}&h={}", now_ms() * 10_000, r(), r(), r(), r())
+    format!(
+        "&t={}&c={}{}&s={}&h={}",
+        now_ms() * 10_000,
+        r(),
+        r(),
+        r(),
+        r()
+    )
 }
 
 struct Ctx<'a> {
@@ -168,7 +229,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn url(&self, path: &str) -> String {
-        let sig = if is_legacy(self.api) { String::new() } else { signature_params() };
+        let sig = if is_legacy(self.api) {
+            String::new()
+        } else {
+            signature_params()
+        };
         format!("{}{}?api-version={}{}", self.base, path, self.api, sig)
     }
 
@@ -178,13 +243,19 @@ impl Ctx<'_> {
     }
 
     fn location_result_url(&self, op: &Operation) -> String {
-        self.url(&format!("/subscriptions/{}/providers/Microsoft.DataProtection/locations/{}/operationResults/{}", op.subscription, op.location, op.id))
+        self.url(&format!(
+            "/subscriptions/{}/providers/Microsoft.DataProtection/locations/{}/operationResults/{}",
+            op.subscription, op.location, op.id
+        ))
     }
 }
 
 fn status_path(op: &Operation) -> String {
     if is_legacy(&op.api_version) {
-        format!("/subscriptions/{}/providers/Microsoft.DataProtection/locations/{}/operationStatus/{}", op.subscription, op.location, op.id)
+        format!(
+            "/subscriptions/{}/providers/Microsoft.DataProtection/locations/{}/operationStatus/{}",
+            op.subscription, op.location, op.id
+        )
     } else {
         format!("{}/operationStatus/{}", op.vault_id, op.id)
     }
@@ -192,7 +263,8 @@ fn status_path(op: &Operation) -> String {
 
 /// `2025-03-11T11:07:10.3855839Z` (start) and `2025-03-11T11:07:51Z` (end), as the service writes them.
 fn format_time(ms: u64, fraction: bool) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let base = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
@@ -202,13 +274,21 @@ fn format_time(ms: u64, fraction: bool) -> String {
         t.minute(),
         t.second()
     );
-    if fraction { format!("{base}.{:03}0000Z", t.millisecond()) } else { format!("{base}Z") }
+    if fraction {
+        format!("{base}.{:03}0000Z", t.millisecond())
+    } else {
+        format!("{base}Z")
+    }
 }
 
 pub fn render_operation(op: &Operation) -> Value {
     let end = match (op.status, op.end_ms) {
         (OpStatus::Inprogress, _) | (_, None) => {
-            if is_legacy(&op.api_version) { "0001-01-01T00:00:00".to_string() } else { "0001-01-01T00:00:00Z".to_string() }
+            if is_legacy(&op.api_version) {
+                "0001-01-01T00:00:00".to_string()
+            } else {
+                "0001-01-01T00:00:00Z".to_string()
+            }
         }
         (_, Some(e)) => format_time(e, false),
     };
@@ -258,7 +338,10 @@ pub fn render_instance(inst: &super::state::Instance, api: &str) -> Value {
         if let Some(c) = &inst.auth_credentials {
             let mut c = c.clone();
             // The service echoes the secret store with a null `value` (never the secret).
-            if let Some(s) = c.get_mut("secretStoreResource").and_then(Value::as_object_mut) {
+            if let Some(s) = c
+                .get_mut("secretStoreResource")
+                .and_then(Value::as_object_mut)
+            {
                 s.insert("value".into(), Value::Null);
             }
             props["datasourceAuthCredentials"] = c;
@@ -271,10 +354,8 @@ pub fn render_instance(inst: &super::state::Instance, api: &str) -> Value {
         }
     }
     let mut out = json!({"id": inst.id, "name": inst.name, "type": BI_TYPE, "properties": props});
-    if !legacy {
-        if let Some(t) = &inst.tags {
-            out["tags"] = json!(t);
-        }
+    if let (false, Some(t)) = (legacy, &inst.tags) {
+        out["tags"] = json!(t);
     }
     out
 }
@@ -308,12 +389,27 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return ApiError::arm(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge", "The request content is too large.").into_response(),
+        Err(_) => {
+            return ApiError::arm(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                "The request content is too large.",
+            )
+            .into_response();
+        }
     };
     let segs = request_segments(parts.uri.path());
     let query = parts.uri.query();
     let mut st = shared.lock();
-    match route(&shared, &mut st, &parts.method, &segs, query, &parts.headers, &body) {
+    match route(
+        &shared,
+        &mut st,
+        &parts.method,
+        &segs,
+        query,
+        &parts.headers,
+        &body,
+    ) {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -332,27 +428,66 @@ fn route(
     let l: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     let ls: Vec<&str> = l.iter().map(String::as_str).collect();
     if ls.first() != Some(&"subscriptions") || ls.len() < 2 {
-        return Err(ApiError::arm(StatusCode::NOT_FOUND, "NotFound", "The requested resource does not exist."));
+        return Err(ApiError::arm(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "The requested resource does not exist.",
+        ));
     }
     authenticate(st, headers)?;
     let sub = segs[1].clone();
     if !st.world.has_subscription(&sub) {
-        return Err(ApiError::arm(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found.")));
+        return Err(ApiError::arm(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            format!("The subscription '{sub}' could not be found."),
+        ));
     }
     let now = now_ms();
     st.settle(now);
     match ls.as_slice() {
-        ["subscriptions", _, "providers", "microsoft.dataprotection", "locations", _, kind @ ("operationstatus" | "operationresults"), _] => {
+        [
+            "subscriptions",
+            _,
+            "providers",
+            "microsoft.dataprotection",
+            "locations",
+            _,
+            kind @ ("operationstatus" | "operationresults"),
+            _,
+        ] => {
             let api = check_api_version(query, "locations/operationStatus")?;
             if *method != Method::GET {
                 return Err(method_not_allowed(method));
             }
             let id = &segs[7];
-            let op = st.operations.get(id).filter(|o| o.subscription.eq_ignore_ascii_case(&sub)).cloned().ok_or_else(|| op_not_found(id))?;
-            let ctx = Ctx { base: &shared.base_url, api: &api };
-            if *kind == "operationstatus" { Ok(status_response(st, &op)) } else { operation_result(st, &ctx, &op) }
+            let op = st
+                .operations
+                .get(id)
+                .filter(|o| o.subscription.eq_ignore_ascii_case(&sub))
+                .cloned()
+                .ok_or_else(|| op_not_found(id))?;
+            let ctx = Ctx {
+                base: &shared.base_url,
+                api: &api,
+            };
+            if *kind == "operationstatus" {
+                Ok(status_response(st, &op))
+            } else {
+                operation_result(st, &ctx, &op)
+            }
         }
-        ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.dataprotection", "backupvaults", _, ..] => {
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.dataprotection",
+            "backupvaults",
+            _,
+            ..,
+        ] => {
             let rg = &segs[3];
             let vault_name = &segs[7];
             let resource_type = match ls.get(8) {
@@ -362,10 +497,20 @@ fn route(
                 None => "backupVaults",
             };
             let api = check_api_version(query, resource_type)?;
-            if st.world.resource_group(&format!("/subscriptions/{sub}/resourceGroups/{rg}")).is_none() {
-                return Err(ApiError::arm(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found.")));
+            if st
+                .world
+                .resource_group(&format!("/subscriptions/{sub}/resourceGroups/{rg}"))
+                .is_none()
+            {
+                return Err(ApiError::arm(
+                    StatusCode::NOT_FOUND,
+                    "ResourceGroupNotFound",
+                    format!("Resource group '{rg}' could not be found."),
+                ));
             }
-            let vault_id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupVaults/{vault_name}");
+            let vault_id = format!(
+                "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupVaults/{vault_name}"
+            );
             let vault = st.world.vault(&vault_id).cloned().ok_or_else(|| {
                 ApiError::arm(
                     StatusCode::NOT_FOUND,
@@ -375,18 +520,39 @@ fn route(
                     ),
                 )
             })?;
-            let ctx = Ctx { base: &shared.base_url, api: &api };
-            vault_route(st, &ctx, method, &vault, &segs[8..], &ls[8..], query, body, now)
+            let ctx = Ctx {
+                base: &shared.base_url,
+                api: &api,
+            };
+            vault_route(
+                st,
+                &ctx,
+                method,
+                &vault,
+                &segs[8..],
+                &ls[8..],
+                query,
+                body,
+                now,
+            )
         }
         _ => {
             check_api_version(query, "unknown")?;
-            Err(ApiError::arm(StatusCode::NOT_FOUND, "NotFound", "The requested resource does not exist in this emulator."))
+            Err(ApiError::arm(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "The requested resource does not exist in this emulator.",
+            ))
         }
     }
 }
 
 fn method_not_allowed(method: &Method) -> ApiError {
-    ApiError::arm(StatusCode::METHOD_NOT_ALLOWED, "HttpMethodNotAllowed", format!("The HTTP method '{method}' is not supported for this resource."))
+    ApiError::arm(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HttpMethodNotAllowed",
+        format!("The HTTP method '{method}' is not supported for this resource."),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -406,7 +572,13 @@ fn vault_route(
         (["backuppolicies", _], &Method::GET) => {
             let id = format!("{}/backupPolicies/{}", vault.id, rest[1]);
             let p = st.world.policy(&id).ok_or_else(|| {
-                ApiError::service(StatusCode::NOT_FOUND, "UserErrorGenericResourceNotFound", format!("Backup policy '{id}' was not found."), &[], None)
+                ApiError::service(
+                    StatusCode::NOT_FOUND,
+                    "UserErrorGenericResourceNotFound",
+                    format!("Backup policy '{id}' was not found."),
+                    &[],
+                    None,
+                )
             })?;
             Ok(json_resp(
                 StatusCode::OK,
@@ -418,7 +590,10 @@ fn vault_route(
         (["backupinstances"], &Method::GET) => list(st, ctx, vault, query, now),
         (["backupinstances", _], &Method::GET) => {
             let key = lower(&format!("{}/backupInstances/{}", vault.id, rest[1]));
-            let inst = st.instances.get_mut(&key).ok_or_else(|| not_found_instance(&rest[1], &vault.id))?;
+            let inst = st
+                .instances
+                .get_mut(&key)
+                .ok_or_else(|| not_found_instance(&rest[1], &vault.id))?;
             if EmuState::settle_instance(inst, now) {
                 let v = render_instance(inst, ctx.api);
                 st.bump();
@@ -436,21 +611,51 @@ fn vault_route(
                 .filter(|o| o.instance_key.as_deref() == Some(key.as_str()))
                 .cloned()
                 .ok_or_else(|| op_not_found(&rest[3]))?;
-            instance_operation_result(st, ctx, &op, &key, &format!("{}/backupInstances/{}/operationResults/{}", vault.id, rest[1], op.id))
+            instance_operation_result(
+                st,
+                ctx,
+                &op,
+                &key,
+                &format!(
+                    "{}/backupInstances/{}/operationResults/{}",
+                    vault.id, rest[1], op.id
+                ),
+            )
         }
         (["operationstatus", _], &Method::GET) => {
-            let op = st.operations.get(&rest[1]).filter(|o| lower(&o.vault_id) == lower(&vault.id)).cloned().ok_or_else(|| op_not_found(&rest[1]))?;
+            let op = st
+                .operations
+                .get(&rest[1])
+                .filter(|o| lower(&o.vault_id) == lower(&vault.id))
+                .cloned()
+                .ok_or_else(|| op_not_found(&rest[1]))?;
             Ok(status_response(st, &op))
         }
         (["operationresults", _], &Method::GET) => {
-            let op = st.operations.get(&rest[1]).filter(|o| lower(&o.vault_id) == lower(&vault.id)).cloned().ok_or_else(|| op_not_found(&rest[1]))?;
+            let op = st
+                .operations
+                .get(&rest[1])
+                .filter(|o| lower(&o.vault_id) == lower(&vault.id))
+                .cloned()
+                .ok_or_else(|| op_not_found(&rest[1]))?;
             operation_result(st, ctx, &op)
         }
-        ([] | ["backuppolicies", _] | ["validateforbackup"] | ["backupinstances"] | ["backupinstances", _], m) => Err(method_not_allowed(m)),
+        (
+            []
+            | ["backuppolicies", _]
+            | ["validateforbackup"]
+            | ["backupinstances"]
+            | ["backupinstances", _],
+            m,
+        ) => Err(method_not_allowed(m)),
         _ => Err(ApiError::arm(
             StatusCode::NOT_FOUND,
             "NotFound",
-            format!("The resource '{}/{}' is not served by this emulator.", vault.id, rest.join("/")),
+            format!(
+                "The resource '{}/{}' is not served by this emulator.",
+                vault.id,
+                rest.join("/")
+            ),
         )),
     }
 }
@@ -468,7 +673,11 @@ fn render_vault(st: &EmuState, vault: &Vault) -> Value {
 
 fn status_response(st: &EmuState, op: &Operation) -> Response {
     let resp = json_resp(StatusCode::OK, render_operation(op));
-    if op.status == OpStatus::Inprogress { with_headers(resp, &[("Retry-After", retry_after(st))]) } else { resp }
+    if op.status == OpStatus::Inprogress {
+        with_headers(resp, &[("Retry-After", retry_after(st))])
+    } else {
+        resp
+    }
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
@@ -478,19 +687,46 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::invalid_content(e.to_string()))
 }
 
-fn validate(st: &mut EmuState, ctx: &Ctx, vault: &Vault, body: &[u8]) -> Result<Response, ApiError> {
+fn validate(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let v = parse_json(body)?;
     let bi = v
         .get("backupInstance")
         .filter(|b| !b.is_null())
-        .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "backupInstance is required."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "backupInstance is required.",
+            )
+        })?;
     let inst = parse_instance(bi, None, ctx.api, &st.world, vault, "validateForBackup")?;
     check_sync(st, vault, &inst, None)?;
-    let subjects = [inst.data_source_info.resource_id.clone(), inst.friendly_name.clone()];
+    let subjects = [
+        inst.data_source_info.resource_id.clone(),
+        inst.friendly_name.clone(),
+    ];
     let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
     let sub = super::armpath::subscription_of(&vault.id).unwrap_or_default();
-    let id = st.start_operation(OpKind::Validate, ctx.api, &sub, &vault.location, &vault.id, None, Some(inst), None, &subjects);
-    let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
+    let id = st.start_operation(
+        OpKind::Validate,
+        ctx.api,
+        &sub,
+        &vault.location,
+        &vault.id,
+        None,
+        Some(inst),
+        None,
+        &subjects,
+    );
+    let op = st
+        .operations
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| op_not_found(&id))?;
     Ok(with_headers(
         empty(StatusCode::ACCEPTED),
         &[
@@ -502,11 +738,21 @@ fn validate(st: &mut EmuState, ctx: &Ctx, vault: &Vault, body: &[u8]) -> Result<
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 260 && !name.chars().any(|c| matches!(c, '<' | '>' | '%' | '&' | ':' | '\\' | '?' | '/' | '*' | '#'))
+    !name.is_empty()
+        && name.len() <= 260
+        && !name.chars().any(|c| {
+            matches!(
+                c,
+                '<' | '>' | '%' | '&' | ':' | '\\' | '?' | '/' | '*' | '#'
+            )
+        })
 }
 
 fn busy(st: &EmuState, inst: &super::state::Instance) -> bool {
-    inst.busy_operation.as_ref().and_then(|o| st.operations.get(o)).is_some_and(|o| o.status == OpStatus::Inprogress)
+    inst.busy_operation
+        .as_ref()
+        .and_then(|o| st.operations.get(o))
+        .is_some_and(|o| o.status == OpStatus::Inprogress)
 }
 
 fn conflict(name: &str) -> ApiError {
@@ -519,12 +765,29 @@ fn conflict(name: &str) -> ApiError {
     )
 }
 
-fn put(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str, body: &[u8]) -> Result<Response, ApiError> {
+fn put(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    name: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     if !valid_name(name) {
-        return Err(ApiError::bad_request("UserErrorInvalidResourceName", format!("'{name}' is not a valid backup instance name.")));
+        return Err(ApiError::bad_request(
+            "UserErrorInvalidResourceName",
+            format!("'{name}' is not a valid backup instance name."),
+        ));
     }
     let v = parse_json(body)?;
-    let props = v.get("properties").filter(|p| !p.is_null()).ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "properties is required."))?;
+    let props = v
+        .get("properties")
+        .filter(|p| !p.is_null())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "properties is required.",
+            )
+        })?;
     let mut inst = parse_instance(props, v.get("tags"), ctx.api, &st.world, vault, name)?;
     let key = lower(&inst.id);
     let existing = st.instances.get(&key).cloned();
@@ -538,44 +801,92 @@ fn put(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str, body: &[u8]) -> 
         if lower(&ex.data_source_info.resource_id) != lower(&inst.data_source_info.resource_id) {
             return Err(ApiError::bad_request(
                 "UserErrorInvalidRequestParameter",
-                format!("The datasource of backup instance '{name}' cannot be changed (it protects '{}').", ex.data_source_info.resource_id),
+                format!(
+                    "The datasource of backup instance '{name}' cannot be changed (it protects '{}').",
+                    ex.data_source_info.resource_id
+                ),
             ));
         }
     }
     check_sync(st, vault, &inst, Some(&key))?;
     let sub = super::armpath::subscription_of(&vault.id).unwrap_or_default();
-    let subjects = [inst.name.clone(), inst.id.clone(), inst.data_source_info.resource_id.clone()];
+    let subjects = [
+        inst.name.clone(),
+        inst.id.clone(),
+        inst.data_source_info.resource_id.clone(),
+    ];
     let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
     match existing {
         None => {
-            let id = st.start_operation(OpKind::Create, ctx.api, &sub, &vault.location, &vault.id, Some(key.clone()), Some(inst.clone()), None, &subjects);
+            let id = st.start_operation(
+                OpKind::Create,
+                ctx.api,
+                &sub,
+                &vault.location,
+                &vault.id,
+                Some(key.clone()),
+                Some(inst.clone()),
+                None,
+                &subjects,
+            );
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst);
-            let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
+            let op = st
+                .operations
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| op_not_found(&id))?;
             st.settle(now_ms());
             Ok(with_headers(
                 json_resp(StatusCode::CREATED, body),
-                &[("Azure-AsyncOperation", ctx.async_operation_url(&op)), ("Retry-After", retry_after(st))],
+                &[
+                    ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
+                    ("Retry-After", retry_after(st)),
+                ],
             ))
         }
         Some(prev) => {
             inst.provisioning_state = "Provisioning".into();
             inst.protection_state = "UpdatingProtection".into();
             inst.protection_status = prev.protection_status.clone();
-            let id = st.start_operation(OpKind::Update, ctx.api, &sub, &vault.location, &vault.id, Some(key.clone()), Some(inst.clone()), Some(prev), &subjects);
+            let id = st.start_operation(
+                OpKind::Update,
+                ctx.api,
+                &sub,
+                &vault.location,
+                &vault.id,
+                Some(key.clone()),
+                Some(inst.clone()),
+                Some(prev),
+                &subjects,
+            );
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst.clone());
-            let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
+            let op = st
+                .operations
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| op_not_found(&id))?;
             if is_legacy(ctx.api) {
                 // 2021-01-01 knows no operationResults for backup instances: 200 with the body.
-                Ok(with_headers(json_resp(StatusCode::OK, body), &[("Azure-AsyncOperation", ctx.async_operation_url(&op)), ("Retry-After", retry_after(st))]))
+                Ok(with_headers(
+                    json_resp(StatusCode::OK, body),
+                    &[
+                        ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
+                        ("Retry-After", retry_after(st)),
+                    ],
+                ))
             } else {
                 let location = ctx.url(&format!("{}/operationResults/{}", inst.id, op.id));
                 Ok(with_headers(
                     empty(StatusCode::ACCEPTED),
-                    &[("Azure-AsyncOperation", ctx.async_operation_url(&op)), ("Location", location), ("Retry-After", retry_after(st))],
+                    &[
+                        ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
+                        ("Location", location),
+                        ("Retry-After", retry_after(st)),
+                    ],
                 ))
             }
         }
@@ -591,13 +902,31 @@ fn delete(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str) -> Result<Res
         return Err(conflict(name));
     }
     let sub = super::armpath::subscription_of(&vault.id).unwrap_or_default();
-    let subjects = [inst.name.as_str(), inst.id.as_str(), inst.data_source_info.resource_id.as_str()];
-    let id = st.start_operation(OpKind::Delete, ctx.api, &sub, &vault.location, &vault.id, Some(key.clone()), None, None, &subjects);
+    let subjects = [
+        inst.name.as_str(),
+        inst.id.as_str(),
+        inst.data_source_info.resource_id.as_str(),
+    ];
+    let id = st.start_operation(
+        OpKind::Delete,
+        ctx.api,
+        &sub,
+        &vault.location,
+        &vault.id,
+        Some(key.clone()),
+        None,
+        None,
+        &subjects,
+    );
     if let Some(i) = st.instances.get_mut(&key) {
         i.busy_operation = Some(id.clone());
         i.provisioning_state = "Deleting".into();
     }
-    let op = st.operations.get(&id).cloned().ok_or_else(|| op_not_found(&id))?;
+    let op = st
+        .operations
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| op_not_found(&id))?;
     Ok(with_headers(
         empty(StatusCode::ACCEPTED),
         &[
@@ -608,14 +937,28 @@ fn delete(st: &mut EmuState, ctx: &Ctx, vault: &Vault, name: &str) -> Result<Res
     ))
 }
 
-fn list(st: &mut EmuState, ctx: &Ctx, vault: &Vault, query: Option<&str>, now: u64) -> Result<Response, ApiError> {
+fn list(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    query: Option<&str>,
+    now: u64,
+) -> Result<Response, ApiError> {
     let prefix = format!("{}/backupinstances/", lower(&vault.id));
     let after = match query_param(query, "$skiptoken") {
         Some(t) => {
-            let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, t.as_bytes())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "The $skiptoken is invalid."))?;
+            let raw = base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                t.as_bytes(),
+            )
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "UserErrorInvalidRequestParameter",
+                    "The $skiptoken is invalid.",
+                )
+            })?;
             Some(raw)
         }
         None => None,
@@ -646,8 +989,14 @@ fn list(st: &mut EmuState, ctx: &Ctx, vault: &Vault, query: Option<&str>, now: u
     }
     let mut out = json!({"value": items});
     if let (true, Some(k)) = (more, last_key) {
-        let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, k.as_bytes());
-        out["nextLink"] = json!(format!("{}{}/backupInstances?api-version={}&$skiptoken={}", ctx.base, vault.id, ctx.api, token));
+        let token = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            k.as_bytes(),
+        );
+        out["nextLink"] = json!(format!(
+            "{}{}/backupInstances?api-version={}&$skiptoken={}",
+            ctx.base, vault.id, ctx.api, token
+        ));
     }
     Ok(json_resp(StatusCode::OK, out))
 }
@@ -679,7 +1028,10 @@ fn operation_result(st: &EmuState, ctx: &Ctx, op: &Operation) -> Result<Response
                 }
             }
             OpKind::Validate => Ok(with_headers(
-                json_resp(StatusCode::OK, json!({"objectType": "OperationJobExtendedInfo"})),
+                json_resp(
+                    StatusCode::OK,
+                    json!({"objectType": "OperationJobExtendedInfo"}),
+                ),
                 &[("Azure-AsyncOperation", ctx.async_operation_url(op))],
             )),
         },
@@ -687,7 +1039,13 @@ fn operation_result(st: &EmuState, ctx: &Ctx, op: &Operation) -> Result<Response
 }
 
 /// The `Location` URL of a PUT update: 202 without a body until done, then 200 with the resource.
-fn instance_operation_result(st: &mut EmuState, ctx: &Ctx, op: &Operation, key: &str, self_path: &str) -> Result<Response, ApiError> {
+fn instance_operation_result(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    op: &Operation,
+    key: &str,
+    self_path: &str,
+) -> Result<Response, ApiError> {
     match op.status {
         OpStatus::Inprogress => Ok(with_headers(
             empty(StatusCode::ACCEPTED),
@@ -705,7 +1063,10 @@ fn instance_operation_result(st: &mut EmuState, ctx: &Ctx, op: &Operation, key: 
                     EmuState::settle_instance(i, now);
                     Ok(json_resp(StatusCode::OK, render_instance(i, ctx.api)))
                 }
-                None => Err(not_found_instance(&super::armpath::last_segment(key), &op.vault_id)),
+                None => Err(not_found_instance(
+                    &super::armpath::last_segment(key),
+                    &op.vault_id,
+                )),
             }
         }
     }

@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 
 /// A UserFacingError `info` object as the service writes it. `detailed` becomes
 /// `innerError.additionalInfo.DetailedNonLocalisedMessage`.
-pub fn user_facing(code: &str, message: &str, recommended: &[&str], detailed: Option<String>) -> Value {
+pub fn user_facing(
+    code: &str,
+    message: &str,
+    recommended: &[&str],
+    detailed: Option<String>,
+) -> Value {
     json!({
         "message": message,
         "recommendedAction": recommended,
@@ -43,30 +48,64 @@ impl ApiError {
     /// A gateway-style ARM error: `{"error":{"code","message"}}`.
     pub fn arm(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
-        ApiError { status, body: json!({"error": {"code": code, "message": message}}), code: code.into(), www_authenticate: None }
+        ApiError {
+            status,
+            body: json!({"error": {"code": code, "message": message}}),
+            code: code.into(),
+            www_authenticate: None,
+        }
     }
 
     /// A resource provider error with the UserFacingError the service attaches.
-    pub fn service(status: StatusCode, code: &str, message: impl Into<String>, recommended: &[&str], detailed: Option<String>) -> ApiError {
+    pub fn service(
+        status: StatusCode,
+        code: &str,
+        message: impl Into<String>,
+        recommended: &[&str],
+        detailed: Option<String>,
+    ) -> ApiError {
         let message = message.into();
         let info = user_facing(code, &message, recommended, detailed);
-        ApiError { status, body: json!({"error": error_object(code, &message, Some(info))}), code: code.into(), www_authenticate: None }
+        ApiError {
+            status,
+            body: json!({"error": error_object(code, &message, Some(info))}),
+            code: code.into(),
+            www_authenticate: None,
+        }
     }
 
     pub fn from_error_object(status: StatusCode, error: Value) -> ApiError {
-        let code = error.get("code").and_then(Value::as_str).unwrap_or("InternalError").to_string();
-        ApiError { status, body: json!({ "error": error }), code, www_authenticate: None }
+        let code = error
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("InternalError")
+            .to_string();
+        ApiError {
+            status,
+            body: json!({ "error": error }),
+            code,
+            www_authenticate: None,
+        }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> ApiError {
-        ApiError::service(StatusCode::BAD_REQUEST, code, message, &["Correct the request and retry."], None)
+        ApiError::service(
+            StatusCode::BAD_REQUEST,
+            code,
+            message,
+            &["Correct the request and retry."],
+            None,
+        )
     }
 
     pub fn invalid_content(message: impl Into<String>) -> ApiError {
         ApiError::arm(
             StatusCode::BAD_REQUEST,
             "InvalidRequestContent",
-            format!("The request content was invalid and could not be deserialized: '{}'.", message.into()),
+            format!(
+                "The request content was invalid and could not be deserialized: '{}'.",
+                message.into()
+            ),
         )
     }
 }
@@ -77,7 +116,10 @@ impl IntoResponse for ApiError {
         if let Ok(v) = HeaderValue::from_str(&self.code) {
             resp.headers_mut().insert("x-ms-error-code", v);
         }
-        if let Some(w) = self.www_authenticate.and_then(|w| HeaderValue::from_str(&w).ok()) {
+        if let Some(w) = self
+            .www_authenticate
+            .and_then(|w| HeaderValue::from_str(&w).ok())
+        {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, w);
         }
         resp

@@ -33,7 +33,15 @@ fn aad_error(status: StatusCode, error: &str, code: u32, description: &str) -> R
 
 fn time_now() -> String {
     let t = time::OffsetDateTime::now_utc();
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 fn new_token() -> String {
@@ -49,7 +57,9 @@ fn check_assertion(assertion: &str, client_id: &str) -> Result<(), (u32, &'stati
         return Err((50027, "JWT token is invalid or malformed."));
     }
     let decode = |s: &str| -> Option<Value> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.trim_end_matches('='))
+            .ok()?;
         serde_json::from_slice(&bytes).ok()
     };
     let (Some(_header), Some(claims)) = (decode(parts[0]), decode(parts[1])) else {
@@ -58,19 +68,32 @@ fn check_assertion(assertion: &str, client_id: &str) -> Result<(), (u32, &'stati
     let claim = |n: &str| claims.get(n).and_then(Value::as_str);
     // An emulator cannot check signatures against a real app registration; it checks the claims.
     if claim("iss") != Some(client_id) || claim("sub") != Some(client_id) {
-        return Err((700021, "Client assertion application identifier doesn't match 'client_id' parameter."));
+        return Err((
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        ));
     }
-    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
-        if exp * 1000 < now_ms() as i64 {
-            return Err((700024, "Client assertion is not within its valid time range."));
-        }
+    if claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_some_and(|exp| exp * 1000 < now_ms() as i64)
+    {
+        return Err((
+            700024,
+            "Client assertion is not within its valid time range.",
+        ));
     }
     Ok(())
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token` (client credentials).
-pub async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, body: Bytes) -> Response {
-    let form: std::collections::HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+pub async fn token(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
     let mut st = shared.lock();
     let w = &st.world;
     if !tenant.eq_ignore_ascii_case(&w.tenant_id) {
@@ -78,28 +101,47 @@ pub async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>
             StatusCode::BAD_REQUEST,
             "invalid_request",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
         );
     }
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
         Some(other) => {
-            return aad_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{other}'."));
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                70003,
+                &format!("The app requested an unsupported grant type '{other}'."),
+            );
         }
         None => {
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+            );
         }
     }
     let client_id = form.get("client_id").map(String::as_str).unwrap_or("");
     if client_id.is_empty() {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
     }
     if !client_id.eq_ignore_ascii_case(&w.client_id) {
         return aad_error(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
-            &format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            ),
         );
     }
     if let Some(secret) = form.get("client_secret") {
@@ -108,12 +150,19 @@ pub async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000215,
-                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                ),
             );
         }
     } else if let Some(assertion) = form.get("client_assertion") {
         if form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 700023, &format!("client_assertion_type must be '{ASSERTION_TYPE}'."));
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                700023,
+                &format!("client_assertion_type must be '{ASSERTION_TYPE}'."),
+            );
         }
         if let Err((code, text)) = check_assertion(assertion, client_id) {
             return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", code, text);
@@ -127,7 +176,12 @@ pub async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>
         );
     }
     if form.get("scope").is_none_or(|s| s.trim().is_empty()) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        );
     }
     let token = new_token();
     let lifetime = st.knobs.token_lifetime_secs;
@@ -138,14 +192,23 @@ pub async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`
-pub async fn openid_configuration(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+pub async fn openid_configuration(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+) -> Response {
     let base = &shared.base_url;
     let known = {
         let st = shared.lock();
-        tenant.eq_ignore_ascii_case(&st.world.tenant_id) || ["common", "organizations"].contains(&tenant.as_str())
+        tenant.eq_ignore_ascii_case(&st.world.tenant_id)
+            || ["common", "organizations"].contains(&tenant.as_str())
     };
     if !known {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_tenant", 90002, &format!("Tenant '{tenant}' not found."));
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+        );
     }
     axum::Json(json!({
         "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
@@ -197,9 +260,15 @@ fn managed_identity_token(shared: &Shared) -> (String, u64) {
 }
 
 /// App Service style: `GET /msi/token?resource=...&api-version=2019-08-01` with `X-IDENTITY-HEADER`.
-pub async fn msi_token(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<MsiQuery>) -> Response {
+pub async fn msi_token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(q): Query<MsiQuery>,
+) -> Response {
     let expected = shared.lock().world.identity_header.clone();
-    let given = headers.get("x-identity-header").and_then(|v| v.to_str().ok());
+    let given = headers
+        .get("x-identity-header")
+        .and_then(|v| v.to_str().ok());
     if given != Some(expected.as_str()) {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({"statusCode": 401, "message": "Unauthorized: X-IDENTITY-HEADER is missing or wrong."}))).into_response();
     }
@@ -216,7 +285,11 @@ pub async fn msi_token(State(shared): State<Arc<Shared>>, headers: HeaderMap, Qu
 }
 
 /// IMDS style: `GET /metadata/identity/oauth2/token?resource=...` with `Metadata: true`.
-pub async fn imds_token(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<MsiQuery>) -> Response {
+pub async fn imds_token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(q): Query<MsiQuery>,
+) -> Response {
     if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
         return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_request", "error_description": "Required metadata header not specified"}))).into_response();
     }
@@ -241,7 +314,10 @@ pub struct MetadataQuery {
 
 /// `GET /metadata/endpoints?api-version=2022-09-01`: the ARM cloud metadata document, pointing
 /// at the emulator for both management and login. Older api-versions get the single-object form.
-pub async fn metadata_endpoints(State(shared): State<Arc<Shared>>, Query(q): Query<MetadataQuery>) -> Response {
+pub async fn metadata_endpoints(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<MetadataQuery>,
+) -> Response {
     let base = &shared.base_url;
     let cloud = json!({
         "name": "AzureCloud",
@@ -262,5 +338,9 @@ pub async fn metadata_endpoints(State(shared): State<Arc<Shared>>, Query(q): Que
         "suffixes": {"keyVaultDns": "vault.azure.net", "storage": "core.windows.net", "sqlServerHostname": "database.windows.net", "acrLoginServer": "azurecr.io"},
     });
     let new_format = q.api_version.as_deref().is_some_and(|v| v >= "2022-09-01");
-    if new_format { axum::Json(json!([cloud])).into_response() } else { axum::Json(cloud).into_response() }
+    if new_format {
+        axum::Json(json!([cloud])).into_response()
+    } else {
+        axum::Json(cloud).into_response()
+    }
 }

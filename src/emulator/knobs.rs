@@ -143,7 +143,10 @@ impl Knobs {
         }
         for r in &self.operation_rules {
             if !["validate", "put", "delete", "any"].contains(&r.operation.as_str()) {
-                return Err(format!("operation_rules: unknown operation '{}'", r.operation));
+                return Err(format!(
+                    "operation_rules: unknown operation '{}'",
+                    r.operation
+                ));
             }
         }
         Ok(())
@@ -160,7 +163,10 @@ impl Knobs {
     pub fn operation_rule(&self, kind: &str, subjects: &[&str]) -> Option<OperationOutcome> {
         self.operation_rules
             .iter()
-            .find(|r| (r.operation == "any" || r.operation == kind) && subjects.iter().any(|s| glob_match(&r.pattern, s)))
+            .find(|r| {
+                (r.operation == "any" || r.operation == kind)
+                    && subjects.iter().any(|s| glob_match(&r.pattern, s))
+            })
             .map(|r| r.outcome)
     }
 }
@@ -188,11 +194,16 @@ mod tests {
     #[test]
     fn partial_merge_keeps_other_fields() {
         let k = Knobs::default();
-        let m = k.merged(&serde_json::json!({"validate_ms": 0, "faults": {"throttle_rate": 0.5}})).unwrap();
+        let m = k
+            .merged(&serde_json::json!({"validate_ms": 0, "faults": {"throttle_rate": 0.5}}))
+            .unwrap();
         assert_eq!(m.validate_ms, 0);
         assert_eq!(m.delete_ms, 1000);
         assert_eq!(m.faults.throttle_rate, 0.5);
         assert!(k.merged(&serde_json::json!({"bogus": 1})).is_err());
-        assert!(k.merged(&serde_json::json!({"faults": {"drop_rate": 2.0}})).is_err());
+        assert!(
+            k.merged(&serde_json::json!({"faults": {"drop_rate": 2.0}}))
+                .is_err()
+        );
     }
 }

@@ -145,13 +145,15 @@ fn err(e: impl std::fmt::Display) -> EmulatorError {
 }
 
 fn read_world(path: &Path) -> Result<World, EmulatorError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("reading world file {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("reading world file {}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| err(format!("world file {}: {e}", path.display())))
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), EmulatorError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| err(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| err(format!("creating {}: {e}", dir.display())))?;
     }
     std::fs::write(path, contents).map_err(|e| err(format!("writing {}: {e}", path.display())))
 }
@@ -163,20 +165,31 @@ fn write_private(path: &Path, contents: &str) -> Result<(), EmulatorError> {
 /// certificate generation or CA file write failure.
 pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorError> {
     if !opts.listen.ip().is_loopback() {
-        return Err(err(format!("refusing to listen on {}: the emulator serves loopback addresses only", opts.listen)));
+        return Err(err(format!(
+            "refusing to listen on {}: the emulator serves loopback addresses only",
+            opts.listen
+        )));
     }
     let persisted = match &opts.state_file {
         Some(p) if p.exists() => {
-            let text = std::fs::read(p).map_err(|e| err(format!("reading state file {}: {e}", p.display())))?;
-            let st: state::Persisted = serde_json::from_slice(&text).map_err(|e| err(format!("state file {}: {e}", p.display())))?;
+            let text = std::fs::read(p)
+                .map_err(|e| err(format!("reading state file {}: {e}", p.display())))?;
+            let st: state::Persisted = serde_json::from_slice(&text)
+                .map_err(|e| err(format!("state file {}: {e}", p.display())))?;
             if st.format != 1 {
-                return Err(err(format!("state file {} has unknown format {}", p.display(), st.format)));
+                return Err(err(format!(
+                    "state file {} has unknown format {}",
+                    p.display(),
+                    st.format
+                )));
             }
             Some(st)
         }
         _ => None,
     };
-    let persisted_ca = persisted.as_ref().and_then(|p| Some((p.ca_cert_pem.clone()?, p.ca_key_pem.clone()?)));
+    let persisted_ca = persisted
+        .as_ref()
+        .and_then(|p| Some((p.ca_cert_pem.clone()?, p.ca_key_pem.clone()?)));
     let mut st = match persisted {
         Some(p) => {
             tracing::info!("resuming from the state file (its world wins over --world)");
@@ -199,7 +212,9 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
     knobs.check().map_err(err)?;
     st.set_knobs(knobs, true);
 
-    let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|e| err(format!("binding {}: {e}", opts.listen)))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| err(format!("binding {}: {e}", opts.listen)))?;
     let addr = listener.local_addr().map_err(err)?;
     let host = match addr {
         SocketAddr::V4(a) => a.ip().to_string(),
@@ -213,15 +228,26 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
         (None, None, PathBuf::new())
     } else {
         let ca = match persisted_ca {
-            Some((c, k)) => tls::Ca { cert_pem: c, key_pem: k },
+            Some((c, k)) => tls::Ca {
+                cert_pem: c,
+                key_pem: k,
+            },
             None => tls::new_ca().map_err(err)?,
         };
         let cfg = tls::server_config(&ca).map_err(err)?;
         let path = match (&opts.ca_file, &opts.state_file) {
             (Some(p), _) => p.clone(),
-            (None, Some(s)) => s.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("emulator-ca.pem"),
+            (None, Some(s)) => s
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("emulator-ca.pem"),
             (None, None) => {
-                let dir = std::env::temp_dir().join(format!("azurebackup-emulator-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir().join(format!(
+                    "azurebackup-emulator-{}-{}",
+                    std::process::id(),
+                    uuid::Uuid::new_v4().simple()
+                ));
                 temp_dir = Some(dir.clone());
                 dir.join("ca.pem")
             }
@@ -231,25 +257,48 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
     };
 
     let mut env = BTreeMap::new();
-    env.insert("ARM_RESOURCE_MANAGER_ENDPOINT".to_string(), format!("{endpoint}/"));
-    env.insert("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST".to_string(), format!("{endpoint}/"));
+    env.insert(
+        "ARM_RESOURCE_MANAGER_ENDPOINT".to_string(),
+        format!("{endpoint}/"),
+    );
+    env.insert(
+        "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST".to_string(),
+        format!("{endpoint}/"),
+    );
     if ca.is_some() {
         env.insert("SSL_CERT_FILE".to_string(), ca_file.display().to_string());
     }
     env.insert("ARM_TENANT_ID".to_string(), st.world.tenant_id.clone());
     env.insert("ARM_CLIENT_ID".to_string(), st.world.client_id.clone());
     // The emulator's own fixed fake secret, printed on purpose.
-    env.insert("ARM_CLIENT_SECRET".to_string(), st.world.client_secret.clone());
-    env.insert("ARM_SUBSCRIPTION_ID".to_string(), st.world.subscriptions.first().cloned().unwrap_or_default());
+    env.insert(
+        "ARM_CLIENT_SECRET".to_string(),
+        st.world.client_secret.clone(),
+    );
+    env.insert(
+        "ARM_SUBSCRIPTION_ID".to_string(),
+        st.world.subscriptions.first().cloned().unwrap_or_default(),
+    );
     env.insert("ARM_USE_CLI".to_string(), "false".to_string());
 
     let ca_pair = ca.as_ref().map(|c| (c.cert_pem.clone(), c.key_pem.clone()));
-    let shared = Arc::new(server::Shared::new(st, endpoint.clone(), opts.state_file.clone(), ca_pair));
+    let shared = Arc::new(server::Shared::new(
+        st,
+        endpoint.clone(),
+        opts.state_file.clone(),
+        ca_pair,
+    ));
     let app = Router::new()
         .merge(admin::router())
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(identity::openid_configuration))
-        .route("/common/discovery/instance", get(identity::instance_discovery))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
+        .route(
+            "/common/discovery/instance",
+            get(identity::instance_discovery),
+        )
         .route("/msi/token", get(identity::msi_token))
         .route("/metadata/identity/oauth2/token", get(identity::imds_token))
         .route("/metadata/endpoints", get(identity::metadata_endpoints))
@@ -258,11 +307,19 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
 
     if let Some(path) = &opts.state_file {
         let mut none = None;
-        server::write_state(&shared, path, &mut none).await.map_err(|e| err(format!("writing state file {}: {e}", path.display())))?;
+        server::write_state(&shared, path, &mut none)
+            .await
+            .map_err(|e| err(format!("writing state file {}: {e}", path.display())))?;
     }
     let cancel = CancellationToken::new();
     let tasks = vec![
-        tokio::spawn(server::serve(listener, acceptor, app, shared.clone(), cancel.clone())),
+        tokio::spawn(server::serve(
+            listener,
+            acceptor,
+            app,
+            shared.clone(),
+            cancel.clone(),
+        )),
         tokio::spawn(server::persist_loop(shared.clone(), cancel.clone())),
     ];
     tracing::info!(%endpoint, "emulator listening");
@@ -308,18 +365,31 @@ fn parse_args(args: &[String]) -> Result<EmulatorOptions, String> {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (a.clone(), None),
         };
-        let mut value = |name: &str| -> Result<String, String> { inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{name} needs a value")) };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         let num = |name: &str, v: String| -> Result<serde_json::Value, String> {
-            v.parse::<u64>().map(|n| json!(n)).map_err(|_| format!("{name}: '{v}' is not a non-negative integer"))
+            v.parse::<u64>()
+                .map(|n| json!(n))
+                .map_err(|_| format!("{name}: '{v}' is not a non-negative integer"))
         };
         let rate = |name: &str, v: String| -> Result<serde_json::Value, String> {
-            v.parse::<f64>().ok().filter(|r| (0.0..=1.0).contains(r)).map(|n| json!(n)).ok_or_else(|| format!("{name}: '{v}' is not a number between 0 and 1"))
+            v.parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .map(|n| json!(n))
+                .ok_or_else(|| format!("{name}: '{v}' is not a number between 0 and 1"))
         };
         match flag.as_str() {
             "--help" | "-h" => return Err(String::new()),
             "--listen" => {
                 let v = value("--listen")?;
-                opts.listen = v.parse().map_err(|_| format!("--listen: '{v}' is not an IP:PORT address"))?;
+                opts.listen = v
+                    .parse()
+                    .map_err(|_| format!("--listen: '{v}' is not an IP:PORT address"))?;
             }
             "--http" => opts.http = true,
             "--ca-file" => opts.ca_file = Some(PathBuf::from(value("--ca-file")?)),
@@ -327,22 +397,37 @@ fn parse_args(args: &[String]) -> Result<EmulatorOptions, String> {
             "--state" => opts.state_file = Some(PathBuf::from(value("--state")?)),
             "--seed" => {
                 let v = value("--seed")?;
-                opts.seed = Some(v.parse().map_err(|_| format!("--seed: '{v}' is not an integer"))?);
+                opts.seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("--seed: '{v}' is not an integer"))?,
+                );
             }
             "--knobs" => {
                 let v = value("--knobs")?;
                 let text = match v.strip_prefix('@') {
-                    Some(file) => std::fs::read_to_string(file).map_err(|e| format!("--knobs {file}: {e}"))?,
+                    Some(file) => {
+                        std::fs::read_to_string(file).map_err(|e| format!("--knobs {file}: {e}"))?
+                    }
                     None => v,
                 };
                 knob_file = Some(serde_json::from_str(&text).map_err(|e| format!("--knobs: {e}"))?);
             }
-            f @ ("--validate-ms" | "--put-ms" | "--protection-ms" | "--delete-ms" | "--retry-after" | "--page-size" | "--token-lifetime-secs") => {
+            f @ ("--validate-ms"
+            | "--put-ms"
+            | "--protection-ms"
+            | "--delete-ms"
+            | "--retry-after"
+            | "--page-size"
+            | "--token-lifetime-secs") => {
                 let key = f.trim_start_matches("--").replace('-', "_");
                 let v = value(f)?;
                 patch.insert(key, num(f, v)?);
             }
-            f @ ("--throttle-rate" | "--server-error-rate" | "--drop-rate" | "--fail-operation-rate" | "--stuck-operation-rate") => {
+            f @ ("--throttle-rate"
+            | "--server-error-rate"
+            | "--drop-rate"
+            | "--fail-operation-rate"
+            | "--stuck-operation-rate") => {
                 let key = f.trim_start_matches("--").replace('-', "_");
                 let v = value(f)?;
                 faults.insert(key, rate(f, v)?);
@@ -388,9 +473,15 @@ pub fn main(args: Vec<String>) -> ExitCode {
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .try_init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("emulator: cannot start the runtime: {e}");
@@ -408,7 +499,10 @@ pub fn main(args: Vec<String>) -> ExitCode {
         {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            if writeln!(out, "{}", handle.startup_line()).and_then(|_| out.flush()).is_err() {
+            if writeln!(out, "{}", handle.startup_line())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
                 eprintln!("emulator: cannot write the start-up line to stdout");
                 handle.shutdown().await;
                 return ExitCode::FAILURE;
@@ -425,7 +519,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
             (Ok(mut i), Ok(mut t)) => {
                 tokio::select! {
                     _ = i.recv() => {}
@@ -449,7 +546,19 @@ mod tests {
 
     #[test]
     fn flags_parse_into_knobs() {
-        let a: Vec<String> = ["--listen", "127.0.0.1:0", "--validate-ms=0", "--throttle-rate", "0.25", "--seed", "7", "--http"].iter().map(|s| s.to_string()).collect();
+        let a: Vec<String> = [
+            "--listen",
+            "127.0.0.1:0",
+            "--validate-ms=0",
+            "--throttle-rate",
+            "0.25",
+            "--seed",
+            "7",
+            "--http",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let o = parse_args(&a).unwrap();
         assert!(o.http);
         assert_eq!(o.seed, Some(7));

@@ -35,8 +35,19 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(state: State, base_url: String, state_file: Option<PathBuf>, ca: Option<(String, String)>) -> Shared {
-        Shared { state: Mutex::new(state), base_url, persist: Notify::new(), state_file, ca }
+    pub fn new(
+        state: State,
+        base_url: String,
+        state_file: Option<PathBuf>,
+        ca: Option<(String, String)>,
+    ) -> Shared {
+        Shared {
+            state: Mutex::new(state),
+            base_url,
+            persist: Notify::new(),
+            state_file,
+            ca,
+        }
     }
 
     /// The state lock. Handlers hold it only for in-memory work, never across an await.
@@ -70,10 +81,18 @@ impl std::fmt::Display for DroppedByFaultInjection {
 impl std::error::Error for DroppedByFaultInjection {}
 
 fn header_str<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).filter(|s| !s.is_empty() && s.len() <= 200)
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty() && s.len() <= 200)
 }
 
-fn fault_response(fault: Fault, retry_after: u64, subscription: &str, request_id: &str) -> Response<Body> {
+fn fault_response(
+    fault: Fault,
+    retry_after: u64,
+    subscription: &str,
+    request_id: &str,
+) -> Response<Body> {
     let (status, code, message) = match fault {
         Fault::Throttle => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -82,33 +101,46 @@ fn fault_response(fault: Fault, retry_after: u64, subscription: &str, request_id
                 "Number of requests for subscription '{subscription}' exceeded the limit. Please try again after '{retry_after}' seconds. (emulator fault injection)"
             ),
         ),
-        Fault::ServerError(503) => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The service is temporarily unavailable. Please retry. (emulator fault injection)".to_string()),
+        Fault::ServerError(503) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry. (emulator fault injection)"
+                .to_string(),
+        ),
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerError",
-            format!("Encountered internal server error. Diagnostic information: tracking id '{request_id}'. (emulator fault injection)"),
+            format!(
+                "Encountered internal server error. Diagnostic information: tracking id '{request_id}'. (emulator fault injection)"
+            ),
         ),
     };
     let mut r = super::errors::ApiError::arm(status, code, message);
     r.www_authenticate = None;
     let mut resp = axum::response::IntoResponse::into_response(r);
     if fault == Fault::Throttle || status == StatusCode::SERVICE_UNAVAILABLE {
-        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-            resp.headers_mut().insert("retry-after", v);
-        }
+        resp.headers_mut()
+            .insert("retry-after", HeaderValue::from(retry_after));
     }
     resp
 }
 
 /// Wraps the router: ids on every answer, faults before routing, and the request log.
-async fn handle(shared: Arc<Shared>, app: Router, peer: SocketAddr, mut req: Request<Incoming>) -> Result<Response<Body>, DroppedByFaultInjection> {
+async fn handle(
+    shared: Arc<Shared>,
+    app: Router,
+    peer: SocketAddr,
+    mut req: Request<Incoming>,
+) -> Result<Response<Body>, DroppedByFaultInjection> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let api_version = api_version_of(req.uri().query());
     let operation = classify(&method, &path);
     let request_id = uuid::Uuid::new_v4().to_string();
-    let correlation_id = header_str(&req, "x-ms-correlation-request-id").map(str::to_string).unwrap_or_else(|| request_id.clone());
+    let correlation_id = header_str(&req, "x-ms-correlation-request-id")
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
     let client_request_id = header_str(&req, "x-ms-client-request-id").map(str::to_string);
     let is_admin = operation == "admin";
     let is_arm = path.len() > 14 && path[..14].eq_ignore_ascii_case("/subscriptions");
@@ -174,7 +206,13 @@ async fn handle(shared: Arc<Shared>, app: Router, peer: SocketAddr, mut req: Req
 }
 
 /// Accepts connections until `shutdown`, then lets open ones finish (bounded) and returns.
-pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: Router, shared: Arc<Shared>, shutdown: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
     let tracker = TaskTracker::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -190,13 +228,19 @@ pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: Router,
             _ = shutdown.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        let (app, shared, tls, shutdown) = (app.clone(), shared.clone(), tls.clone(), shutdown.clone());
+        let (app, shared, tls, shutdown) =
+            (app.clone(), shared.clone(), tls.clone(), shutdown.clone());
         tracker.spawn(async move {
-            let svc = hyper::service::service_fn(move |req: Request<Incoming>| handle(shared.clone(), app.clone(), peer, req));
+            let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                handle(shared.clone(), app.clone(), peer, req)
+            });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             match tls {
                 Some(acceptor) => {
-                    let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                            .await
+                    else {
                         tracing::debug!(%peer, "TLS handshake failed");
                         return;
                     };
@@ -230,7 +274,9 @@ pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: Router,
 
 /// Writes the state file whenever it changed, at most every 25 ms, and once more at shutdown.
 pub async fn persist_loop(shared: Arc<Shared>, shutdown: CancellationToken) {
-    let Some(path) = shared.state_file.clone() else { return };
+    let Some(path) = shared.state_file.clone() else {
+        return;
+    };
     let mut written = None;
     loop {
         let stop = tokio::select! {
@@ -248,14 +294,21 @@ pub async fn persist_loop(shared: Arc<Shared>, shutdown: CancellationToken) {
 }
 
 /// Atomic: a temporary file next to the target, flushed, then renamed over it.
-pub async fn write_state(shared: &Shared, path: &std::path::Path, written: &mut Option<u64>) -> Result<(), String> {
+pub async fn write_state(
+    shared: &Shared,
+    path: &std::path::Path,
+    written: &mut Option<u64>,
+) -> Result<(), String> {
     let (version, bytes) = {
         let st = shared.lock();
         if *written == Some(st.version) {
             return Ok(());
         }
         let ca = shared.ca.as_ref().map(|(c, k)| (c.as_str(), k.as_str()));
-        (st.version, serde_json::to_vec(&st.to_persisted(ca)).map_err(|e| e.to_string())?)
+        (
+            st.version,
+            serde_json::to_vec(&st.to_persisted(ca)).map_err(|e| e.to_string())?,
+        )
     };
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<(), String> {

@@ -21,7 +21,10 @@ const OP_SOFT_CAP: usize = 50_000;
 const OP_KEEP_MS: u64 = 10 * 60 * 1000;
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// A datasource or datasource set as the service stores and returns it.
@@ -212,7 +215,12 @@ impl State {
             knobs: self.knobs.clone(),
             instances: self.instances.values().cloned().collect(),
             operations: self.operations.values().cloned().collect(),
-            tokens: self.tokens.iter().filter(|(_, e)| **e > now).map(|(t, e)| (t.clone(), *e)).collect(),
+            tokens: self
+                .tokens
+                .iter()
+                .filter(|(_, e)| **e > now)
+                .map(|(t, e)| (t.clone(), *e))
+                .collect(),
             ca_cert_pem: ca.map(|c| c.0.to_string()),
             ca_key_pem: ca.map(|c| c.1.to_string()),
         }
@@ -238,7 +246,11 @@ impl State {
             Fault::Throttle
         } else if x < f.throttle_rate + f.server_error_rate {
             // A second draw picks which 5xx, still deterministic.
-            if self.rng.random::<bool>() { Fault::ServerError(500) } else { Fault::ServerError(503) }
+            if self.rng.random::<bool>() {
+                Fault::ServerError(500)
+            } else {
+                Fault::ServerError(503)
+            }
         } else if x < f.throttle_rate + f.server_error_rate + f.drop_rate {
             Fault::Drop
         } else {
@@ -281,13 +293,15 @@ impl State {
         };
         let x: f64 = self.rng.random();
         let f = &self.knobs.faults;
-        let outcome = self.knobs.operation_rule(kind.knob_name(), subjects).or(if x < f.fail_operation_rate {
-            Some(OperationOutcome::Fail)
-        } else if x < f.fail_operation_rate + f.stuck_operation_rate {
-            Some(OperationOutcome::NeverFinish)
-        } else {
-            None
-        });
+        let outcome = self.knobs.operation_rule(kind.knob_name(), subjects).or(
+            if x < f.fail_operation_rate {
+                Some(OperationOutcome::Fail)
+            } else if x < f.fail_operation_rate + f.stuck_operation_rate {
+                Some(OperationOutcome::NeverFinish)
+            } else {
+                None
+            },
+        );
         // The real IDs are base64 of two GUIDs joined by ';'.
         let raw = format!("{};{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         let id = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, raw);
@@ -302,7 +316,11 @@ impl State {
             candidate,
             previous,
             start_ms: now,
-            due_ms: if outcome == Some(OperationOutcome::NeverFinish) { None } else { Some(now + duration) },
+            due_ms: if outcome == Some(OperationOutcome::NeverFinish) {
+                None
+            } else {
+                Some(now + duration)
+            },
             end_ms: None,
             status: OpStatus::Inprogress,
             error: None,
@@ -319,12 +337,19 @@ impl State {
         if self.operations.len() < OP_SOFT_CAP {
             return;
         }
-        self.operations.retain(|_, o| o.status == OpStatus::Inprogress || o.end_ms.is_none_or(|e| e + OP_KEEP_MS > now));
+        self.operations.retain(|_, o| {
+            o.status == OpStatus::Inprogress || o.end_ms.is_none_or(|e| e + OP_KEEP_MS > now)
+        });
     }
 
     /// Brings running operations (all, or the one `id`) due now and settles them. Returns how many.
     pub fn finish_now(&mut self, id: Option<&str>, now: u64) -> usize {
-        let ids: Vec<String> = self.pending.iter().filter(|p| id.is_none_or(|i| i == p.as_str())).cloned().collect();
+        let ids: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|p| id.is_none_or(|i| i == p.as_str()))
+            .cloned()
+            .collect();
         for i in &ids {
             if let Some(o) = self.operations.get_mut(i) {
                 o.due_ms = Some(now);
@@ -342,7 +367,13 @@ impl State {
         let mut due: Vec<(u64, String)> = self
             .pending
             .iter()
-            .filter_map(|id| self.operations.get(id).and_then(|o| o.due_ms).filter(|d| *d <= now).map(|d| (d, id.clone())))
+            .filter_map(|id| {
+                self.operations
+                    .get(id)
+                    .and_then(|o| o.due_ms)
+                    .filter(|d| *d <= now)
+                    .map(|d| (d, id.clone()))
+            })
             .collect();
         if due.is_empty() {
             return;
@@ -356,13 +387,21 @@ impl State {
     }
 
     fn complete(&mut self, id: &str, at: u64) {
-        let Some(op) = self.operations.get(id).cloned() else { return };
+        let Some(op) = self.operations.get(id).cloned() else {
+            return;
+        };
         let forced = op.forced_failure.then(internal_failure);
         let mut result: Result<(), (Value, u16)> = match (forced, op.kind) {
             (Some(e), _) => Err(e),
             (None, OpKind::Delete) => Ok(()),
             (None, _) => match &op.candidate {
-                Some(c) => super::validation::check_permissions(&self.world, &op.vault_id, c, &op.api_version).map_err(|e| (e, 400)),
+                Some(c) => super::validation::check_permissions(
+                    &self.world,
+                    &op.vault_id,
+                    c,
+                    &op.api_version,
+                )
+                .map_err(|e| (e, 400)),
                 None => Ok(()),
             },
         };
@@ -376,7 +415,11 @@ impl State {
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
-                    let subjects = [inst.name.as_str(), inst.id.as_str(), inst.data_source_info.resource_id.as_str()];
+                    let subjects = [
+                        inst.name.as_str(),
+                        inst.id.as_str(),
+                        inst.data_source_info.resource_id.as_str(),
+                    ];
                     let outcome = self.knobs.protection_outcome(&subjects);
                     inst.protection_outcome = Some(outcome);
                     inst.protection_due_ms = Some(at + self.knobs.protection_ms);
@@ -390,7 +433,11 @@ impl State {
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
-                    let subjects = [inst.name.as_str(), inst.id.as_str(), inst.data_source_info.resource_id.as_str()];
+                    let subjects = [
+                        inst.name.as_str(),
+                        inst.id.as_str(),
+                        inst.data_source_info.resource_id.as_str(),
+                    ];
                     inst.protection_outcome = Some(self.knobs.protection_outcome(&subjects));
                     inst.protection_due_ms = Some(at);
                 }
@@ -404,10 +451,12 @@ impl State {
                 }
             }
         }
-        if let Some(inst) = self.instances.get_mut(&key) {
-            if inst.busy_operation.as_deref() == Some(id) {
-                inst.busy_operation = None;
-            }
+        if let Some(inst) = self
+            .instances
+            .get_mut(&key)
+            .filter(|i| i.busy_operation.as_deref() == Some(id))
+        {
+            inst.busy_operation = None;
         }
         if let Some(o) = self.operations.get_mut(id) {
             o.end_ms = Some(at);
@@ -426,11 +475,15 @@ impl State {
 
     /// Moves an instance's protection state on if its time has come. Returns whether it changed.
     pub fn settle_instance(inst: &mut Instance, now: u64) -> bool {
-        let Some(due) = inst.protection_due_ms else { return false };
+        let Some(due) = inst.protection_due_ms else {
+            return false;
+        };
         if due > now {
             return false;
         }
-        let outcome = inst.protection_outcome.unwrap_or(ProtectionOutcome::ProtectionConfigured);
+        let outcome = inst
+            .protection_outcome
+            .unwrap_or(ProtectionOutcome::ProtectionConfigured);
         apply_protection(inst, outcome);
         true
     }
@@ -478,7 +531,10 @@ impl State {
                 set.remove(&key);
             }
         }
-        self.by_datasource.entry(lower(&inst.data_source_info.resource_id)).or_default().insert(key.clone());
+        self.by_datasource
+            .entry(lower(&inst.data_source_info.resource_id))
+            .or_default()
+            .insert(key.clone());
         self.instances.insert(key, inst);
     }
 
@@ -508,10 +564,17 @@ pub fn apply_protection(inst: &mut Instance, outcome: ProtectionOutcome) {
             let err = super::errors::user_facing(
                 "UserErrorProtectionConfigurationFailed",
                 "Configuring protection failed for the datasource.",
-                &["Check the datasource and the permissions of the backup vault's identity, then retry (emulator-injected outcome)."],
+                &[
+                    "Check the datasource and the permissions of the backup vault's identity, then retry (emulator-injected outcome).",
+                ],
                 None,
             );
-            inst.protection_state = if outcome == ProtectionOutcome::ProtectionError { "ProtectionError" } else { "ConfiguringProtectionFailed" }.into();
+            inst.protection_state = if outcome == ProtectionOutcome::ProtectionError {
+                "ProtectionError"
+            } else {
+                "ConfiguringProtectionFailed"
+            }
+            .into();
             inst.protection_status = "ConfiguringProtectionFailed".into();
             inst.protection_error = Some(err);
             inst.protection_due_ms = None;

@@ -8,8 +8,8 @@ use super::armpath::{last_segment, lower, parent_of, resource_group_of};
 use super::errors::{ApiError, error_object, user_facing};
 use super::state::{Datasource, Instance, State};
 use super::world::{
-    Kind, PG_SERVER_TYPE, ROLE_DISK_BACKUP_READER, ROLE_DISK_SNAPSHOT_CONTRIBUTOR, ROLE_KV_SECRETS_USER, ROLE_PG_FLEX_LTR,
-    ROLE_READER, Requirement, Vault, World,
+    Kind, PG_SERVER_TYPE, ROLE_DISK_BACKUP_READER, ROLE_DISK_SNAPSHOT_CONTRIBUTOR,
+    ROLE_KV_SECRETS_USER, ROLE_PG_FLEX_LTR, ROLE_READER, Requirement, Vault, World,
 };
 
 /// The oldest version lacks `datasourceAuthCredentials`, `identityDetails`, `validationType` and tags.
@@ -27,21 +27,46 @@ fn non_null(v: Option<&Value>) -> Option<Value> {
 
 /// Fills a datasource from the request, completing what the client left out from the world,
 /// as the service echoes it back.
-fn normalize_datasource(v: &Value, object_type: &str, world: &World) -> Result<Datasource, ApiError> {
+fn normalize_datasource(
+    v: &Value,
+    object_type: &str,
+    world: &World,
+) -> Result<Datasource, ApiError> {
     if !v.is_object() {
-        return Err(ApiError::invalid_content(format!("{object_type} must be an object")));
+        return Err(ApiError::invalid_content(format!(
+            "{object_type} must be an object"
+        )));
     }
     let id = str_field(v, &["resourceID", "resourceId"])
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", format!("{object_type}.resourceID is required.")))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                format!("{object_type}.resourceID is required."),
+            )
+        })?;
     let kind = Kind::of(id);
-    let default_type = kind.map(|k| if object_type == "DatasourceSet" && k == Kind::PgDatabase { PG_SERVER_TYPE } else { k.datasource_type() });
+    let default_type = kind.map(|k| {
+        if object_type == "DatasourceSet" && k == Kind::PgDatabase {
+            PG_SERVER_TYPE
+        } else {
+            k.datasource_type()
+        }
+    });
     Ok(Datasource {
         resource_id: id.to_string(),
         resource_uri: str_field(v, &["resourceUri"]).unwrap_or("").to_string(),
-        datasource_type: str_field(v, &["datasourceType"]).or(kind.map(Kind::datasource_type)).unwrap_or("").to_string(),
-        resource_name: str_field(v, &["resourceName"]).map(str::to_string).unwrap_or_else(|| last_segment(id)),
-        resource_type: str_field(v, &["resourceType"]).or(default_type).unwrap_or("").to_string(),
+        datasource_type: str_field(v, &["datasourceType"])
+            .or(kind.map(Kind::datasource_type))
+            .unwrap_or("")
+            .to_string(),
+        resource_name: str_field(v, &["resourceName"])
+            .map(str::to_string)
+            .unwrap_or_else(|| last_segment(id)),
+        resource_type: str_field(v, &["resourceType"])
+            .or(default_type)
+            .unwrap_or("")
+            .to_string(),
         resource_location: str_field(v, &["resourceLocation"])
             .map(str::to_string)
             .or_else(|| world.datasource_location(id))
@@ -62,19 +87,34 @@ pub fn parse_instance(
     name: &str,
 ) -> Result<Instance, ApiError> {
     if !props.is_object() {
-        return Err(ApiError::invalid_content("the backup instance must be a JSON object"));
+        return Err(ApiError::invalid_content(
+            "the backup instance must be a JSON object",
+        ));
     }
     match str_field(props, &["objectType"]) {
         Some("BackupInstance") => {}
         Some(other) => {
-            return Err(ApiError::bad_request("UserErrorInvalidRequestParameter", format!("objectType '{other}' is not valid here; expected 'BackupInstance'.")));
+            return Err(ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                format!("objectType '{other}' is not valid here; expected 'BackupInstance'."),
+            ));
         }
-        None => return Err(ApiError::bad_request("UserErrorInvalidRequestParameter", "objectType is required and must be 'BackupInstance'.")),
+        None => {
+            return Err(ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "objectType is required and must be 'BackupInstance'.",
+            ));
+        }
     }
     let dsi = props
         .get("dataSourceInfo")
         .filter(|v| !v.is_null())
-        .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "dataSourceInfo is required."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "dataSourceInfo is required.",
+            )
+        })?;
     let data_source_info = normalize_datasource(dsi, "Datasource", world)?;
     let data_source_set_info = match props.get("dataSourceSetInfo").filter(|v| !v.is_null()) {
         Some(v) => Some(normalize_datasource(v, "DatasourceSet", world)?),
@@ -83,16 +123,29 @@ pub fn parse_instance(
     let policy = props
         .get("policyInfo")
         .filter(|v| v.is_object())
-        .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "policyInfo is required."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "policyInfo is required.",
+            )
+        })?;
     let policy_id = str_field(policy, &["policyId"])
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::bad_request("UserErrorInvalidRequestParameter", "policyInfo.policyId is required."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorInvalidRequestParameter",
+                "policyInfo.policyId is required.",
+            )
+        })?;
     let legacy = is_legacy(api_version);
     let tags = if legacy {
         None
     } else {
         match tags.filter(|t| !t.is_null()) {
-            Some(t) => Some(serde_json::from_value(t.clone()).map_err(|e| ApiError::invalid_content(format!("tags: {e}")))?),
+            Some(t) => Some(
+                serde_json::from_value(t.clone())
+                    .map_err(|e| ApiError::invalid_content(format!("tags: {e}")))?,
+            ),
             None => None,
         }
     };
@@ -101,14 +154,28 @@ pub fn parse_instance(
         id,
         name: name.to_string(),
         vault_id: vault.id.clone(),
-        friendly_name: str_field(props, &["friendlyName"]).map(str::to_string).unwrap_or_else(|| data_source_info.resource_name.clone()),
+        friendly_name: str_field(props, &["friendlyName"])
+            .map(str::to_string)
+            .unwrap_or_else(|| data_source_info.resource_name.clone()),
         data_source_info,
         data_source_set_info,
         policy_id: policy_id.to_string(),
         policy_parameters: non_null(policy.get("policyParameters")),
-        auth_credentials: if legacy { None } else { non_null(props.get("datasourceAuthCredentials")) },
-        identity_details: if legacy { None } else { non_null(props.get("identityDetails")) },
-        validation_type: if legacy { None } else { str_field(props, &["validationType"]).map(str::to_string) },
+        auth_credentials: if legacy {
+            None
+        } else {
+            non_null(props.get("datasourceAuthCredentials"))
+        },
+        identity_details: if legacy {
+            None
+        } else {
+            non_null(props.get("identityDetails"))
+        },
+        validation_type: if legacy {
+            None
+        } else {
+            str_field(props, &["validationType"]).map(str::to_string)
+        },
         tags,
         provisioning_state: "Provisioning".into(),
         protection_state: "ConfiguringProtection".into(),
@@ -127,11 +194,21 @@ fn snapshot_resource_group(inst: &Instance) -> Option<String> {
         .get("dataStoreParametersList")?
         .as_array()?
         .iter()
-        .find_map(|p| p.get("resourceGroupId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string))
+        .find_map(|p| {
+            p.get("resourceGroupId")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
 }
 
 /// The checks the service answers synchronously with a 4xx CloudError.
-pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Option<&str>) -> Result<(), ApiError> {
+pub fn check_sync(
+    state: &State,
+    vault: &Vault,
+    inst: &Instance,
+    self_key: Option<&str>,
+) -> Result<(), ApiError> {
     let world = &state.world;
     let policy = world
         .policy(&inst.policy_id)
@@ -140,7 +217,10 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
             ApiError::service(
                 StatusCode::NOT_FOUND,
                 "UserErrorGenericResourceNotFound",
-                format!("Backup policy '{}' was not found in the backup vault '{}'.", inst.policy_id, vault.id),
+                format!(
+                    "Backup policy '{}' was not found in the backup vault '{}'.",
+                    inst.policy_id, vault.id
+                ),
                 &["Check the policy ID; the policy must belong to the same backup vault."],
                 None,
             )
@@ -157,12 +237,20 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
         return Err(ApiError::service(
             StatusCode::NOT_FOUND,
             "ResourceNotFound",
-            format!("The Resource '{}/{}' under resource group '{rg}' was not found.", kind.datasource_type(), last_segment(ds_id)),
+            format!(
+                "The Resource '{}/{}' under resource group '{rg}' was not found.",
+                kind.datasource_type(),
+                last_segment(ds_id)
+            ),
             &["Check that the datasource exists and the resource ID is correct."],
             None,
         ));
     }
-    if !inst.data_source_info.datasource_type.eq_ignore_ascii_case(kind.datasource_type()) {
+    if !inst
+        .data_source_info
+        .datasource_type
+        .eq_ignore_ascii_case(kind.datasource_type())
+    {
         return Err(ApiError::bad_request(
             "UserErrorDatasourceTypeMismatch",
             format!(
@@ -172,7 +260,10 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
             ),
         ));
     }
-    if !policy.datasource_type.eq_ignore_ascii_case(kind.datasource_type()) {
+    if !policy
+        .datasource_type
+        .eq_ignore_ascii_case(kind.datasource_type())
+    {
         return Err(ApiError::bad_request(
             "UserErrorPolicyDatasourceTypeMismatch",
             format!(
@@ -188,13 +279,18 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
     if !sent_loc.is_empty() && !sent_loc.eq_ignore_ascii_case(&actual_loc) {
         return Err(ApiError::bad_request(
             "UserErrorDatasourceLocationMismatch",
-            format!("resourceLocation '{sent_loc}' does not match the location '{actual_loc}' of '{ds_id}'."),
+            format!(
+                "resourceLocation '{sent_loc}' does not match the location '{actual_loc}' of '{ds_id}'."
+            ),
         ));
     }
     if !actual_loc.eq_ignore_ascii_case(&vault.location) {
         return Err(ApiError::bad_request(
             "UserErrorDatasourceAndBackupVaultLocationMismatch",
-            format!("The datasource '{ds_id}' is in '{actual_loc}' but the backup vault '{}' is in '{}'. Use a vault in the datasource's region.", vault.id, vault.location),
+            format!(
+                "The datasource '{ds_id}' is in '{actual_loc}' but the backup vault '{}' is in '{}'. Use a vault in the datasource's region.",
+                vault.id, vault.location
+            ),
         ));
     }
     match kind {
@@ -205,7 +301,9 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
                     "A snapshot resource group is required for Microsoft.Compute/disks: set policyInfo.policyParameters.dataStoreParametersList[0].resourceGroupId (OperationalStore).",
                 )
             })?;
-            if world.resource_group(&rg).is_none() || lower(&rg).split('/').filter(|s| !s.is_empty()).count() != 4 {
+            if world.resource_group(&rg).is_none()
+                || lower(&rg).split('/').filter(|s| !s.is_empty()).count() != 4
+            {
                 return Err(ApiError::service(
                     StatusCode::NOT_FOUND,
                     "ResourceGroupNotFound",
@@ -222,13 +320,19 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
                 Some(set) => {
                     return Err(ApiError::bad_request(
                         "UserErrorInvalidRequestParameter",
-                        format!("dataSourceSetInfo.resourceID '{}' must be the database's server '{server}'.", set.resource_id),
+                        format!(
+                            "dataSourceSetInfo.resourceID '{}' must be the database's server '{server}'.",
+                            set.resource_id
+                        ),
                     ));
                 }
                 None => {
                     return Err(ApiError::bad_request(
                         "UserErrorInvalidRequestParameter",
-                        format!("dataSourceSetInfo is required for {}: give the server '{server}'.", kind.datasource_type()),
+                        format!(
+                            "dataSourceSetInfo is required for {}: give the server '{server}'.",
+                            kind.datasource_type()
+                        ),
                     ));
                 }
             }
@@ -240,19 +344,31 @@ pub fn check_sync(state: &State, vault: &Vault, inst: &Instance, self_key: Optio
         let (code, message) = if same_vault {
             (
                 "UserErrorDppDatasourceAlreadyHasBackupInstance",
-                format!("Datasource '{ds_id}' is already protected by the backup instance '{}' in this Backup vault.", existing.id),
+                format!(
+                    "Datasource '{ds_id}' is already protected by the backup instance '{}' in this Backup vault.",
+                    existing.id
+                ),
             )
         } else {
             (
                 "UserErrorDppDatasourceAlreadyProtected",
-                format!("Datasource is already protected under the Backup vault {} (backup instance '{}').", existing.vault_id, existing.id),
+                format!(
+                    "Datasource is already protected under the Backup vault {} (backup instance '{}').",
+                    existing.vault_id, existing.id
+                ),
             )
         };
         let action = format!(
             "Delete the backup instance {} from the Backup vault {} to re-protect the datasource, or import it instead.",
             existing.name, existing.vault_id
         );
-        return Err(ApiError::service(StatusCode::BAD_REQUEST, code, message, &[action.as_str()], None));
+        return Err(ApiError::service(
+            StatusCode::BAD_REQUEST,
+            code,
+            message,
+            &[action.as_str()],
+            None,
+        ));
     }
     Ok(())
 }
@@ -267,32 +383,70 @@ fn denied(principal: &str, missing: &[Requirement]) -> String {
             )
         })
         .collect();
-    format!("Validate for Protection failed. Exception Message: {} If access was recently granted, please refresh your credentials.", parts.join(" "))
+    format!(
+        "Validate for Protection failed. Exception Message: {} If access was recently granted, please refresh your credentials.",
+        parts.join(" ")
+    )
 }
 
 fn failed(code: &str, message: &str, recommended: &[&str], detailed: Option<String>) -> Value {
-    error_object(code, message, Some(user_facing(code, message, recommended, detailed)))
+    error_object(
+        code,
+        message,
+        Some(user_facing(code, message, recommended, detailed)),
+    )
 }
 
 /// The permission checks the service runs inside the validation (and PUT) operation. The error
 /// is the `error` object of the Failed operation status.
-pub fn check_permissions(world: &World, vault_id: &str, inst: &Instance, api_version: &str) -> Result<(), Value> {
+pub fn check_permissions(
+    world: &World,
+    vault_id: &str,
+    inst: &Instance,
+    api_version: &str,
+) -> Result<(), Value> {
     let Some(vault) = world.vault(vault_id) else {
-        return Err(failed("UserErrorGenericResourceNotFound", &format!("Backup vault '{vault_id}' no longer exists."), &[], None));
+        return Err(failed(
+            "UserErrorGenericResourceNotFound",
+            &format!("Backup vault '{vault_id}' no longer exists."),
+            &[],
+            None,
+        ));
     };
     let ds_id = &inst.data_source_info.resource_id;
     let Some(kind) = Kind::of(ds_id).filter(|_| world.datasource(ds_id).is_some()) else {
-        return Err(failed("ResourceNotFound", &format!("The datasource '{ds_id}' no longer exists."), &[], None));
+        return Err(failed(
+            "ResourceNotFound",
+            &format!("The datasource '{ds_id}' no longer exists."),
+            &[],
+            None,
+        ));
     };
     let principal = vault.principal_id.as_str();
-    let need = |role: &'static str, action: &'static str, scope: String| Requirement { role, action, scope };
-    let missing = |reqs: Vec<Requirement>| -> Vec<Requirement> { reqs.into_iter().filter(|r| !world.satisfies(principal, r)).collect() };
+    let need = |role: &'static str, action: &'static str, scope: String| Requirement {
+        role,
+        action,
+        scope,
+    };
+    let missing = |reqs: Vec<Requirement>| -> Vec<Requirement> {
+        reqs.into_iter()
+            .filter(|r| !world.satisfies(principal, r))
+            .collect()
+    };
     match kind {
         Kind::Disk => {
             let rg = snapshot_resource_group(inst).unwrap_or_default();
             let m = missing(vec![
-                need(ROLE_DISK_BACKUP_READER, "Microsoft.Compute/disks/beginGetAccess/action", ds_id.clone()),
-                need(ROLE_DISK_SNAPSHOT_CONTRIBUTOR, "Microsoft.Compute/snapshots/write", rg),
+                need(
+                    ROLE_DISK_BACKUP_READER,
+                    "Microsoft.Compute/disks/beginGetAccess/action",
+                    ds_id.clone(),
+                ),
+                need(
+                    ROLE_DISK_SNAPSHOT_CONTRIBUTOR,
+                    "Microsoft.Compute/snapshots/write",
+                    rg,
+                ),
             ]);
             if !m.is_empty() {
                 return Err(failed(
@@ -307,8 +461,16 @@ pub fn check_permissions(world: &World, vault_id: &str, inst: &Instance, api_ver
         }
         Kind::PgFlex => {
             let m = missing(vec![
-                need(ROLE_PG_FLEX_LTR, "Microsoft.DBforPostgreSQL/flexibleServers/ltrPreBackup/action", ds_id.clone()),
-                need(ROLE_READER, "Microsoft.Resources/subscriptions/resourceGroups/read", parent_of(ds_id, 4)),
+                need(
+                    ROLE_PG_FLEX_LTR,
+                    "Microsoft.DBforPostgreSQL/flexibleServers/ltrPreBackup/action",
+                    ds_id.clone(),
+                ),
+                need(
+                    ROLE_READER,
+                    "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    parent_of(ds_id, 4),
+                ),
             ]);
             if !m.is_empty() {
                 return Err(missing_required(principal, &m));
@@ -316,7 +478,11 @@ pub fn check_permissions(world: &World, vault_id: &str, inst: &Instance, api_ver
         }
         Kind::PgDatabase => {
             let server = parent_of(ds_id, 2);
-            let m = missing(vec![need(ROLE_READER, "Microsoft.DBforPostgreSQL/servers/read", server)]);
+            let m = missing(vec![need(
+                ROLE_READER,
+                "Microsoft.DBforPostgreSQL/servers/read",
+                server,
+            )]);
             if !m.is_empty() {
                 return Err(missing_required(principal, &m));
             }
@@ -331,13 +497,20 @@ fn missing_required(principal: &str, m: &[Requirement]) -> Value {
     failed(
         "UserErrorMissingRequiredPermissions",
         "Appropriate permissions to perform the operation is missing.",
-        &["Grant appropriate permissions to perform this operation as mentioned at https://aka.ms/UserErrorMissingRequiredPermissions and retry the operation."],
+        &[
+            "Grant appropriate permissions to perform this operation as mentioned at https://aka.ms/UserErrorMissingRequiredPermissions and retry the operation.",
+        ],
         Some(denied(principal, m)),
     )
 }
 
 /// PostgreSQL single server: the vault reads the connection string from a Key Vault secret.
-fn check_secret_store(world: &World, principal: &str, inst: &Instance, api_version: &str) -> Result<(), Value> {
+fn check_secret_store(
+    world: &World,
+    principal: &str,
+    inst: &Instance,
+    api_version: &str,
+) -> Result<(), Value> {
     let uri = inst
         .auth_credentials
         .as_ref()
@@ -353,19 +526,31 @@ fn check_secret_store(world: &World, principal: &str, inst: &Instance, api_versi
         };
         return Err(failed(
             "UserErrorSecretStoreNotSpecified",
-            &format!("The backup vault cannot reach the database: no secret store was given. {why}"),
-            &["Store the connection string in Azure Key Vault and pass its secret URI in datasourceAuthCredentials."],
+            &format!(
+                "The backup vault cannot reach the database: no secret store was given. {why}"
+            ),
+            &[
+                "Store the connection string in Azure Key Vault and pass its secret URI in datasourceAuthCredentials.",
+            ],
             None,
         ));
     };
     let rest = uri.strip_prefix("https://").unwrap_or("");
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let vault_name = host.split('.').next().unwrap_or("");
-    let secret = path.strip_prefix("secrets/").and_then(|p| p.split('/').next()).unwrap_or("");
-    if vault_name.is_empty() || secret.is_empty() || !host.to_ascii_lowercase().ends_with(".vault.azure.net") {
+    let secret = path
+        .strip_prefix("secrets/")
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("");
+    if vault_name.is_empty()
+        || secret.is_empty()
+        || !host.to_ascii_lowercase().ends_with(".vault.azure.net")
+    {
         return Err(failed(
             "UserErrorInvalidSecretStoreUri",
-            &format!("'{uri}' is not a Key Vault secret URI (https://{{vault}}.vault.azure.net/secrets/{{name}}[/{{version}}])."),
+            &format!(
+                "'{uri}' is not a Key Vault secret URI (https://{{vault}}.vault.azure.net/secrets/{{name}}[/{{version}}])."
+            ),
             &["Correct the secret URI."],
             None,
         ));
@@ -378,12 +563,18 @@ fn check_secret_store(world: &World, principal: &str, inst: &Instance, api_versi
             None,
         ));
     };
-    let req = Requirement { role: ROLE_KV_SECRETS_USER, action: "Microsoft.KeyVault/vaults/secrets/getSecret/action", scope: kv.id.clone() };
+    let req = Requirement {
+        role: ROLE_KV_SECRETS_USER,
+        action: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+        scope: kv.id.clone(),
+    };
     if !world.satisfies(principal, &req) {
         return Err(failed(
             "UserErrorMissingPermissionsOnSecretStore",
             "Permissions to read the secret from the secret store are missing for the backup vault's managed identity.",
-            &["Grant the backup vault's managed identity the 'Key Vault Secrets User' role (or get/list secret access policy) on the Key Vault, then retry."],
+            &[
+                "Grant the backup vault's managed identity the 'Key Vault Secrets User' role (or get/list secret access policy) on the Key Vault, then retry.",
+            ],
             Some(denied(principal, std::slice::from_ref(&req))),
         ));
     }

@@ -176,7 +176,10 @@ impl World {
     pub fn default_world() -> World {
         let sub = "11111111-1111-1111-1111-111111111111";
         let rg = |name: &str| format!("/subscriptions/{sub}/resourceGroups/{name}");
-        let vault = format!("{}/providers/Microsoft.DataProtection/backupVaults/vault-demo", rg("rg-backup"));
+        let vault = format!(
+            "{}/providers/Microsoft.DataProtection/backupVaults/vault-demo",
+            rg("rg-backup")
+        );
         let principal = "44444444-4444-4444-4444-444444444444".to_string();
         let data = rg("rg-data");
         let pg = format!("{data}/providers/Microsoft.DBforPostgreSQL/servers/pg-single");
@@ -184,11 +187,20 @@ impl World {
         let loc = Some("westeurope".to_string());
         let mut datasources = Vec::new();
         for d in ["disk-1", "disk-2", "disk-3"] {
-            datasources.push(DatasourceResource { id: format!("{data}/providers/Microsoft.Compute/disks/{d}"), location: loc.clone() });
+            datasources.push(DatasourceResource {
+                id: format!("{data}/providers/Microsoft.Compute/disks/{d}"),
+                location: loc.clone(),
+            });
         }
-        datasources.push(DatasourceResource { id: pg.clone(), location: loc.clone() });
+        datasources.push(DatasourceResource {
+            id: pg.clone(),
+            location: loc.clone(),
+        });
         for db in ["appdb", "reportsdb"] {
-            datasources.push(DatasourceResource { id: format!("{pg}/databases/{db}"), location: None });
+            datasources.push(DatasourceResource {
+                id: format!("{pg}/databases/{db}"),
+                location: None,
+            });
         }
         for f in ["pgflex-1", "pgflex-2"] {
             datasources.push(DatasourceResource {
@@ -210,16 +222,35 @@ impl World {
             subscriptions: vec![sub.into()],
             resource_groups: ["rg-backup", "rg-data", "rg-snapshots"]
                 .iter()
-                .map(|n| ResourceGroup { id: rg(n), location: "westeurope".into() })
+                .map(|n| ResourceGroup {
+                    id: rg(n),
+                    location: "westeurope".into(),
+                })
                 .collect(),
-            vaults: vec![Vault { id: vault.clone(), location: "westeurope".into(), principal_id: principal.clone() }],
+            vaults: vec![Vault {
+                id: vault.clone(),
+                location: "westeurope".into(),
+                principal_id: principal.clone(),
+            }],
             policies: vec![
-                Policy { id: format!("{vault}/backupPolicies/policy-disk"), datasource_type: DISK_TYPE.into() },
-                Policy { id: format!("{vault}/backupPolicies/policy-postgres"), datasource_type: PG_DATABASE_TYPE.into() },
-                Policy { id: format!("{vault}/backupPolicies/policy-pgflex"), datasource_type: PG_FLEX_TYPE.into() },
+                Policy {
+                    id: format!("{vault}/backupPolicies/policy-disk"),
+                    datasource_type: DISK_TYPE.into(),
+                },
+                Policy {
+                    id: format!("{vault}/backupPolicies/policy-postgres"),
+                    datasource_type: PG_DATABASE_TYPE.into(),
+                },
+                Policy {
+                    id: format!("{vault}/backupPolicies/policy-pgflex"),
+                    datasource_type: PG_FLEX_TYPE.into(),
+                },
             ],
             datasources,
-            key_vaults: vec![KeyVault { id: kv.clone(), secrets: vec!["pg-conn".into()] }],
+            key_vaults: vec![KeyVault {
+                id: kv.clone(),
+                secrets: vec!["pg-conn".into()],
+            }],
             grants: vec![
                 grant(data.clone(), ROLE_DISK_BACKUP_READER),
                 grant(rg("rg-snapshots"), ROLE_DISK_SNAPSHOT_CONTRIBUTOR),
@@ -233,7 +264,11 @@ impl World {
 
     /// Consistency check run on every load or replacement; names the first problem found.
     pub fn check(&self) -> Result<(), String> {
-        for (what, v) in [("tenant_id", &self.tenant_id), ("client_id", &self.client_id), ("client_secret", &self.client_secret)] {
+        for (what, v) in [
+            ("tenant_id", &self.tenant_id),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+        ] {
             if v.trim().is_empty() {
                 return Err(format!("{what} must not be empty"));
             }
@@ -242,12 +277,25 @@ impl World {
             return Err("at least one subscription is required".into());
         }
         for rg in &self.resource_groups {
-            let sub = subscription_of(&rg.id).ok_or_else(|| format!("resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}", rg.id))?;
-            if resource_group_of(&rg.id).is_none() || lower(&rg.id).trim_end_matches('/').split('/').count() != 5 {
-                return Err(format!("resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}", rg.id));
+            let sub = subscription_of(&rg.id).ok_or_else(|| {
+                format!(
+                    "resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}",
+                    rg.id
+                )
+            })?;
+            if resource_group_of(&rg.id).is_none()
+                || lower(&rg.id).trim_end_matches('/').split('/').count() != 5
+            {
+                return Err(format!(
+                    "resource group id '{}' is not /subscriptions/{{s}}/resourceGroups/{{name}}",
+                    rg.id
+                ));
             }
             if !self.has_subscription(&sub) {
-                return Err(format!("resource group '{}' is in unknown subscription '{sub}'", rg.id));
+                return Err(format!(
+                    "resource group '{}' is in unknown subscription '{sub}'",
+                    rg.id
+                ));
             }
         }
         let check_rg = |id: &str, what: &str| -> Result<(), String> {
@@ -259,16 +307,28 @@ impl World {
         for v in &self.vaults {
             check_rg(&v.id, "vault")?;
             if !lower(&v.id).contains("/providers/microsoft.dataprotection/backupvaults/") {
-                return Err(format!("vault id '{}' is not a Microsoft.DataProtection/backupVaults ID", v.id));
+                return Err(format!(
+                    "vault id '{}' is not a Microsoft.DataProtection/backupVaults ID",
+                    v.id
+                ));
             }
         }
         for p in &self.policies {
             let vault = parent_of(&p.id, 2);
             if !lower(&p.id).contains("/backuppolicies/") || self.vault(&vault).is_none() {
-                return Err(format!("policy '{}' does not belong to a declared vault", p.id));
+                return Err(format!(
+                    "policy '{}' does not belong to a declared vault",
+                    p.id
+                ));
             }
-            if ![DISK_TYPE, PG_DATABASE_TYPE, PG_FLEX_TYPE].iter().any(|t| t.eq_ignore_ascii_case(&p.datasource_type)) {
-                return Err(format!("policy '{}' has unsupported datasource_type '{}'", p.id, p.datasource_type));
+            if ![DISK_TYPE, PG_DATABASE_TYPE, PG_FLEX_TYPE]
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&p.datasource_type))
+            {
+                return Err(format!(
+                    "policy '{}' has unsupported datasource_type '{}'",
+                    p.id, p.datasource_type
+                ));
             }
         }
         for d in &self.datasources {
@@ -277,7 +337,10 @@ impl World {
             if kind == Kind::PgDatabase {
                 let server = parent_of(&d.id, 2);
                 if self.datasource(&server).is_none() {
-                    return Err(format!("database '{}' needs its server '{server}' declared too", d.id));
+                    return Err(format!(
+                        "database '{}' needs its server '{server}' declared too",
+                        d.id
+                    ));
                 }
             } else if d.location.as_deref().unwrap_or("").is_empty() {
                 return Err(format!("datasource '{}' needs a location", d.id));
@@ -286,7 +349,10 @@ impl World {
         for kv in &self.key_vaults {
             check_rg(&kv.id, "key vault")?;
             if !lower(&kv.id).contains("/providers/microsoft.keyvault/vaults/") {
-                return Err(format!("key vault id '{}' is not a Microsoft.KeyVault/vaults ID", kv.id));
+                return Err(format!(
+                    "key vault id '{}' is not a Microsoft.KeyVault/vaults ID",
+                    kv.id
+                ));
             }
         }
         for g in &self.grants {
@@ -298,7 +364,9 @@ impl World {
     }
 
     pub fn has_subscription(&self, sub: &str) -> bool {
-        self.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub))
+        self.subscriptions
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(sub))
     }
 
     /// The resource group containing (or being) `id`.
@@ -322,8 +390,17 @@ impl World {
     pub fn datasource(&self, id: &str) -> Option<&DatasourceResource> {
         // Validation looks datasources up several times per request; with thousands of them a
         // scan under the state lock would cap throughput.
-        let index = self.index.0.get_or_init(|| self.datasources.iter().enumerate().map(|(i, d)| (lower(&d.id), i)).collect());
-        index.get(&lower(id)).and_then(|i| self.datasources.get(*i)).filter(|d| same_id(&d.id, id))
+        let index = self.index.0.get_or_init(|| {
+            self.datasources
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (lower(&d.id), i))
+                .collect()
+        });
+        index
+            .get(&lower(id))
+            .and_then(|i| self.datasources.get(*i))
+            .filter(|d| same_id(&d.id, id))
     }
 
     /// Forgets the look-up index after `datasources` changed in place.
@@ -336,14 +413,20 @@ impl World {
         let d = self.datasource(id)?;
         match &d.location {
             Some(l) if !l.is_empty() => Some(l.clone()),
-            _ if Kind::of(id) == Some(Kind::PgDatabase) => self.datasource_location(&parent_of(id, 2)),
+            _ if Kind::of(id) == Some(Kind::PgDatabase) => {
+                self.datasource_location(&parent_of(id, 2))
+            }
             _ => None,
         }
     }
 
     /// The key vault named by a secret URI host (`https://{name}.vault.azure.net/...`).
     pub fn key_vault_by_name(&self, name: &str) -> Option<&KeyVault> {
-        self.key_vaults.iter().find(|k| k.id.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.key_vaults.iter().find(|k| {
+            k.id.rsplit('/')
+                .next()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Whether `principal` holds `req` through any grant at the scope or above. Owner and
@@ -355,9 +438,13 @@ impl World {
             }
             let by_role = g.role.as_deref().is_some_and(|r| {
                 r.eq_ignore_ascii_case(req.role)
-                    || ((r.eq_ignore_ascii_case("Owner") || r.eq_ignore_ascii_case("Contributor")) && req.role != ROLE_KV_SECRETS_USER)
+                    || ((r.eq_ignore_ascii_case("Owner") || r.eq_ignore_ascii_case("Contributor"))
+                        && req.role != ROLE_KV_SECRETS_USER)
             });
-            let by_action = g.action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(req.action));
+            let by_action = g
+                .action
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(req.action));
             by_role || by_action
         })
     }
@@ -373,10 +460,18 @@ mod tests {
         w.check().unwrap();
         let principal = &w.vaults[0].principal_id;
         let disk = &w.datasources[0].id;
-        let req = Requirement { role: ROLE_DISK_BACKUP_READER, action: "x", scope: disk.clone() };
+        let req = Requirement {
+            role: ROLE_DISK_BACKUP_READER,
+            action: "x",
+            scope: disk.clone(),
+        };
         assert!(w.satisfies(principal, &req));
         assert!(!w.satisfies("someone-else", &req));
-        assert_eq!(w.datasource_location(&format!("{}/databases/appdb", w.datasources[3].id)).as_deref(), Some("westeurope"));
+        assert_eq!(
+            w.datasource_location(&format!("{}/databases/appdb", w.datasources[3].id))
+                .as_deref(),
+            Some("westeurope")
+        );
     }
 
     #[test]
@@ -384,6 +479,10 @@ mod tests {
         let mut w = World::default_world();
         w.datasources.push(DatasourceResource { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/nope/providers/Microsoft.Compute/disks/x".into(), location: Some("westeurope".into()) });
         w.reindex();
-        assert!(w.check().unwrap_err().contains("not in a declared resource group"));
+        assert!(
+            w.check()
+                .unwrap_err()
+                .contains("not in a declared resource group")
+        );
     }
 }
