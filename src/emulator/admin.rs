@@ -58,9 +58,8 @@ fn bad(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": message}))).into_response()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| bad(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 async fn requests(State(shared): State<Arc<Shared>>) -> Response {
@@ -104,7 +103,7 @@ fn change_world(
 async fn put_world(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let new: super::world::World = match parse(&body) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     change_world(&shared, |w| {
         *w = new;
@@ -126,15 +125,18 @@ async fn add_datasources(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     let list = match parse::<DatasourceBody>(&body) {
         Ok(DatasourceBody::One(d)) => vec![d],
         Ok(DatasourceBody::Many(v)) | Ok(DatasourceBody::Wrapped { datasources: v }) => v,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let resp = change_world(&shared, |w| {
+        let mut seen: std::collections::HashSet<String> =
+            w.datasources.iter().map(|d| lower(&d.id)).collect();
         for d in list {
-            if w.datasource(&d.id).is_some() {
+            if !seen.insert(lower(&d.id)) {
                 return Err(format!("datasource '{}' already exists", d.id));
             }
             w.datasources.push(d);
         }
+        w.reindex();
         Ok(())
     });
     if resp.status() == StatusCode::OK {
@@ -174,7 +176,7 @@ fn resolve_principal(shared: &Shared, g: &GrantBody) -> Result<String, String> {
 async fn add_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let g: GrantBody = match parse(&body) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let principal = match resolve_principal(&shared, &g) {
         Ok(p) => p,
@@ -199,7 +201,7 @@ async fn add_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let g: GrantBody = match parse(&body) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let principal = match resolve_principal(&shared, &g) {
         Ok(p) => p,
@@ -276,7 +278,7 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     } else {
         match parse(&body) {
             Ok(f) => f,
-            Err(r) => return r,
+            Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
         }
     };
     let mut st = shared.lock();
@@ -296,7 +298,7 @@ async fn delete_instance(State(shared): State<Arc<Shared>>, Path(id): Path<Strin
         format!("/{id}")
     };
     let mut st = shared.lock();
-    if st.instances.remove(&lower(&id)).is_none() {
+    if st.remove_instance(&lower(&id)).is_none() {
         return bad(StatusCode::NOT_FOUND, &format!("no backup instance '{id}'"));
     }
     st.bump();
@@ -317,7 +319,7 @@ struct FlipBody {
 async fn flip_protection(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let f: FlipBody = match parse(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     let mut st = shared.lock();
     let Some(inst) = st.instances.get_mut(&lower(&f.id)) else {
@@ -356,7 +358,7 @@ async fn get_knobs(State(shared): State<Arc<Shared>>) -> Response {
 async fn put_knobs(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let patch: Value = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad(StatusCode::BAD_REQUEST, &e),
     };
     if !patch.is_object() {
         return bad(StatusCode::BAD_REQUEST, "knobs must be a JSON object");

@@ -6,6 +6,12 @@ pub fn lower(id: &str) -> String {
     id.trim_end_matches('/').to_ascii_lowercase()
 }
 
+/// Case-insensitive ID equality without allocating (look-ups scan thousands of IDs).
+pub fn same_id(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
 fn segments(id: &str) -> Vec<&str> {
     id.trim_matches('/')
         .split('/')

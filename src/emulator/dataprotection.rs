@@ -99,10 +99,11 @@ pub fn api_version_of(query: Option<&str>) -> Option<String> {
 
 fn with_headers(mut resp: Response, headers: &[(&str, String)]) -> Response {
     for (k, v) in headers {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            if let Ok(name) = header::HeaderName::from_bytes(k.as_bytes()) {
-                resp.headers_mut().insert(name, v);
-            }
+        if let (Ok(v), Ok(name)) = (
+            HeaderValue::from_str(v),
+            header::HeaderName::from_bytes(k.as_bytes()),
+        ) {
+            resp.headers_mut().insert(name, v);
         }
     }
     resp
@@ -353,10 +354,8 @@ pub fn render_instance(inst: &super::state::Instance, api: &str) -> Value {
         }
     }
     let mut out = json!({"id": inst.id, "name": inst.name, "type": BI_TYPE, "properties": props});
-    if !legacy {
-        if let Some(t) = &inst.tags {
-            out["tags"] = json!(t);
-        }
+    if let (false, Some(t)) = (legacy, &inst.tags) {
+        out["tags"] = json!(t);
     }
     out
 }
@@ -832,7 +831,7 @@ fn put(
             );
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
-            st.instances.insert(key, inst);
+            st.insert_instance(key, inst);
             let op = st
                 .operations
                 .get(&id)
@@ -864,7 +863,7 @@ fn put(
             );
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
-            st.instances.insert(key, inst.clone());
+            st.insert_instance(key, inst.clone());
             let op = st
                 .operations
                 .get(&id)

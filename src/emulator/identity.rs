@@ -73,13 +73,15 @@ fn check_assertion(assertion: &str, client_id: &str) -> Result<(), (u32, &'stati
             "Client assertion application identifier doesn't match 'client_id' parameter.",
         ));
     }
-    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
-        if exp * 1000 < now_ms() as i64 {
-            return Err((
-                700024,
-                "Client assertion is not within its valid time range.",
-            ));
-        }
+    if claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_some_and(|exp| exp * 1000 < now_ms() as i64)
+    {
+        return Err((
+            700024,
+            "Client assertion is not within its valid time range.",
+        ));
     }
     Ok(())
 }

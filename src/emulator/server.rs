@@ -119,9 +119,8 @@ fn fault_response(
     r.www_authenticate = None;
     let mut resp = axum::response::IntoResponse::into_response(r);
     if fault == Fault::Throttle || status == StatusCode::SERVICE_UNAVAILABLE {
-        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-            resp.headers_mut().insert("retry-after", v);
-        }
+        resp.headers_mut()
+            .insert("retry-after", HeaderValue::from(retry_after));
     }
     resp
 }

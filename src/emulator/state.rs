@@ -162,6 +162,8 @@ pub struct State {
     pub knobs: Knobs,
     /// Keyed by lower-cased instance ID, so a vault's instances are one contiguous range.
     pub instances: BTreeMap<String, Instance>,
+    /// Lower-cased datasource ID → keys of the instances protecting it (for "already protected").
+    by_datasource: HashMap<String, BTreeSet<String>>,
     pub operations: HashMap<String, Operation>,
     pending: BTreeSet<String>,
     pub tokens: HashMap<String, u64>,
@@ -179,6 +181,7 @@ impl State {
             world,
             knobs,
             instances: BTreeMap::new(),
+            by_datasource: HashMap::new(),
             operations: HashMap::new(),
             pending: BTreeSet::new(),
             tokens: HashMap::new(),
@@ -192,7 +195,7 @@ impl State {
     pub fn from_persisted(p: Persisted) -> State {
         let mut s = State::new(p.world, p.knobs);
         for i in p.instances {
-            s.instances.insert(lower(&i.id), i);
+            s.insert_instance(lower(&i.id), i);
         }
         for o in p.operations {
             if o.status == OpStatus::Inprogress {
@@ -408,7 +411,7 @@ impl State {
             OpKind::Create => {
                 if result.is_err() {
                     // A create whose checks fail leaves nothing behind (see docs/emulator.md).
-                    self.instances.remove(&key);
+                    self.remove_instance(&key);
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
@@ -425,7 +428,7 @@ impl State {
             OpKind::Update => {
                 if result.is_err() {
                     if let Some(prev) = op.previous.clone() {
-                        self.instances.insert(key.clone(), prev);
+                        self.insert_instance(key.clone(), prev);
                     }
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
@@ -441,17 +444,19 @@ impl State {
             }
             OpKind::Delete => {
                 if result.is_ok() {
-                    self.instances.remove(&key);
+                    self.remove_instance(&key);
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
                 }
             }
         }
-        if let Some(inst) = self.instances.get_mut(&key) {
-            if inst.busy_operation.as_deref() == Some(id) {
-                inst.busy_operation = None;
-            }
+        if let Some(inst) = self
+            .instances
+            .get_mut(&key)
+            .filter(|i| i.busy_operation.as_deref() == Some(id))
+        {
+            inst.busy_operation = None;
         }
         if let Some(o) = self.operations.get_mut(id) {
             o.end_ms = Some(at);
@@ -511,13 +516,38 @@ impl State {
 
     /// Instances protecting `datasource_id`, other than `except_key`.
     pub fn protecting(&self, datasource_id: &str, except_key: Option<&str>) -> Option<&Instance> {
-        let ds = lower(datasource_id);
-        self.instances
+        self.by_datasource
+            .get(&lower(datasource_id))?
             .iter()
-            .find(|(k, i)| {
-                Some(k.as_str()) != except_key && lower(&i.data_source_info.resource_id) == ds
-            })
-            .map(|(_, i)| i)
+            .find(|k| Some(k.as_str()) != except_key)
+            .and_then(|k| self.instances.get(k))
+    }
+
+    /// Every insertion goes through here so the datasource index stays right.
+    pub fn insert_instance(&mut self, key: String, inst: Instance) {
+        if let Some(old) = self.instances.get(&key) {
+            let ds = lower(&old.data_source_info.resource_id);
+            if let Some(set) = self.by_datasource.get_mut(&ds) {
+                set.remove(&key);
+            }
+        }
+        self.by_datasource
+            .entry(lower(&inst.data_source_info.resource_id))
+            .or_default()
+            .insert(key.clone());
+        self.instances.insert(key, inst);
+    }
+
+    pub fn remove_instance(&mut self, key: &str) -> Option<Instance> {
+        let inst = self.instances.remove(key)?;
+        let ds = lower(&inst.data_source_info.resource_id);
+        if let Some(set) = self.by_datasource.get_mut(&ds) {
+            set.remove(key);
+            if set.is_empty() {
+                self.by_datasource.remove(&ds);
+            }
+        }
+        Some(inst)
     }
 }
 

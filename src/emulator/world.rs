@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::armpath::{is_within, lower, parent_of, resource_group_of, subscription_of};
+use super::armpath::{is_within, lower, parent_of, resource_group_of, same_id, subscription_of};
 
 /// Datasource type strings the service uses (`datasourceType`), and the server type of a
 /// single-server database's set.
@@ -44,6 +44,31 @@ pub struct World {
     pub key_vaults: Vec<KeyVault>,
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// Look-up index of `datasources`, built on first use. A clone starts without one, so
+    /// change datasources on a fresh clone (as the admin API does) or call `reindex`.
+    #[serde(skip)]
+    index: DatasourceIndex,
+}
+
+#[derive(Default)]
+struct DatasourceIndex(std::sync::OnceLock<std::collections::HashMap<String, usize>>);
+
+impl Clone for DatasourceIndex {
+    fn clone(&self) -> Self {
+        DatasourceIndex::default()
+    }
+}
+
+impl PartialEq for DatasourceIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for DatasourceIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatasourceIndex")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -233,6 +258,7 @@ impl World {
                 grant(kv, ROLE_KV_SECRETS_USER),
                 grant(data, ROLE_PG_FLEX_LTR),
             ],
+            index: DatasourceIndex::default(),
         }
     }
 
@@ -354,18 +380,32 @@ impl World {
     }
 
     pub fn vault(&self, id: &str) -> Option<&Vault> {
-        let l = lower(id);
-        self.vaults.iter().find(|v| lower(&v.id) == l)
+        self.vaults.iter().find(|v| same_id(&v.id, id))
     }
 
     pub fn policy(&self, id: &str) -> Option<&Policy> {
-        let l = lower(id);
-        self.policies.iter().find(|p| lower(&p.id) == l)
+        self.policies.iter().find(|p| same_id(&p.id, id))
     }
 
     pub fn datasource(&self, id: &str) -> Option<&DatasourceResource> {
-        let l = lower(id);
-        self.datasources.iter().find(|d| lower(&d.id) == l)
+        // Validation looks datasources up several times per request; with thousands of them a
+        // scan under the state lock would cap throughput.
+        let index = self.index.0.get_or_init(|| {
+            self.datasources
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (lower(&d.id), i))
+                .collect()
+        });
+        index
+            .get(&lower(id))
+            .and_then(|i| self.datasources.get(*i))
+            .filter(|d| same_id(&d.id, id))
+    }
+
+    /// Forgets the look-up index after `datasources` changed in place.
+    pub fn reindex(&mut self) {
+        self.index = DatasourceIndex::default();
     }
 
     /// Location of a datasource; databases inherit their server's.
@@ -438,6 +478,7 @@ mod tests {
     fn check_rejects_orphans() {
         let mut w = World::default_world();
         w.datasources.push(DatasourceResource { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/nope/providers/Microsoft.Compute/disks/x".into(), location: Some("westeurope".into()) });
+        w.reindex();
         assert!(
             w.check()
                 .unwrap_err()
