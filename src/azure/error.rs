@@ -322,7 +322,7 @@ impl AzureError {
             "UserErrorAnotherOperationInProgress",
             "AnotherOperationInProgress",
             "OperationInProgress",
-        ]) || (self.status == Some(409) && self.code().is_some_and(|c| c.contains("InProgress")))
+        ]) || (self.status() == Some(409) && self.code().is_some_and(|c| c.contains("InProgress")))
     }
 
     pub fn is_permission(&self) -> bool {
