@@ -244,29 +244,29 @@ pub fn schema() -> Schema {
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let str_of = |name: &str| config.get(name).as_str().map(str::to_owned);
-    if let Some(env) = str_of("environment") {
-        if !matches!(
+    if let Some(env) = str_of("environment")
+        && !matches!(
             env.to_ascii_lowercase().as_str(),
             "public" | "usgovernment" | "china"
-        ) {
-            diags.error_at(
+        )
+    {
+        diags.error_at(
                 AttributePath::root("environment"),
                 "Invalid Azure Environment",
                 format!("`environment` is {env:?}; use one of \"public\", \"usgovernment\" or \"china\" (or `metadata_host` for other clouds)."),
             );
-        }
     }
     if let Some(v) = str_of("api_version") {
         check_api_version(&v, Some(AttributePath::root("api_version")), &mut diags);
     }
-    if let Some(v) = str_of("role_propagation_timeout") {
-        if let Err(e) = parse_duration(&v) {
-            diags.error_at(
-                AttributePath::root("role_propagation_timeout"),
-                "Invalid Duration",
-                e,
-            );
-        }
+    if let Some(v) = str_of("role_propagation_timeout")
+        && let Err(e) = parse_duration(&v)
+    {
+        diags.error_at(
+            AttributePath::root("role_propagation_timeout"),
+            "Invalid Duration",
+            e,
+        );
     }
     for name in [
         "resource_manager_endpoint",
@@ -274,25 +274,26 @@ pub fn validate(config: &Value) -> Diagnostics {
         "msi_endpoint",
         "oidc_request_url",
     ] {
-        if let Some(v) = str_of(name) {
-            if let Err(e) = check_endpoint(&v) {
-                diags.error_at(
-                    AttributePath::root(name),
-                    "Invalid Endpoint URL",
-                    format!("`{name}` {e}"),
-                );
-            }
+        if let Some(v) = str_of(name)
+            && let Err(e) = check_endpoint(&v)
+        {
+            diags.error_at(
+                AttributePath::root(name),
+                "Invalid Endpoint URL",
+                format!("`{name}` {e}"),
+            );
         }
     }
     for name in ["tenant_id", "client_id", "subscription_id", "partner_id"] {
-        if let Some(v) = str_of(name) {
-            if !v.is_empty() && uuid::Uuid::parse_str(&v).is_err() {
-                diags.error_at(
+        if let Some(v) = str_of(name)
+            && !v.is_empty()
+            && uuid::Uuid::parse_str(&v).is_err()
+        {
+            diags.error_at(
                     AttributePath::root(name),
                     "Invalid GUID",
                     format!("`{name}` must be a GUID such as 00000000-0000-0000-0000-000000000000, got {v:?}."),
                 );
-            }
         }
     }
     for (a, b) in [

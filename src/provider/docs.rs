@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use crate::tfplugin::{Attribute, Block, Nesting, Type};
 
+/// Picks the attributes of one documentation section.
+type Pick = fn(&Attribute) -> bool;
+
 /// `generate-docs [--check] [--root DIR]`.
 pub fn main(args: Vec<String>) -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
@@ -100,7 +103,7 @@ fn attr_line(out: &mut String, a: &Attribute) {
 
 /// The tfplugindocs layout: Required / Optional / Read-Only, then nested blocks.
 fn schema_section(out: &mut String, block: &Block, anchor: &str) {
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    let groups: [(&str, Pick); 3] = [
         ("Required", |a| a.required),
         ("Optional", |a| a.optional),
         ("Read-Only", |a| a.computed && !a.optional && !a.required),
@@ -142,10 +145,7 @@ fn schema_section(out: &mut String, block: &Block, anchor: &str) {
         );
         let _ = anchor;
         for (title, pick) in [
-            (
-                "Required",
-                (|a: &Attribute| a.required) as fn(&Attribute) -> bool,
-            ),
+            ("Required", (|a: &Attribute| a.required) as Pick),
             ("Optional", |a| a.optional),
         ] {
             let attrs: Vec<&Attribute> = b.block.attributes.iter().filter(|a| pick(a)).collect();

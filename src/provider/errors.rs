@@ -23,9 +23,7 @@ fn advice(e: &AzureError, action: &str) -> String {
     } else if e.is_auth() || e.is_config() {
         "Check the provider's credentials and endpoint settings (see the provider documentation's authentication section).".to_owned()
     } else if e.is_retryable() {
-        format!(
-            "The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below."
-        )
+        "The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below.".to_string()
     } else {
         "Correct the problem the service describes below, then run the command again.".to_owned()
     }

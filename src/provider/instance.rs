@@ -263,23 +263,23 @@ fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option<Inp
         parse_attr(v, "key_vault_secret_uri", "Key Vault secret URI", diags);
     let timeouts = timeouts_of(v, diags);
 
-    if let (Some(vault), Some(policy)) = (&vault, &policy) {
-        if !ids_equal(&vault.to_string(), &policy.vault.to_string()) {
-            diags.error_at(
+    if let (Some(vault), Some(policy)) = (&vault, &policy)
+        && !ids_equal(&vault.to_string(), &policy.vault.to_string())
+    {
+        diags.error_at(
                 AttributePath::root("policy_id"),
                 "Policy Not In Vault",
                 format!("`policy_id` belongs to vault {}, but `vault_id` is {}. A backup policy can only be used by instances in its own vault.", policy.vault, vault),
             );
-        }
     }
-    if let Some(name) = str_attr(v, "location") {
-        if name.trim().is_empty() {
-            diags.error_at(
-                AttributePath::root("location"),
-                "Invalid Location",
-                "`location` must name the datasource's Azure region, e.g. \"westeurope\".",
-            );
-        }
+    if let Some(name) = str_attr(v, "location")
+        && name.trim().is_empty()
+    {
+        diags.error_at(
+            AttributePath::root("location"),
+            "Invalid Location",
+            "`location` must name the datasource's Azure region, e.g. \"westeurope\".",
+        );
     }
     if let Some(name) = str_attr(v, "name") {
         let bad = name.is_empty()
@@ -661,10 +661,10 @@ impl Resource for InstanceResource {
             ] {
                 planned.set(a, Value::Unknown);
             }
-            if let (Some(inputs), Some(c)) = (&inputs, &configured) {
-                if c.settings.validate_on_plan {
-                    plan_validate(&c.client, inputs, ctx, &mut diags).await;
-                }
+            if let (Some(inputs), Some(c)) = (&inputs, &configured)
+                && c.settings.validate_on_plan
+            {
+                plan_validate(&c.client, inputs, ctx, &mut diags).await;
             }
             return PlanResponse {
                 planned_state: planned,
@@ -902,14 +902,14 @@ async fn plan_validate(
         Err(e) if e.is_already_protected() => {
             // Our own deterministic name already holds it: a create that crashed before its
             // state was saved. Apply adopts it instead of failing.
-            if let Ok(Some(existing)) = client.get_backup_instance(&id, &op).await {
-                if ids_equal(
+            if let Ok(Some(existing)) = client.get_backup_instance(&id, &op).await
+                && ids_equal(
                     &existing.properties.data_source_info.resource_id,
                     &inputs.datasource.to_string(),
-                ) {
-                    tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
-                    return;
-                }
+                )
+            {
+                tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
+                return;
             }
             diags.push(with_path(
                 azure_error(
