@@ -504,7 +504,10 @@ async fn unreachable_token_endpoint_fails_fast() {
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
-    eprintln!("unreachable token endpoint: failed after {:?}", start.elapsed());
+    eprintln!(
+        "unreachable token endpoint: failed after {:?}",
+        start.elapsed()
+    );
     // Two quick identity retries (0.2 s, 0.4 s), never the crate default's minute.
     assert!(
         start.elapsed() < Duration::from_secs(5),
