@@ -504,6 +504,10 @@ async fn unreachable_token_endpoint_fails_fast() {
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    eprintln!(
+        "unreachable token endpoint: failed after {:?}",
+        start.elapsed()
+    );
     // Two quick identity retries (0.2 s, 0.4 s), never the crate default's minute.
     assert!(
         start.elapsed() < Duration::from_secs(5),
@@ -833,4 +837,74 @@ fn cli_plan_passes_tenant_or_subscription() {
         }
         other => panic!("{:?}", other.method()),
     }
+}
+
+/// Against a plain-http loopback emulator (which azure_identity refuses), the client secret
+/// and OIDC token flows go through the provider's own token client.
+#[tokio::test]
+async fn loopback_http_token_endpoint() {
+    let pki = TestPki::new();
+    let server = ScriptServer::start_plain().await;
+    server.push(
+        Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 200)
+            .json(token_json("token-over-http")),
+    );
+    server.push(Step::new("GET", get_target(), 404));
+    let client = client_for(
+        &server,
+        &pki,
+        sp(AzureConfig {
+            client_secret: Some(SECRET.into()),
+            ..base()
+        }),
+    )
+    .await;
+    assert!(
+        client
+            .get_backup_instance(&instance(), &op())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    server.assert_done();
+    let seen = server.seen();
+    let f = form(&seen[0].body);
+    assert_eq!(f.get("client_secret").map(String::as_str), Some(SECRET));
+    assert_eq!(
+        f.get("scope").map(String::as_str),
+        Some("https://management.azure.com/.default")
+    );
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some("Bearer token-over-http")
+    );
+
+    server.push(
+        Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 400)
+            .json(json!({"error": "invalid_client", "error_description": "AADSTS700024: Client assertion is not within its valid time range."})),
+    );
+    let client = client_for(
+        &server,
+        &pki,
+        sp(AzureConfig {
+            use_oidc: true,
+            oidc_token: Some("fed-jwt".into()),
+            ..base()
+        }),
+    )
+    .await;
+    let err = client
+        .get_backup_instance(&instance(), &op())
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_auth() && err.to_string().contains("AADSTS700024"),
+        "{err}"
+    );
+    server.assert_done();
+    let last = server.seen().pop().unwrap();
+    assert_eq!(
+        form(&last.body).get("client_assertion").map(String::as_str),
+        Some("fed-jwt")
+    );
 }

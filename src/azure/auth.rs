@@ -883,6 +883,182 @@ impl TokenSource for MsiEndpointSource {
     }
 }
 
+/// What a client-credentials token request sends as proof.
+enum ClientProof {
+    Secret(Secret),
+    Assertion(Arc<dyn AssertionSource>),
+}
+
+/// The tenant, client id and proof of the methods that are plain client-credentials flows.
+#[allow(clippy::type_complexity)]
+fn loopback_parts(
+    plan: &CredentialPlan,
+    token_endpoint: &dyn Fn(&str) -> Result<String, AzureError>,
+    http: &reqwest::Client,
+) -> Option<Result<(String, String, ClientProof), AzureError>> {
+    let assertion = |t: &String, c: &String, a: Arc<dyn AssertionSource>| {
+        Some(Ok((t.clone(), c.clone(), ClientProof::Assertion(a))))
+    };
+    match plan {
+        CredentialPlan::ClientSecret {
+            tenant_id,
+            client_id,
+            secret,
+        } => Some(Ok((
+            tenant_id.clone(),
+            client_id.clone(),
+            ClientProof::Secret(secret.clone()),
+        ))),
+        CredentialPlan::ClientCertificate {
+            tenant_id,
+            client_id,
+            path,
+            password,
+        } => {
+            let built = CertificateSigner::from_file(path, password.as_ref()).and_then(|signer| {
+                Ok(CertificateAssertion {
+                    signer,
+                    client_id: client_id.clone(),
+                    audience: token_endpoint(tenant_id)?,
+                })
+            });
+            match built {
+                Ok(a) => assertion(tenant_id, client_id, Arc::new(a)),
+                Err(e) => Some(Err(e)),
+            }
+        }
+        CredentialPlan::OidcToken {
+            tenant_id,
+            client_id,
+            token,
+        } => assertion(
+            tenant_id,
+            client_id,
+            Arc::new(StaticAssertion(token.clone())),
+        ),
+        CredentialPlan::OidcTokenFile {
+            tenant_id,
+            client_id,
+            path,
+        } => assertion(tenant_id, client_id, Arc::new(FileAssertion(path.clone()))),
+        CredentialPlan::AksWorkloadIdentity {
+            tenant_id,
+            client_id,
+            token_file,
+        } => assertion(
+            tenant_id,
+            client_id,
+            Arc::new(FileAssertion(token_file.clone())),
+        ),
+        CredentialPlan::GitHubOidc {
+            tenant_id,
+            client_id,
+            request_url,
+            request_token,
+        } => assertion(
+            tenant_id,
+            client_id,
+            Arc::new(GitHubAssertion {
+                http: http.clone(),
+                url: request_url.clone(),
+                token: request_token.clone(),
+            }),
+        ),
+        _ => None,
+    }
+}
+
+/// The OAuth 2.0 client-credentials grant against a loopback http token endpoint.
+struct PlainClientCredentials {
+    http: reqwest::Client,
+    endpoint: String,
+    client_id: String,
+    credential: ClientProof,
+}
+
+impl fmt::Debug for PlainClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlainClientCredentials")
+            .field("endpoint", &self.endpoint)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct EntraTokenResponse {
+    access_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[async_trait]
+impl TokenSource for PlainClientCredentials {
+    async fn fetch(&self, scope: &str) -> Result<AccessToken, AzureError> {
+        let mut form: Vec<(&str, String)> = vec![
+            ("client_id", self.client_id.clone()),
+            ("grant_type", "client_credentials".to_string()),
+            ("scope", scope.to_string()),
+        ];
+        match &self.credential {
+            ClientProof::Secret(s) => form.push(("client_secret", s.expose().to_string())),
+            ClientProof::Assertion(a) => {
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+                ));
+                form.push((
+                    "client_assertion",
+                    a.assertion().await?.expose().to_string(),
+                ));
+            }
+        }
+        let resp = self
+            .http
+            .post(&self.endpoint)
+            .form(&form)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|e| {
+                AzureError::auth(
+                    OP,
+                    format!(
+                        "token request failed: {}",
+                        AzureError::transport(OP, e).message()
+                    ),
+                )
+            })?;
+        let status = resp.status().as_u16();
+        let body: EntraTokenResponse = resp.json().await.map_err(|_| {
+            AzureError::auth(
+                OP,
+                format!("the token endpoint answered HTTP {status} without JSON"),
+            )
+        })?;
+        match body.access_token {
+            Some(token) if status == 200 && !token.is_empty() => {
+                let secs = json_i64(&body.expires_in).unwrap_or(600);
+                Ok(AccessToken {
+                    token: Secret::new(token),
+                    expires_on: OffsetDateTime::now_utc() + time::Duration::seconds(secs),
+                })
+            }
+            _ => Err(AzureError::auth(
+                OP,
+                format!(
+                    "the token endpoint answered HTTP {status}: {} {}",
+                    body.error.unwrap_or_default(),
+                    body.error_description.unwrap_or_default()
+                )
+                .trim()
+                .to_string(),
+            )),
+        }
+    }
+}
+
 /// Builds the token provider for a plan. `http` is the shared client, used for every token
 /// request so extra trust roots apply there too.
 pub fn build_provider(
@@ -917,6 +1093,25 @@ pub fn build_provider(
         .map_err(identity_err(method))?;
         Ok(c as Arc<dyn TokenCredential>)
     };
+    // azure_identity refuses a plain-http authority; an emulator on a loopback address may
+    // serve one, so the client-credentials methods go through our own small token client there.
+    if endpoints.authority_host.scheme() == "http"
+        && let Some(parts) = loopback_parts(plan, &token_endpoint, http)
+    {
+        let (tenant, client, cred) = parts?;
+        let source = Arc::new(PlainClientCredentials {
+            http: http.clone(),
+            endpoint: token_endpoint(&tenant)?,
+            client_id: client,
+            credential: cred,
+        });
+        tracing::info!(method = %method, "authentication method chosen (loopback token endpoint)");
+        return Ok(Arc::new(CachingTokenProvider::new(
+            source,
+            endpoints.scope(),
+            method,
+        )));
+    }
     let source: Arc<dyn TokenSource> = match plan {
         CredentialPlan::ClientCertificate {
             tenant_id,

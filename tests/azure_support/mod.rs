@@ -162,31 +162,50 @@ impl Drop for ScriptServer {
 
 impl ScriptServer {
     pub async fn start(pki: &TestPki) -> ScriptServer {
+        Self::start_with(Some(tokio_rustls::TlsAcceptor::from(
+            pki.server_config.clone(),
+        )))
+        .await
+    }
+
+    /// Plain HTTP on 127.0.0.1 (emulators may serve that on loopback).
+    pub async fn start_plain() -> ScriptServer {
+        Self::start_with(None).await
+    }
+
+    async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> ScriptServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(Mutex::new(State::default()));
-        let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config.clone());
         let st = state.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(async move {
             // Ends when the server is dropped (task aborted).
             while let Ok((tcp, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
+                let tls = tls.clone();
                 let st = st.clone();
                 tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
                     let svc = hyper::service::service_fn(move |req| handle(st.clone(), req));
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(tls), svc)
-                        .await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(tcp).await else {
+                                return;
+                            };
+                            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(tcp), svc).await;
+                        }
+                    }
                 });
             }
         });
         ScriptServer {
-            base: format!("https://127.0.0.1:{}", addr.port()),
+            base: format!("{scheme}://127.0.0.1:{}", addr.port()),
             state,
             task,
         }
