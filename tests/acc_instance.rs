@@ -442,7 +442,7 @@ fn operation_that_never_ends_times_out_with_consistent_state() {
                 Kind::Disk,
                 "policy-disk",
                 "",
-                "  timeouts {\n    create = \"4s\"\n  }",
+                "  timeouts {\n    create = \"6s\"\n  }",
             ),
         );
         let started = Instant::now();

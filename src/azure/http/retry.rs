@@ -276,6 +276,11 @@ impl Pipeline {
                     Ok(resp),
                 ),
                 Attempt::Done(resp) => return Ok(resp),
+                // The attempt was cut short by the caller's deadline, not by a slow server:
+                // report it as the deadline so callers see a timeout, not a transport failure.
+                Attempt::Failed(e) if e.is_timeout() && self.clock.now() >= ctx.deadline => {
+                    return Err(self.deadline_error(ctx, attempt));
+                }
                 Attempt::Failed(e) => {
                     // A timeout may mean the server acted on the request: only repeat requests
                     // that are safe to repeat. A refused connection never reached the server.
