@@ -4,12 +4,15 @@
 use terraform_provider_azurebackup::emulator::{Knobs, World};
 
 fn doc() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/emulator.md")).expect("docs/emulator.md")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/emulator.md"))
+        .expect("docs/emulator.md")
 }
 
 /// The first ```json block after `heading`.
 fn json_block_after(doc: &str, heading: &str) -> String {
-    let at = doc.find(heading).unwrap_or_else(|| panic!("heading {heading} missing"));
+    let at = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("heading {heading} missing"));
     let rest = &doc[at..];
     let start = rest.find("```json\n").expect("json block") + "```json\n".len();
     let end = rest[start..].find("```").expect("end of block");
@@ -49,9 +52,16 @@ fn documented_admin_paths_exist() {
         "/admin/operations",
         "/admin/operations/finish",
     ];
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/emulator/admin.rs")).unwrap();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/emulator/admin.rs"
+    ))
+    .unwrap();
     for r in routes {
         assert!(doc.contains(r), "{r} is not documented");
-        assert!(src.contains(&format!("\"{r}\"")), "{r} is documented but not routed");
+        assert!(
+            src.contains(&format!("\"{r}\"")),
+            "{r} is documented but not routed"
+        );
     }
 }
