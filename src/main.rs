@@ -7,9 +7,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("emulator") => terraform_provider_azurebackup::emulator::main(args[1..].to_vec()),
-        Some("generate-docs") => {
-            terraform_provider_azurebackup::provider::docs::main(args[1..].to_vec())
-        }
+        Some("generate-docs") => terraform_provider_azurebackup::provider::docs::main(args[1..].to_vec()),
         _ => terraform_provider_azurebackup::tfplugin::main(
             args,
             terraform_provider_azurebackup::provider::new_provider,
