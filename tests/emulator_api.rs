@@ -719,6 +719,13 @@ async fn policy_type_mismatch_and_unknown_things_are_refused() {
         emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"],
         "Succeeded"
     );
+    let p = emu
+        .put(
+            &format!("{}/backupInstances/bad%20name?api-version={NEW}", vault()),
+            &json!({"properties": disk_props("disk-1", "policy-disk")}),
+        )
+        .await;
+    assert_eq!((p.status, p.code()), (400, "UserErrorInvalidResourceName"));
     // A datasource in another region than the vault.
     emu.admin(
         Method::POST,
