@@ -253,6 +253,8 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
             }
         };
         write_private(&path, &ca.cert_pem)?;
+        // SSL_CERT_FILE must work from whatever directory Terraform runs in.
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         (Some(tokio_rustls::TlsAcceptor::from(cfg)), Some(ca), path)
     };
 
