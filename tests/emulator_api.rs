@@ -220,7 +220,8 @@ async fn unsupported_api_versions_are_refused_like_arm() {
 #[tokio::test]
 async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() {
     let emu = start_fast().await;
-    emu.knobs(json!({"validate_ms": 300, "protection_ms": 150, "retry_after": 2}))
+    // Long durations, ended explicitly through the admin API: no timing windows in the test.
+    emu.knobs(json!({"validate_ms": 60000, "protection_ms": 60000, "retry_after": 2}))
         .await;
     let props = disk_props("disk-1", "policy-disk");
     let v = emu
@@ -252,6 +253,7 @@ async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() 
     let result = emu.get(&loc).await;
     assert_eq!(result.status, 202);
     assert!(result.text.is_empty());
+    emu.admin(Method::POST, "/operations/finish", None).await;
     let done = emu.poll(&ao).await;
     assert_eq!(done["status"], "Succeeded");
     assert!(!done["endTime"].as_str().unwrap().starts_with("0001"));
@@ -289,18 +291,30 @@ async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() 
         g.body["properties"]["currentProtectionState"],
         "ConfiguringProtection"
     );
+    emu.admin(Method::POST, "/operations/finish", None).await;
+    let g = emu.get(&emu.instance_path("bi-disk-1", NEW)).await;
+    assert_eq!(
+        g.body["properties"]["currentProtectionState"],
+        "ProtectionConfigured"
+    );
+    assert_eq!(
+        g.body["properties"]["protectionStatus"]["status"],
+        "ProtectionConfigured"
+    );
+
+    // And by the clock alone, with a short protection time.
+    emu.knobs(json!({"validate_ms": 0, "protection_ms": 20}))
+        .await;
+    emu.protect("bi-disk-2", &disk_props("disk-2", "policy-disk"), NEW)
+        .await;
     let mut state = String::new();
-    for _ in 0..200 {
-        let g = emu.get(&emu.instance_path("bi-disk-1", NEW)).await;
+    for _ in 0..400 {
+        let g = emu.get(&emu.instance_path("bi-disk-2", NEW)).await;
         state = g.body["properties"]["currentProtectionState"]
             .as_str()
             .unwrap()
             .to_string();
         if state == "ProtectionConfigured" {
-            assert_eq!(
-                g.body["properties"]["protectionStatus"]["status"],
-                "ProtectionConfigured"
-            );
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -313,7 +327,7 @@ async fn create_returns_201_and_polls_to_succeeded_then_protection_configured() 
 #[tokio::test]
 async fn api_2021_01_01_uses_location_scope_and_its_own_shapes() {
     let emu = start_fast().await;
-    emu.knobs(json!({"validate_ms": 300})).await;
+    emu.knobs(json!({"validate_ms": 60000})).await;
     let props = disk_props("disk-2", "policy-disk");
     let v = emu
         .post(
@@ -326,6 +340,7 @@ async fn api_2021_01_01_uses_location_scope_and_its_own_shapes() {
     assert!(!ao.contains("&t="));
     let running = emu.get(&ao).await;
     assert_eq!(running.body["endTime"], "0001-01-01T00:00:00");
+    emu.admin(Method::POST, "/operations/finish", None).await;
     assert_eq!(emu.poll(&ao).await["status"], "Succeeded");
     emu.knobs(json!({"validate_ms": 0})).await;
     let p = emu
@@ -358,7 +373,7 @@ async fn update_returns_202_with_location_that_ends_in_the_resource() {
     let emu = start_fast().await;
     let props = disk_props("disk-3", "policy-disk");
     emu.protect("bi-upd", &props, NEW).await;
-    emu.knobs(json!({"put_ms": 300})).await;
+    emu.knobs(json!({"put_ms": 60000})).await;
     let u = emu
         .put(
             &emu.instance_path("bi-upd", NEW),
@@ -381,18 +396,11 @@ async fn update_returns_202_with_location_that_ends_in_the_resource() {
         g.body["properties"]["currentProtectionState"],
         "UpdatingProtection"
     );
-    let mut last = 0;
-    for _ in 0..200 {
-        let r = emu.get(&loc).await;
-        last = r.status;
-        if r.status == 200 {
-            assert_eq!(r.body["name"], "bi-upd");
-            assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(last, 200);
+    emu.admin(Method::POST, "/operations/finish", None).await;
+    let r = emu.get(&loc).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["name"], "bi-upd");
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
 }
 
 /// DELETE: 202 + Azure-AsyncOperation + Location + Retry-After, then GET is 404 with
@@ -719,6 +727,13 @@ async fn policy_type_mismatch_and_unknown_things_are_refused() {
         emu.poll(&v.header("azure-asyncoperation").unwrap()).await["status"],
         "Succeeded"
     );
+    let p = emu
+        .put(
+            &format!("{}/backupInstances/bad%20name?api-version={NEW}", vault()),
+            &json!({"properties": disk_props("disk-1", "policy-disk")}),
+        )
+        .await;
+    assert_eq!((p.status, p.code()), (400, "UserErrorInvalidResourceName"));
     // A datasource in another region than the vault.
     emu.admin(
         Method::POST,
@@ -978,7 +993,7 @@ async fn state_file_survives_a_restart() {
         Some(&json!({"id": disk("added-disk"), "location": "westeurope"})),
     )
     .await;
-    emu.knobs(json!({"delete_ms": 400})).await;
+    emu.knobs(json!({"delete_ms": 60000})).await;
     let d = emu.delete(&emu.instance_path("bi-keep", NEW)).await;
     let ao = d.header("azure-asyncoperation").unwrap();
     let token = emu.token.clone();
@@ -1016,6 +1031,12 @@ async fn state_file_survives_a_restart() {
         "instance and token survived"
     );
     assert_eq!(emu2.get(&ao).await.body["status"], "Inprogress");
+    assert_eq!(
+        emu2.admin(Method::POST, "/operations/finish", None)
+            .await
+            .body["finished"],
+        1
+    );
     assert_eq!(emu2.poll(&ao).await["status"], "Succeeded");
     assert_eq!(
         emu2.get(&emu2.instance_path("bi-keep", NEW)).await.status,
@@ -1025,7 +1046,7 @@ async fn state_file_survives_a_restart() {
     assert!(world.to_string().contains("added-disk"));
     assert_eq!(
         emu2.admin(Method::GET, "/knobs", None).await.body["delete_ms"],
-        400
+        60000
     );
     emu2.handle.shutdown().await;
 }

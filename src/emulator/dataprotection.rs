@@ -737,15 +737,13 @@ fn validate(
     ))
 }
 
+/// ARM-style resource names: letters, digits, `-`, `_`, `.`; what clients put into URLs unescaped.
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 260
-        && !name.chars().any(|c| {
-            matches!(
-                c,
-                '<' | '>' | '%' | '&' | ':' | '\\' | '?' | '/' | '*' | '#'
-            )
-        })
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn busy(st: &EmuState, inst: &super::state::Instance) -> bool {

@@ -253,6 +253,8 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
             }
         };
         write_private(&path, &ca.cert_pem)?;
+        // SSL_CERT_FILE must work from whatever directory Terraform runs in.
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         (Some(tokio_rustls::TlsAcceptor::from(cfg)), Some(ca), path)
     };
 
@@ -473,6 +475,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only for a terminal: CI logs and files should stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -342,7 +342,8 @@ impl State {
         });
     }
 
-    /// Brings running operations (all, or the one `id`) due now and settles them. Returns how many.
+    /// Brings running operations (all, or the one `id`) due now and settles them; without an
+    /// `id`, pending protection configuration ends now too. Returns how many operations finished.
     pub fn finish_now(&mut self, id: Option<&str>, now: u64) -> usize {
         let ids: Vec<String> = self
             .pending
@@ -356,6 +357,14 @@ impl State {
             }
         }
         self.settle(now);
+        if id.is_none() {
+            for inst in self.instances.values_mut() {
+                if inst.protection_due_ms.is_some() {
+                    inst.protection_due_ms = Some(now);
+                }
+            }
+            self.settle_all_instances(now);
+        }
         ids.len()
     }
 
