@@ -15,6 +15,7 @@ use serde_json::json;
 enum Kind {
     Disk,
     PostgresWithKeyVault,
+    PostgresWithoutKeyVault,
     Flexible,
 }
 
@@ -23,20 +24,23 @@ impl Kind {
         match self {
             Kind::Disk => emu::disk("disk-1"),
             Kind::PostgresWithKeyVault => emu::pg_database("appdb"),
+            Kind::PostgresWithoutKeyVault => emu::pg_database("reportsdb"),
             Kind::Flexible => emu::pg_flex("pgflex-1"),
         }
     }
     fn policy(self) -> &'static str {
         match self {
             Kind::Disk => "policy-disk",
-            Kind::PostgresWithKeyVault => "policy-postgres",
+            Kind::PostgresWithKeyVault | Kind::PostgresWithoutKeyVault => "policy-postgres",
             Kind::Flexible => "policy-pgflex",
         }
     }
     fn datasource_type(self) -> &'static str {
         match self {
             Kind::Disk => "Microsoft.Compute/disks",
-            Kind::PostgresWithKeyVault => "Microsoft.DBforPostgreSQL/servers/databases",
+            Kind::PostgresWithKeyVault | Kind::PostgresWithoutKeyVault => {
+                "Microsoft.DBforPostgreSQL/servers/databases"
+            }
             Kind::Flexible => "Microsoft.DBforPostgreSQL/flexibleServers",
         }
     }
@@ -47,7 +51,7 @@ impl Kind {
                 emu::rg("rg-snapshots")
             ),
             Kind::PostgresWithKeyVault => format!("  key_vault_secret_uri = \"{KV_SECRET}\"\n"),
-            Kind::Flexible => String::new(),
+            Kind::PostgresWithoutKeyVault | Kind::Flexible => String::new(),
         }
     }
 }
@@ -209,6 +213,13 @@ fn lifecycle_postgresql_database_with_key_vault() {
     lifecycle(Kind::PostgresWithKeyVault, "");
 }
 
+/// Without credentials the vault identity's access to the server is used (the documented
+/// 2021-01-01 flow, still accepted by current versions).
+#[test]
+fn lifecycle_postgresql_database_without_key_vault() {
+    lifecycle(Kind::PostgresWithoutKeyVault, "");
+}
+
 #[test]
 fn lifecycle_postgresql_flexible_server() {
     lifecycle(Kind::Flexible, "");
@@ -219,6 +230,10 @@ fn lifecycle_postgresql_flexible_server() {
 fn lifecycle_with_api_version_2021_01_01() {
     lifecycle(Kind::Disk, "  api_version = \"2021-01-01\"");
     lifecycle(Kind::Flexible, "  api_version = \"2021-01-01\"");
+    lifecycle(
+        Kind::PostgresWithoutKeyVault,
+        "  api_version = \"2021-01-01\"",
+    );
 }
 
 /// Key Vault credentials do not exist in 2021-01-01: a plan error on the attribute, before any

@@ -623,8 +623,8 @@ async fn missing_permission_fails_validation_until_granted() {
 }
 
 /// PostgreSQL single server: Key Vault access is needed (UserErrorMissingPermissionsOnSecretStore),
-/// reader on the server too (UserErrorMissingRequiredPermissions); 2021-01-01 cannot send
-/// credentials at all.
+/// reader on the server too (UserErrorMissingRequiredPermissions); without credentials (always
+/// so with 2021-01-01) the server access alone is checked.
 #[tokio::test]
 async fn postgres_needs_secret_store_access_and_server_reader() {
     let emu = start_fast().await;
@@ -643,11 +643,15 @@ async fn postgres_needs_secret_store_access_and_server_reader() {
         }
     };
     assert_eq!(validate(NEW, props.clone()).await["status"], "Succeeded");
-    // 2021-01-01 drops datasourceAuthCredentials: the vault has no secret to connect with.
-    assert_eq!(
-        validate(OLD, props.clone()).await["error"]["code"],
-        "UserErrorSecretStoreNotSpecified"
-    );
+    // 2021-01-01 drops datasourceAuthCredentials: as in the product documentation, the vault
+    // identity's access to the server is enough.
+    assert_eq!(validate(OLD, props.clone()).await["status"], "Succeeded");
+    let mut no_secret = props.clone();
+    no_secret
+        .as_object_mut()
+        .unwrap()
+        .remove("datasourceAuthCredentials");
+    assert_eq!(validate(NEW, no_secret).await["status"], "Succeeded");
     let kv = format!("{}/providers/Microsoft.KeyVault/vaults/kv-demo", data_rg());
     emu.admin(
         Method::DELETE,

@@ -518,22 +518,12 @@ fn check_secret_store(
         .and_then(|s| s.get("uri"))
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
+    // No credentials: the product documentation's 2021-01-01 flow, where the request carries no
+    // secret store and protection is configured with the vault identity's access to the server
+    // alone (checked separately). Only a secret that is named must be reachable.
     let Some(uri) = uri else {
-        let why = if is_legacy(api_version) {
-            "api-version 2021-01-01 has no datasourceAuthCredentials, so the vault has no secret to connect with; use a newer api-version."
-        } else {
-            "datasourceAuthCredentials with a Key Vault secret URI is required for PostgreSQL single-server databases."
-        };
-        return Err(failed(
-            "UserErrorSecretStoreNotSpecified",
-            &format!(
-                "The backup vault cannot reach the database: no secret store was given. {why}"
-            ),
-            &[
-                "Store the connection string in Azure Key Vault and pass its secret URI in datasourceAuthCredentials.",
-            ],
-            None,
-        ));
+        let _ = api_version;
+        return Ok(());
     };
     let rest = uri.strip_prefix("https://").unwrap_or("");
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
