@@ -669,3 +669,25 @@ fn kill(pid: u32, signal: &str) {
         .args([format!("-{signal}"), pid.to_string()])
         .status();
 }
+
+/// `terraform apply` plans twice (the plan it shows, and again while applying); a create whose
+/// plan-time `validateForBackup` passed goes straight to the PUT instead of validating a third
+/// time — against Azure each validation takes 12-72 s.
+#[test]
+fn apply_does_not_repeat_a_validation_its_plan_passed() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &config(Kind::Flexible, "policy-pgflex", "", ""));
+        emu.admin("DELETE", "/requests", None);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "apply", &out));
+        let counters = emu.counters();
+        let validations = counters["operations"]["validateForBackup"]["count"].as_u64();
+        assert_eq!(validations, Some(2), "terraform {}: {counters}", tf.version);
+        assert_eq!(
+            counters["operations"]["putBackupInstance"]["count"].as_u64(),
+            Some(1)
+        );
+    }
+}

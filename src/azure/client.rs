@@ -114,12 +114,8 @@ impl ClientBuilder {
     pub async fn build(self) -> Result<DataProtectionClient, AzureError> {
         let config = self.config;
         check_api_version(&config.api_version)?;
-        if config.subscription_id.trim().is_empty() {
-            return Err(AzureError::config(
-                "configure",
-                "subscription_id (ARM_SUBSCRIPTION_ID) is not set",
-            ));
-        }
+        // No subscription check: every call addresses a full ARM ID that names its own
+        // subscription; the setting only scopes the Azure CLI credential.
         let http = match self.http {
             Some(h) => h,
             None => cloud::build_http_client(self.extra_roots)?,

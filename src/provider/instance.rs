@@ -661,13 +661,16 @@ impl Resource for InstanceResource {
             ] {
                 planned.set(a, Value::Unknown);
             }
+            let mut planned_private = Vec::new();
             if let (Some(inputs), Some(c)) = (&inputs, &configured)
                 && c.settings.validate_on_plan
+                && plan_validate(&c.client, inputs, ctx, &mut diags).await
             {
-                plan_validate(&c.client, inputs, ctx, &mut diags).await;
+                planned_private = VALIDATED_AT_PLAN.to_vec();
             }
             return PlanResponse {
                 planned_state: planned,
+                planned_private,
                 diagnostics: diags,
                 ..Default::default()
             };
@@ -770,7 +773,8 @@ impl Resource for InstanceResource {
             };
         };
         if req.prior_state.is_null() {
-            create(&c, &inputs, &req.planned_state, ctx).await
+            let validated = req.planned_private == VALIDATED_AT_PLAN;
+            create(&c, &inputs, &req.planned_state, validated, ctx).await
         } else {
             update(&c, &inputs, &req.prior_state, &req.planned_state, ctx).await
         }
@@ -884,13 +888,14 @@ impl Resource for InstanceResource {
 }
 
 /// Plan-time `validateForBackup`. Problems that cannot fix themselves are errors; permission
-/// problems are warnings, because role assignments in the same apply do not exist yet.
+/// problems are warnings, because role assignments in the same apply do not exist yet. Returns
+/// whether the validation passed outright.
 async fn plan_validate(
     client: &DataProtectionClient,
     inputs: &Inputs,
     ctx: &Context,
     diags: &mut Diagnostics,
-) {
+) -> bool {
     let body = body_of(inputs);
     let id = inputs.id();
     let op = op(inputs.timeouts.read, &ctx.cancel);
@@ -898,7 +903,7 @@ async fn plan_validate(
         .validate_for_backup(&inputs.vault, &body.properties, &op)
         .await
     {
-        Ok(()) => {}
+        Ok(()) => return true,
         Err(e) if e.is_already_protected() => {
             // Our own deterministic name already holds it: a create that crashed before its
             // state was saved. Apply adopts it instead of failing.
@@ -909,7 +914,7 @@ async fn plan_validate(
                 )
             {
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
-                return;
+                return false;
             }
             diags.push(with_path(
                 azure_error(
@@ -940,6 +945,7 @@ async fn plan_validate(
             &e,
         )),
     }
+    false
 }
 
 fn with_path(mut d: Diagnostic, attr: &str) -> Diagnostic {
@@ -1014,7 +1020,7 @@ async fn wait_for_protection(
                 if is_protection_failure(&res) {
                     return Err((Some(res), WaitError::ProtectionFailed));
                 }
-                tracing::info!(instance = %id, state = ?res.properties.current_protection_state, "waiting for protection to be configured");
+                tracing::info!(instance = %id, state = res.properties.current_protection_state.as_deref().unwrap_or("unknown"), "waiting for protection to be configured");
                 last = Some(res);
             }
             Ok(None) => return Err((None, WaitError::Vanished)),
@@ -1120,44 +1126,69 @@ fn wait_error_diag(
     }
 }
 
-async fn create(c: &Configured, inputs: &Inputs, planned: &Value, ctx: &Context) -> ApplyResponse {
+/// The plan's own `validateForBackup` passed (planned private data). Validation takes Azure
+/// 12-72 s, so apply then goes straight to the PUT, which the service validates again anyway.
+const VALIDATED_AT_PLAN: &[u8] = b"validated-at-plan";
+
+async fn create(
+    c: &Configured,
+    inputs: &Inputs,
+    planned: &Value,
+    validated_at_plan: bool,
+    ctx: &Context,
+) -> ApplyResponse {
     let mut diags = Diagnostics::new();
     let id = inputs.id();
     let id_text = id.to_string();
     let op = op(inputs.timeouts.create, &ctx.cancel);
     let body = body_of(inputs);
-    tracing::info!(instance = %id, "creating backup instance");
+    tracing::info!(instance = %id, validated_at_plan, "creating backup instance");
 
-    match validate_until_permitted(c, inputs, &body, &op).await {
-        Ok(true) => {
-            tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
-        }
-        Ok(false) => {}
-        Err(e) => {
-            let attr = if e.is_already_protected() {
-                Some("datasource_id")
-            } else {
-                None
-            };
-            let d = azure_error(
-                "Unable to Create Backup Instance",
-                "backup validation",
-                Some(&id_text),
-                &e,
-            );
-            diags.push(match attr {
-                Some(a) => with_path(d, a),
-                None => d,
-            });
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics: diags,
-                ..Default::default()
-            };
+    let mut put = None;
+    if validated_at_plan {
+        let first = when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await;
+        // Permissions revoked (or never propagated) since the plan: fall back to waiting for
+        // them like an unvalidated create.
+        if !matches!(&first, Err(e) if e.is_permission() || e.is_already_protected()) {
+            put = Some(first);
         }
     }
+    if put.is_none() {
+        match validate_until_permitted(c, inputs, &body, &op).await {
+            Ok(true) => {
+                tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
+            }
+            Ok(false) => {}
+            Err(e) => {
+                let attr = if e.is_already_protected() {
+                    Some("datasource_id")
+                } else {
+                    None
+                };
+                let d = azure_error(
+                    "Unable to Create Backup Instance",
+                    "backup validation",
+                    Some(&id_text),
+                    &e,
+                );
+                diags.push(match attr {
+                    Some(a) => with_path(d, a),
+                    None => d,
+                });
+                return ApplyResponse {
+                    new_state: Value::Null,
+                    diagnostics: diags,
+                    ..Default::default()
+                };
+            }
+        }
+    }
+    let put = match put {
+        Some(p) => p,
+        None => when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await,
+    };
 
-    if let Err(e) = when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await {
+    if let Err(e) = put {
         diags.push(azure_error(
             "Unable to Create Backup Instance",
             "creation of the backup instance",

@@ -1,8 +1,93 @@
 //! Logging to stderr (never stdout, which belongs to the handshake), at the level Terraform's
-//! users ask for with `TF_LOG_PROVIDER` or `TF_LOG`. Terraform copies plugin stderr into its
-//! own log, so the output is plain text without colours.
+//! users ask for with `TF_LOG_PROVIDER` or `TF_LOG`. Under Terraform the lines are hclog JSON:
+//! go-plugin files a plain-text stderr line under DEBUG whatever it says, so only JSON with
+//! `@level` makes an INFO line visible at `TF_LOG=INFO`. Run by hand (`--debug`), plain text.
 
+use std::fmt;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// One event as the JSON line go-plugin parses (`@level`, `@message`, `@timestamp` with exactly
+/// six fractional digits, `@module`, then the event's fields as key/value pairs).
+struct HclogJson;
+
+#[derive(Default)]
+struct Fields {
+    message: String,
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = value.to_owned();
+        } else {
+            self.extra.insert(field.name().to_owned(), value.into());
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.extra.insert(field.name().to_owned(), value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.extra.insert(field.name().to_owned(), value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.extra.insert(field.name().to_owned(), value.into());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let text = format!("{value:?}");
+        if field.name() == "message" {
+            self.message = text;
+        } else {
+            self.extra.insert(field.name().to_owned(), text.into());
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for HclogJson
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let meta = event.metadata();
+        let level = match *meta.level() {
+            tracing::Level::TRACE => "trace",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::INFO => "info",
+            tracing::Level::WARN => "warn",
+            tracing::Level::ERROR => "error",
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let timestamp = now
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+            ))
+            .unwrap_or_default();
+        let mut line = serde_json::Map::new();
+        line.insert("@level".into(), level.into());
+        line.insert("@message".into(), fields.message.into());
+        line.insert("@timestamp".into(), timestamp.into());
+        line.insert(
+            "@module".into(),
+            format!("azurebackup.{}", meta.target()).into(),
+        );
+        line.extend(fields.extra);
+        writeln!(writer, "{}", serde_json::Value::Object(line))
+    }
+}
 
 /// What a TF_LOG-style value asks for: a tracing level directive, or nothing at all.
 fn level(value: Option<&str>) -> Option<&'static str> {
@@ -41,11 +126,20 @@ pub(crate) fn init() {
     let directives = format!(
         "{lvl},h2={quiet},hyper={quiet},hyper_util={quiet},tower={quiet},tonic={quiet},rustls={quiet}"
     );
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_env_filter(EnvFilter::new(directives))
-        .try_init();
+        .with_env_filter(EnvFilter::new(directives));
+    if under_terraform() {
+        let _ = builder.event_format(HclogJson).try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+/// Terraform sets the magic cookie when it launches a plugin; `--debug` runs do not have it.
+fn under_terraform() -> bool {
+    std::env::var_os("TF_PLUGIN_MAGIC_COOKIE").is_some()
 }
 
 #[cfg(test)]
@@ -61,6 +155,40 @@ mod tests {
         assert_eq!(level(Some("OFF")), None);
         assert_eq!(level(Some("ERROR")), Some("error"));
         assert_eq!(level(Some("nonsense")), Some("warn"));
+    }
+
+    #[test]
+    fn hclog_lines_carry_level_message_timestamp_and_fields() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .event_format(HclogJson)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(instance = "bi-1", attempt = 2u64, "waiting for protection");
+        });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["@level"], "info");
+        assert_eq!(v["@message"], "waiting for protection");
+        assert_eq!(v["instance"], "bi-1");
+        assert_eq!(v["attempt"], 2);
+        // go-plugin parses "2006-01-02T15:04:05.000000Z07:00": six fractional digits.
+        let ts = v["@timestamp"].as_str().unwrap();
+        assert_eq!(ts.len(), "2026-01-01T00:00:00.000000Z".len(), "{ts}");
     }
 
     #[test]
