@@ -392,7 +392,19 @@ fn query_param<'a>(uri: &'a str, key: &str) -> Option<&'a str> {
 
 async fn replay(pki: &TestPki, op: &RecordedOp) {
     let server = ScriptServer::start(pki).await;
-    for s in &op.steps {
+    // validateForBackup needs only the outcome: our client skips the recorded clients' final
+    // GET of the result on `Location` (a trailing operationResults request).
+    let mut steps: Vec<_> = op.steps.iter().collect();
+    if op.steps[0].method == "POST" {
+        while steps.len() > 1
+            && steps
+                .last()
+                .is_some_and(|s| s.method == "GET" && s.uri.contains("/operationResults/"))
+        {
+            steps.pop();
+        }
+    }
+    for s in &steps {
         let mut step = Step::new(
             &s.method,
             s.uri.strip_prefix(HOST).unwrap_or(&s.uri).to_string(),
@@ -486,7 +498,7 @@ async fn replay(pki: &TestPki, op: &RecordedOp) {
     }
     server.assert_done();
     // The client made exactly the recorded requests, status URLs byte for byte.
-    assert_eq!(server.seen().len(), op.steps.len(), "{}", op.source);
+    assert_eq!(server.seen().len(), steps.len(), "{}", op.source);
 }
 
 /// Each complete recorded operation (validate, create, delete) replayed in order gives the same

@@ -371,6 +371,7 @@ impl DataProtectionClient {
                 PollRequest {
                     resource_url: None,
                     is_delete: false,
+                    outcome_only: true,
                 },
             )
             .await?;
@@ -431,6 +432,7 @@ impl DataProtectionClient {
                     PollRequest {
                         resource_url: Some(&url),
                         is_delete: false,
+                        outcome_only: false,
                     },
                 )
                 .await?
@@ -567,6 +569,7 @@ impl DataProtectionClient {
                 PollRequest {
                     resource_url: None,
                     is_delete: true,
+                    outcome_only: false,
                 },
             )
             .await?;

@@ -65,6 +65,9 @@ pub struct PollRequest<'a> {
     pub resource_url: Option<&'a str>,
     /// DELETE: a 404 on the resource or Location means done.
     pub is_delete: bool,
+    /// The caller needs only the outcome (validateForBackup): skip fetching the result from
+    /// `Location`, one request saved per operation.
+    pub outcome_only: bool,
 }
 
 /// Runs the operation started by `initial` to completion. Returns the final result body, if
@@ -237,7 +240,7 @@ async fn final_result(
         }
         return Err(resp.to_error(ctx));
     }
-    if req.is_delete {
+    if req.is_delete || req.outcome_only {
         return Ok(None);
     }
     match location {

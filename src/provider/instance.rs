@@ -1008,11 +1008,17 @@ async fn wait_for_protection(
     client: &DataProtectionClient,
     id: &BackupInstanceId,
     op: &OpOptions,
+    mut first: Option<BackupInstanceResource>,
 ) -> Result<BackupInstanceResource, (Option<BackupInstanceResource>, WaitError)> {
     let mut wait = Duration::from_millis(500);
     let mut last = None;
     loop {
-        match client.get_backup_instance(id, op).await {
+        // The PUT already read the instance back: that is the first look, not another GET.
+        let seen = match first.take() {
+            Some(res) => Ok(Some(res)),
+            None => client.get_backup_instance(id, op).await,
+        };
+        match seen {
             Ok(Some(res)) => {
                 if is_protected(&res) {
                     return Ok(res);
@@ -1188,27 +1194,30 @@ async fn create(
         None => when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await,
     };
 
-    if let Err(e) = put {
-        diags.push(azure_error(
-            "Unable to Create Backup Instance",
-            "creation of the backup instance",
-            Some(&id_text),
-            &e,
-        ));
-        // The PUT may have created the instance before failing (e.g. a timeout while polling):
-        // then it must go into state, or it would be orphaned.
-        let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
-            Ok(Some(res)) => state_of(&res, &id, planned),
-            _ => Value::Null,
-        };
-        return ApplyResponse {
-            new_state,
-            diagnostics: diags,
-            ..Default::default()
-        };
-    }
+    let created = match put {
+        Ok(res) => res,
+        Err(e) => {
+            diags.push(azure_error(
+                "Unable to Create Backup Instance",
+                "creation of the backup instance",
+                Some(&id_text),
+                &e,
+            ));
+            // The PUT may have created the instance before failing (e.g. a timeout while polling):
+            // then it must go into state, or it would be orphaned.
+            let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
+                Ok(Some(res)) => state_of(&res, &id, planned),
+                _ => Value::Null,
+            };
+            return ApplyResponse {
+                new_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
+        }
+    };
     tracing::info!(instance = %id, "backup instance exists; waiting for protection");
-    match wait_for_protection(&c.client, &id, &op).await {
+    match wait_for_protection(&c.client, &id, &op, Some(created)).await {
         Ok(res) => ApplyResponse {
             new_state: state_of(&res, &id, planned),
             ..Default::default()
@@ -1305,25 +1314,29 @@ async fn update(
     }
     tracing::info!(instance = %id, "updating backup instance");
     let body = body_of(inputs);
-    if let Err(e) = when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await {
-        diags.push(azure_error(
-            "Unable to Update Backup Instance",
-            "update of the backup instance",
-            Some(&id_text),
-            &e,
-        ));
-        let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
-            Ok(Some(res)) => state_of(&res, &id, prior),
-            Ok(None) => Value::Null,
-            Err(_) => prior.clone(),
-        };
-        return ApplyResponse {
-            new_state,
-            diagnostics: diags,
-            ..Default::default()
-        };
-    }
-    match wait_for_protection(&c.client, &id, &op).await {
+    let updated = match when_idle(&id, &op, || c.client.put_backup_instance(&id, &body, &op)).await
+    {
+        Ok(res) => res,
+        Err(e) => {
+            diags.push(azure_error(
+                "Unable to Update Backup Instance",
+                "update of the backup instance",
+                Some(&id_text),
+                &e,
+            ));
+            let new_state = match c.client.get_backup_instance(&id, &rescue_op()).await {
+                Ok(Some(res)) => state_of(&res, &id, prior),
+                Ok(None) => Value::Null,
+                Err(_) => prior.clone(),
+            };
+            return ApplyResponse {
+                new_state,
+                diagnostics: diags,
+                ..Default::default()
+            };
+        }
+    };
+    match wait_for_protection(&c.client, &id, &op, Some(updated)).await {
         Ok(res) => ApplyResponse {
             new_state: state_of(&res, &id, planned),
             ..Default::default()
