@@ -916,15 +916,17 @@ async fn plan_validate(
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
                 return false;
             }
-            diags.push(with_path(
-                azure_error(
-                    "Datasource Already Protected",
-                    "backup validation",
-                    Some(&id.to_string()),
-                    &e,
-                ),
-                "datasource_id",
-            ));
+            let mut d = azure_error(
+                "Datasource Already Protected",
+                "backup validation",
+                Some(&id.to_string()),
+                &e,
+            );
+            // Terraform plans the create half of a replacement with no prior state, so a
+            // replacement (new name or vault) of the very instance that protects this datasource
+            // also lands here; the user needs a way through.
+            d.detail.push_str("\n\nIf this plan replaces the instance that protects this datasource (a new `name` or `vault_id`), apply with the provider's `validate_on_plan = false`: destroy runs before create, and apply validates again.");
+            diags.push(with_path(d, "datasource_id"));
         }
         Err(e) if e.is_permission() => {
             diags.push(azure_warning(
@@ -1561,6 +1563,38 @@ mod tests {
         assert!(
             paths.contains(&"vault_id".to_string()) && paths.contains(&"datasource_id".to_string()),
             "{paths:?}"
+        );
+    }
+
+    /// Read keeps the configured spelling of IDs Azure returns in other casing (no flapping),
+    /// but a different policy is drift and shows.
+    #[test]
+    fn read_normalises_casing_but_shows_policy_drift() {
+        let mut prior = disk_config();
+        let id: BackupInstanceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi".parse().unwrap();
+        prior.set("id", Value::string(id.to_string()));
+        let inputs = check_inputs(&disk_config(), &mut Diagnostics::new()).unwrap();
+        let mut res = body_of(&inputs);
+        res.properties.policy_info.policy_id = inputs
+            .policy
+            .to_string()
+            .to_ascii_lowercase()
+            .replace("backupvaults", "Backupvaults");
+        res.properties.data_source_info.resource_location = Some("West Europe".into());
+        let state = state_of(&res, &id, &prior);
+        assert_eq!(state.get("policy_id"), prior.get("policy_id"));
+        assert_eq!(state.get("location"), prior.get("location"));
+        res.properties.policy_info.policy_id = inputs
+            .policy
+            .to_string()
+            .replace("policy-disk", "policy-other");
+        let drifted = state_of(&res, &id, &prior);
+        assert!(
+            drifted
+                .get("policy_id")
+                .as_str()
+                .unwrap()
+                .ends_with("policy-other")
         );
     }
 
