@@ -18,7 +18,7 @@ if [ -z "$tf" ]; then
   bash scripts/install-terraform.sh >/dev/null
   tf="$root/.tools/terraform-1.0.3/terraform"
 fi
-echo "terraform: $tf ($("$tf" version | head -n1))"
+echo "terraform: $tf ($(TF_CLI_CONFIG_FILE=/dev/null "$tf" version | head -n1))"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/azurebackup-demo.XXXXXX")
 emu_pid=""
@@ -63,7 +63,9 @@ step "terraform init"
 step "terraform apply (validate at plan, PUT, poll the async operation, wait for protection)"
 "$tf" apply -input=false -auto-approve -no-color
 step "The protected instances"
-"$tf" output -no-color instances
+"$tf" output -json instances | python3 -c 'import json,sys
+for kind, i in sorted(json.load(sys.stdin).items()):
+    print("  %-11s %-22s %s" % (kind, i["protection_state"], i["id"].rsplit("/", 1)[-1]))' 
 step "terraform plan (must be empty)"
 "$tf" plan -input=false -no-color -detailed-exitcode | tail -n 3
 step "terraform destroy"
