@@ -172,3 +172,53 @@ fn resource_examples_and_import_sh_work_against_the_emulator() {
         assert!(emu.instances().is_empty());
     }
 }
+
+/// The quickstart `make demo` applies works against the emulator's default world on every
+/// supported core, with an empty plan after it and nothing left after destroy.
+#[test]
+fn quickstart_applies_against_the_default_world() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        copy_example(&wd, "examples/quickstart");
+        let out = wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+        assert!(
+            out.success(),
+            "terraform {} apply quickstart:\n{}",
+            tf.version,
+            out.combined()
+        );
+        let states: Vec<_> = emu
+            .instances()
+            .iter()
+            .map(|i| {
+                i["current_protection_state"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            states,
+            vec!["ProtectionConfigured"; 3],
+            "terraform {}",
+            tf.version
+        );
+        let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        assert_eq!(
+            out.status,
+            0,
+            "terraform {} second plan:\n{}",
+            tf.version,
+            out.combined()
+        );
+        let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
+        assert!(
+            out.success(),
+            "terraform {} destroy:\n{}",
+            tf.version,
+            out.combined()
+        );
+        assert!(emu.instances().is_empty());
+    }
+}

@@ -664,7 +664,7 @@ impl Resource for InstanceResource {
             let mut planned_private = Vec::new();
             if let (Some(inputs), Some(c)) = (&inputs, &configured)
                 && c.settings.validate_on_plan
-                && plan_validate(&c.client, inputs, ctx, &mut diags).await
+                && plan_validate(c, inputs, ctx, &mut diags).await
             {
                 planned_private = VALIDATED_AT_PLAN.to_vec();
             }
@@ -891,11 +891,12 @@ impl Resource for InstanceResource {
 /// problems are warnings, because role assignments in the same apply do not exist yet. Returns
 /// whether the validation passed outright.
 async fn plan_validate(
-    client: &DataProtectionClient,
+    c: &Configured,
     inputs: &Inputs,
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> bool {
+    let client = &c.client;
     let body = body_of(inputs);
     let id = inputs.id();
     let op = op(inputs.timeouts.read, &ctx.cancel);
@@ -934,7 +935,10 @@ async fn plan_validate(
                 "backup validation",
                 Some(&id.to_string()),
                 &e,
-                "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to the provider's `role_propagation_timeout` (default 5m).",
+                &format!(
+                    "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to {} (the provider's `role_propagation_timeout`).",
+                    humantime::format_duration(c.settings.role_propagation_timeout)
+                ),
             ));
         }
         Err(e) if e.is_cancelled() => {
