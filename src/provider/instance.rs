@@ -691,6 +691,9 @@ impl Resource for InstanceResource {
         for a in REPLACE {
             let (old, new) = (prior.get(a), planned.get(a));
             let same = match (old.as_str(), new.as_str()) {
+                // Azure sometimes reports no datasource location (seen for PostgreSQL): an
+                // imported instance then has none, and that is no reason to replace it.
+                (None | Some(""), Some(_)) if *a == "location" => true,
                 (Some(o), Some(n)) if *a == "location" => locations_equal(o, n),
                 (Some(o), Some(n)) if *a == "name" => o == n,
                 (Some(o), Some(n)) => ids_equal(o, n),
@@ -1600,6 +1603,42 @@ mod tests {
                 .unwrap()
                 .ends_with("policy-other")
         );
+    }
+
+    /// An imported instance whose datasource location Azure left empty is not replaced when the
+    /// configuration names the location; a real location change is.
+    #[tokio::test]
+    async fn missing_prior_location_is_no_replacement_but_a_change_is() {
+        let r = InstanceResource::new(Arc::new(Shared::default()));
+        let ctx = Context {
+            cancel: CancellationToken::new(),
+        };
+        let config = disk_config();
+        let mut prior = disk_config();
+        prior.set("id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi"));
+        prior.set("name", Value::string("bi"));
+        prior.set("location", Value::Null);
+        let plan = |prior: Value, config: Value| PlanRequest {
+            prior_state: prior,
+            proposed_new_state: config.clone(),
+            config,
+            prior_private: Vec::new(),
+        };
+        let resp = r.plan(plan(prior.clone(), with_name(&config)), &ctx).await;
+        assert!(
+            resp.requires_replace.is_empty(),
+            "{:?}",
+            resp.requires_replace
+        );
+        prior.set("location", Value::string("northeurope"));
+        let resp = r.plan(plan(prior, with_name(&config)), &ctx).await;
+        assert_eq!(resp.requires_replace, vec![AttributePath::root("location")]);
+    }
+
+    fn with_name(v: &Value) -> Value {
+        let mut v = v.clone();
+        v.set("name", Value::string("bi"));
+        v
     }
 
     #[test]
