@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::emu::Emu;
-use common::{Workdir, provider_binary, repo_root, terraforms};
+use common::{Terraform, Workdir, provider_binary, repo_root, terraforms};
 
 fn generate_docs_check(root: &Path) -> std::process::Output {
     Command::new(provider_binary())
@@ -64,6 +64,35 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
     }
+}
+
+/// `terraform plan -detailed-exitcode` must report no changes.
+fn assert_empty_plan(wd: &Workdir, tf: &Terraform, what: &str) {
+    let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        out.status,
+        0,
+        "terraform {} {what}:\n{}",
+        tf.version,
+        out.combined()
+    );
+}
+
+/// Destroy succeeds and the emulator holds no instance afterwards.
+fn destroy_leaves_nothing(wd: &Workdir, tf: &Terraform, emu: &Emu) {
+    let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
+    assert!(
+        out.success(),
+        "terraform {} destroy:\n{}",
+        tf.version,
+        out.combined()
+    );
+    assert!(
+        emu.instances().is_empty(),
+        "terraform {}: {:?}",
+        tf.version,
+        emu.instances()
+    );
 }
 
 fn copy_example(wd: &Workdir, dir: &str) {
@@ -136,14 +165,7 @@ fn resource_examples_and_import_sh_work_against_the_emulator() {
             out.combined()
         );
         assert_eq!(emu.instances().len(), 3);
-        let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status,
-            0,
-            "terraform {} second plan:\n{}",
-            tf.version,
-            out.combined()
-        );
+        assert_empty_plan(&wd, &tf, "second plan");
 
         wd.run(&["state", "rm", &address]).assert_success();
         let out = wd.run(&["import", "-input=false", "-no-color", &address, &id]);
@@ -153,23 +175,8 @@ fn resource_examples_and_import_sh_work_against_the_emulator() {
             tf.version,
             out.combined()
         );
-        let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status,
-            0,
-            "terraform {} plan after import:\n{}",
-            tf.version,
-            out.combined()
-        );
-
-        let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
-        assert!(
-            out.success(),
-            "terraform {} destroy:\n{}",
-            tf.version,
-            out.combined()
-        );
-        assert!(emu.instances().is_empty());
+        assert_empty_plan(&wd, &tf, "plan after import");
+        destroy_leaves_nothing(&wd, &tf, &emu);
     }
 }
 
@@ -204,21 +211,7 @@ fn quickstart_applies_against_the_default_world() {
             "terraform {}",
             tf.version
         );
-        let out = wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-        assert_eq!(
-            out.status,
-            0,
-            "terraform {} second plan:\n{}",
-            tf.version,
-            out.combined()
-        );
-        let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
-        assert!(
-            out.success(),
-            "terraform {} destroy:\n{}",
-            tf.version,
-            out.combined()
-        );
-        assert!(emu.instances().is_empty());
+        assert_empty_plan(&wd, &tf, "second plan");
+        destroy_leaves_nothing(&wd, &tf, &emu);
     }
 }
