@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use support::*;
 
-fn examples_dir() -> Option<PathBuf> {
+/// The published examples; their absence fails the test rather than passing it unchecked.
+fn examples_dir() -> PathBuf {
     let dir = std::env::var_os("AZUREBACKUP_EXAMPLES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -22,15 +23,12 @@ fn examples_dir() -> Option<PathBuf> {
                 "/../shared/azure/examples"
             ))
         });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: examples not found at {} (set AZUREBACKUP_EXAMPLES_DIR)",
-            dir.display()
-        );
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "the published examples are not at {} (set AZUREBACKUP_EXAMPLES_DIR)",
+        dir.display()
+    );
+    dir
 }
 
 fn example(dir: &std::path::Path, file: &str) -> Value {
@@ -155,7 +153,7 @@ fn pg_body(dir: &std::path::Path, file: &str) -> Value {
 /// 2021-01-01: PUT 201, GET, LIST, operation status, validate 202, delete 202/204, operation result.
 #[tokio::test]
 async fn answers_match_the_2021_01_01_examples() {
-    let Some(dir) = examples_dir() else { return };
+    let dir = examples_dir();
     let dir = dir.join("2021-01-01");
     let emu = start_fast().await;
     // Keep the PUT operation running so the instance can be read while it is in flight.
@@ -255,7 +253,7 @@ async fn answers_match_the_2021_01_01_examples() {
 /// status at vault scope, the backup instance operation result, delete.
 #[tokio::test]
 async fn answers_match_the_2026_06_01_examples() {
-    let Some(dir) = examples_dir() else { return };
+    let dir = examples_dir();
     let dir = dir.join("2026-06-01");
     let emu = start_fast().await;
     emu.knobs(json!({"put_ms": 60000})).await;
