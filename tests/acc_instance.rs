@@ -327,12 +327,7 @@ fn permission_granted_during_apply_is_waited_for() {
             ctx(&tf, "warning", &out)
         );
 
-        let child = wd
-            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("apply");
+        let child = spawn_apply(&wd);
         std::thread::sleep(Duration::from_secs(3));
         emu.grant(&emu::rg("rg-data"), "Disk Backup Reader");
         let out = wait_bounded(child, Duration::from_secs(120));
@@ -502,12 +497,7 @@ fn provider_killed_during_create_then_apply_again_makes_no_duplicate() {
         emu.knobs(json!({"put_ms": 6000}));
         let wd = emu.workdir(&tf);
         wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", ""));
-        let child = wd
-            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("apply");
+        let child = spawn_apply(&wd);
         let tf_pid = child.id();
         wait_until(Duration::from_secs(60), || !emu.instances().is_empty());
         // Terraform 1.0 runs itself under panicwrap, so the provider may be a grandchild.
@@ -549,12 +539,7 @@ fn ctrl_c_during_create_stops_promptly_and_keeps_the_instance() {
         emu.knobs(json!({"put_ms": 6000}));
         let wd = emu.workdir(&tf);
         wd.write("main.tf", &config(Kind::Disk, "policy-disk", "", ""));
-        let child = wd
-            .command(&["apply", "-input=false", "-auto-approve", "-no-color"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("apply");
+        let child = spawn_apply(&wd);
         wait_until(Duration::from_secs(60), || !emu.instances().is_empty());
         let interrupted = Instant::now();
         kill(child.id(), "INT");
@@ -581,6 +566,15 @@ fn ctrl_c_during_create_stops_promptly_and_keeps_the_instance() {
 }
 
 // ---- process helpers ---------------------------------------------------------------------------
+
+/// `terraform apply` running in the background, for tests that act while it works.
+fn spawn_apply(wd: &Workdir) -> std::process::Child {
+    wd.command(&["apply", "-input=false", "-auto-approve", "-no-color"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("apply")
+}
 
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) {
     let started = Instant::now();

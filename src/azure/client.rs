@@ -36,6 +36,16 @@ impl OpOptions {
             cancel: CancellationToken::new(),
         }
     }
+
+    /// The per-request context of one logical operation under these options.
+    fn context<'a>(&'a self, operation: &'static str, correlation_id: &'a str) -> CallContext<'a> {
+        CallContext {
+            operation,
+            correlation_id,
+            deadline: self.deadline,
+            cancel: &self.cancel,
+        }
+    }
 }
 
 /// The oldest API version, which lacks several properties.
@@ -345,12 +355,7 @@ impl DataProtectionClient {
         op: &OpOptions,
     ) -> Result<(), AzureError> {
         let corr = self.start("validateForBackup", &vault.to_string());
-        let ctx = CallContext {
-            operation: "validateForBackup",
-            correlation_id: &corr,
-            deadline: op.deadline,
-            cancel: &op.cancel,
-        };
+        let ctx = op.context("validateForBackup", &corr);
         let r = async {
             let bi = self.instance_for_api(instance, ctx.operation)?;
             let body = serde_json::json!({ "backupInstance": bi });
@@ -389,12 +394,7 @@ impl DataProtectionClient {
         op: &OpOptions,
     ) -> Result<BackupInstanceResource, AzureError> {
         let corr = self.start("putBackupInstance", &id.to_string());
-        let ctx = CallContext {
-            operation: "putBackupInstance",
-            correlation_id: &corr,
-            deadline: op.deadline,
-            cancel: &op.cancel,
-        };
+        let ctx = op.context("putBackupInstance", &corr);
         let r = async {
             let mut res = BackupInstanceResource {
                 id: None,
@@ -468,12 +468,7 @@ impl DataProtectionClient {
         op: &OpOptions,
     ) -> Result<Option<BackupInstanceResource>, AzureError> {
         let corr = self.start("getBackupInstance", &id.to_string());
-        let ctx = CallContext {
-            operation: "getBackupInstance",
-            correlation_id: &corr,
-            deadline: op.deadline,
-            cancel: &op.cancel,
-        };
+        let ctx = op.context("getBackupInstance", &corr);
         let r = async {
             let url = self.url(&id.to_string())?;
             let resp = self
@@ -501,12 +496,7 @@ impl DataProtectionClient {
         op: &OpOptions,
     ) -> Result<Vec<BackupInstanceResource>, AzureError> {
         let corr = self.start("listBackupInstances", &vault.to_string());
-        let ctx = CallContext {
-            operation: "listBackupInstances",
-            correlation_id: &corr,
-            deadline: op.deadline,
-            cancel: &op.cancel,
-        };
+        let ctx = op.context("listBackupInstances", &corr);
         let r = async {
             let mut url = self.url(&format!("{vault}/backupInstances"))?;
             let mut all = Vec::new();
@@ -543,12 +533,7 @@ impl DataProtectionClient {
         op: &OpOptions,
     ) -> Result<(), AzureError> {
         let corr = self.start("deleteBackupInstance", &id.to_string());
-        let ctx = CallContext {
-            operation: "deleteBackupInstance",
-            correlation_id: &corr,
-            deadline: op.deadline,
-            cancel: &op.cancel,
-        };
+        let ctx = op.context("deleteBackupInstance", &corr);
         let r = async {
             let url = self.url(&id.to_string())?;
             let resp = self
