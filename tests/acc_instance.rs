@@ -254,12 +254,8 @@ fn key_vault_with_api_version_2021_01_01_is_a_plan_error() {
         );
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "plan", &out));
-        let all = out.combined();
-        assert!(
-            all.contains("Not Supported By API Version") && all.contains("key_vault_secret_uri = "),
-            "{}",
-            ctx(&tf, "plan", &out)
-        );
+        out.assert_contains("Not Supported By API Version")
+            .assert_contains("key_vault_secret_uri = ");
     }
 }
 
@@ -283,22 +279,9 @@ fn already_protected_is_a_plan_error() {
         );
         let out = second.run(&["plan", "-input=false", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "plan must fail", &out));
-        let all = out.combined();
-        assert!(
-            all.contains("Datasource Already Protected"),
-            "{}",
-            ctx(&tf, "summary", &out)
-        );
-        assert!(
-            all.contains("UserErrorDppDatasourceAlready"),
-            "{}",
-            ctx(&tf, "error code", &out)
-        );
-        assert!(
-            all.contains("Correlation ID:"),
-            "{}",
-            ctx(&tf, "correlation id", &out)
-        );
+        out.assert_contains("Datasource Already Protected");
+        out.assert_contains("UserErrorDppDatasourceAlready");
+        out.assert_contains("Correlation ID:");
         assert_eq!(emu.instances().len(), 1);
     }
 }
@@ -361,17 +344,8 @@ fn permission_never_granted_fails_with_the_exact_permission() {
         );
         let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "apply must fail", &out));
-        let all = out.combined();
-        assert!(
-            all.contains("Microsoft.Compute/disks/beginGetAccess/action"),
-            "{}",
-            ctx(&tf, "exact permission", &out)
-        );
-        assert!(
-            all.contains("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent"),
-            "{}",
-            ctx(&tf, "code", &out)
-        );
+        out.assert_contains("Microsoft.Compute/disks/beginGetAccess/action");
+        out.assert_contains("UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent");
         assert!(emu.instances().is_empty());
         let state = wd.run(&["state", "list"]);
         assert!(
@@ -424,17 +398,10 @@ fn invalid_ids_are_errors_on_their_attributes() {
         wd.write("main.tf", &bad);
         let out = wd.run(&["validate", "-no-color"]);
         assert!(!out.success(), "{}", ctx(&tf, "validate", &out));
-        let all = out.combined();
-        assert!(
-            all.contains("Invalid Backup Vault ID") && all.contains("vault_id      ="),
-            "{}",
-            ctx(&tf, "vault_id", &out)
-        );
-        assert!(
-            all.contains("Invalid Datasource ID") && all.contains("datasource_id ="),
-            "{}",
-            ctx(&tf, "datasource_id", &out)
-        );
+        out.assert_contains("Invalid Backup Vault ID")
+            .assert_contains("vault_id      =");
+        out.assert_contains("Invalid Datasource ID")
+            .assert_contains("datasource_id =");
     }
 }
 
