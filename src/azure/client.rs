@@ -368,22 +368,32 @@ impl DataProtectionClient {
             if !resp.is_success() {
                 return Err(resp.to_error(&ctx));
             }
-            let last = poller::poll(
-                &self.inner.pipeline,
-                &self.inner.poll,
-                &ctx,
-                &resp,
-                PollRequest {
-                    resource_url: None,
-                    is_delete: false,
-                    outcome_only: true,
-                },
-            )
-            .await?;
+            let last = self
+                .poll(
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: None,
+                        is_delete: false,
+                        outcome_only: true,
+                    },
+                )
+                .await?;
             Ok(((), last.or(Some(resp))))
         }
         .await;
         self.log_result(&ctx, r)
+    }
+
+    /// Follows the long-running operation `resp` started to its end, with this client's
+    /// pipeline and polling settings.
+    async fn poll(
+        &self,
+        ctx: &CallContext<'_>,
+        resp: &Response,
+        req: PollRequest<'_>,
+    ) -> Result<Option<Response>, AzureError> {
+        poller::poll(&self.inner.pipeline, &self.inner.poll, ctx, resp, req).await
     }
 
     /// `PUT {vault}/backupInstances/{name}`, polled to the end, then the resource as read back.
@@ -424,9 +434,7 @@ impl DataProtectionClient {
             let has_async =
                 resp.header("azure-asyncoperation").is_some() || resp.header("location").is_some();
             let final_resp = if has_async || resp.status == 202 || resp.status == 201 {
-                poller::poll(
-                    &self.inner.pipeline,
-                    &self.inner.poll,
+                self.poll(
                     &ctx,
                     &resp,
                     PollRequest {
@@ -546,18 +554,17 @@ impl DataProtectionClient {
                 s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
                 _ => {}
             }
-            let last = poller::poll(
-                &self.inner.pipeline,
-                &self.inner.poll,
-                &ctx,
-                &resp,
-                PollRequest {
-                    resource_url: None,
-                    is_delete: true,
-                    outcome_only: false,
-                },
-            )
-            .await?;
+            let last = self
+                .poll(
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: None,
+                        is_delete: true,
+                        outcome_only: false,
+                    },
+                )
+                .await?;
             Ok(((), last.or(Some(resp))))
         }
         .await;
