@@ -11,6 +11,7 @@ fn main() -> ExitCode {
             terraform_provider_azurebackup::provider::docs::main(args[1..].to_vec())
         }
         _ => terraform_provider_azurebackup::tfplugin::main(
+            terraform_provider_azurebackup::provider::IDENTITY,
             args,
             terraform_provider_azurebackup::provider::new_provider,
         ),

@@ -51,6 +51,11 @@ fn refuses_to_run_without_magic_cookie() {
         err.contains("plugin for Terraform") && err.contains("not meant"),
         "{err}"
     );
+    assert!(
+        err.contains("terraform-provider-azurebackup")
+            && err.contains("\"azurebackup/azurebackup\""),
+        "the message names this provider: {err}"
+    );
 }
 
 /// A client that cannot speak protocol 6 is told so, and nothing is served.

@@ -225,6 +225,7 @@ async fn mtls_refuses_clients_without_terraforms_certificate() {
     let serving = tfplugin::serve_with(
         provider(&probe),
         ServeOptions {
+            identity: tfplugin::PluginIdentity::default(),
             transport: Transport::Tcp {
                 min_port: 0,
                 max_port: 0,
@@ -272,6 +273,7 @@ async fn mtls_serves_terraform_and_reports_schema() {
     let serving = tfplugin::serve_with(
         provider(&probe),
         ServeOptions {
+            identity: tfplugin::PluginIdentity::default(),
             transport: Transport::Tcp {
                 min_port: 0,
                 max_port: 0,
@@ -723,6 +725,7 @@ async fn controller_shutdown_stops_server_and_removes_unix_socket() {
     let serving = tfplugin::serve_with(
         provider(&probe),
         ServeOptions {
+            identity: tfplugin::PluginIdentity::default(),
             transport: Transport::Unix {
                 dir: dir.path().to_owned(),
             },
@@ -735,6 +738,11 @@ async fn controller_shutdown_stops_server_and_removes_unix_socket() {
         panic!("expected unix")
     };
     assert!(path.exists());
+    let file = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        file.starts_with("tfprov-example-"),
+        "the socket is named after the plugin's identity: {file}"
+    );
     assert!(
         serving
             .handshake_line()
@@ -775,6 +783,7 @@ async fn handshake_line_format() {
     let serving = tfplugin::serve_with(
         provider(&probe),
         ServeOptions {
+            identity: tfplugin::PluginIdentity::default(),
             transport: Transport::Tcp {
                 min_port: 0,
                 max_port: 0,

@@ -9,7 +9,13 @@ pub mod instance;
 use std::sync::{Arc, RwLock};
 
 use crate::azure::client::DataProtectionClient;
-use crate::tfplugin::{Context, Diagnostics, Provider, Resource, Schema, Value};
+use crate::tfplugin::{Context, Diagnostics, PluginIdentity, Provider, Resource, Schema, Value};
+
+/// This provider's name and address, as the plugin code needs them.
+pub const IDENTITY: PluginIdentity = PluginIdentity {
+    name: "azurebackup",
+    address: "registry.terraform.io/azurebackup/azurebackup",
+};
 
 /// What ConfigureProvider produced; resources read it for every call.
 pub struct Configured {

@@ -14,6 +14,7 @@
 
 use std::path::PathBuf;
 
+use super::PluginIdentity;
 use super::serve::{ServeOptions, Transport};
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -24,12 +25,13 @@ pub const MAGIC_COOKIE_VALUE: &str =
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandshakeError {
     #[error(
-        "This binary is a plugin for Terraform (terraform-provider-azurebackup). It is not meant \
-         to be executed directly: Terraform starts it when a configuration uses the \
-         \"azurebackup/azurebackup\" provider. To debug it, run it with --debug and export the \
-         TF_REATTACH_PROVIDERS value it prints."
+        "This binary is a plugin for Terraform ({}). It is not meant to be executed directly: \
+         Terraform starts it when a configuration uses the \"{}\" provider. To debug it, run \
+         it with --debug and export the TF_REATTACH_PROVIDERS value it prints.",
+        .0.binary(),
+        .0.source()
     )]
-    NotTerraform,
+    NotTerraform(PluginIdentity),
     #[error(
         "Terraform asked for plugin protocol version(s) {0}, but this provider only speaks \
          protocol 6 (Terraform 1.0 or later). Upgrade Terraform."
@@ -47,10 +49,13 @@ pub enum HandshakeError {
 
 /// Decides how to serve from the environment, looked up through `env` (so tests need not
 /// touch the process environment).
-pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<ServeOptions, HandshakeError> {
+pub fn from_env(
+    identity: PluginIdentity,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ServeOptions, HandshakeError> {
     let get = |k: &str| env(k).filter(|v| !v.is_empty());
     if get(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
-        return Err(HandshakeError::NotTerraform);
+        return Err(HandshakeError::NotTerraform(identity));
     }
     if let Some(versions) = get("PLUGIN_PROTOCOL_VERSIONS")
         && !versions.split(',').any(|v| v.trim() == "6")
@@ -78,6 +83,7 @@ pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<ServeOptions, Ha
         Some(get("PLUGIN_CLIENT_CERT").ok_or(HandshakeError::NoClientCert)?)
     };
     Ok(ServeOptions {
+        identity,
         transport,
         client_cert_pem,
     })
@@ -87,6 +93,11 @@ pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<ServeOptions, Ha
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    const ID: PluginIdentity = PluginIdentity {
+        name: "example",
+        address: "registry.terraform.io/acme/example",
+    };
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -99,38 +110,45 @@ mod tests {
     #[test]
     fn refuses_without_cookie() {
         assert_eq!(
-            from_env(env(&[])).unwrap_err(),
-            HandshakeError::NotTerraform
+            from_env(ID, env(&[])).unwrap_err(),
+            HandshakeError::NotTerraform(ID)
         );
         assert_eq!(
-            from_env(env(&[(MAGIC_COOKIE_KEY, "wrong")])).unwrap_err(),
-            HandshakeError::NotTerraform
+            from_env(ID, env(&[(MAGIC_COOKIE_KEY, "wrong")])).unwrap_err(),
+            HandshakeError::NotTerraform(ID)
         );
+        let text = HandshakeError::NotTerraform(ID).to_string();
+        assert!(text.contains("not meant to be executed directly"), "{text}");
         assert!(
-            HandshakeError::NotTerraform
-                .to_string()
-                .contains("not meant to be executed directly")
+            text.contains("terraform-provider-example") && text.contains("\"acme/example\""),
+            "the message names the plugin it was given: {text}"
         );
     }
 
     #[test]
     fn requires_protocol_6() {
-        let e = from_env(env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
-        ]));
+        let e = from_env(
+            ID,
+            env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
+            ]),
+        );
         assert_eq!(e.unwrap_err(), HandshakeError::Protocol("4,5".into()));
     }
 
     #[test]
     fn reads_ports_tls_and_unix() {
-        let o = from_env(env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "5,6"),
-            ("PLUGIN_MIN_PORT", "10000"),
-            ("PLUGIN_MAX_PORT", "25000"),
-            ("PLUGIN_CLIENT_CERT", "PEM"),
-        ]))
+        let o = from_env(
+            ID,
+            env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_PROTOCOL_VERSIONS", "5,6"),
+                ("PLUGIN_MIN_PORT", "10000"),
+                ("PLUGIN_MAX_PORT", "25000"),
+                ("PLUGIN_CLIENT_CERT", "PEM"),
+            ]),
+        )
         .unwrap();
         assert!(matches!(
             o.transport,
@@ -141,25 +159,31 @@ mod tests {
         ));
         assert_eq!(o.client_cert_pem.as_deref(), Some("PEM"));
 
-        let o = from_env(env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("TF_DISABLE_PLUGIN_TLS", "1"),
-            ("PLUGIN_CLIENT_CERT", "PEM"),
-            ("TF_PLUGIN_UNIX_SOCKET_DIR", "/tmp"),
-        ]))
+        let o = from_env(
+            ID,
+            env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("TF_DISABLE_PLUGIN_TLS", "1"),
+                ("PLUGIN_CLIENT_CERT", "PEM"),
+                ("TF_PLUGIN_UNIX_SOCKET_DIR", "/tmp"),
+            ]),
+        )
         .unwrap();
         assert!(o.client_cert_pem.is_none());
         assert!(matches!(o.transport, Transport::Unix { .. }));
 
         assert_eq!(
-            from_env(env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)])).unwrap_err(),
+            from_env(ID, env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)])).unwrap_err(),
             HandshakeError::NoClientCert
         );
         assert!(matches!(
-            from_env(env(&[
-                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-                ("PLUGIN_MIN_PORT", "x")
-            ])),
+            from_env(
+                ID,
+                env(&[
+                    (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                    ("PLUGIN_MIN_PORT", "x")
+                ])
+            ),
             Err(HandshakeError::Port(..))
         ));
     }

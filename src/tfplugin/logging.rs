@@ -14,7 +14,9 @@ use tracing_subscriber::registry::LookupSpan;
 
 /// One event as the JSON line go-plugin parses (`@level`, `@message`, `@timestamp` with exactly
 /// six fractional digits, `@module`, then the event's fields as key/value pairs).
-struct HclogJson;
+struct HclogJson {
+    module: &'static str,
+}
 
 #[derive(Default)]
 struct Fields {
@@ -82,7 +84,7 @@ where
         line.insert("@timestamp".into(), timestamp.into());
         line.insert(
             "@module".into(),
-            format!("azurebackup.{}", meta.target()).into(),
+            format!("{}.{}", self.module, meta.target()).into(),
         );
         line.extend(fields.extra);
         writeln!(writer, "{}", serde_json::Value::Object(line))
@@ -109,7 +111,8 @@ fn choose(provider: Option<String>, core: Option<String>) -> Option<String> {
         .or(core.filter(|v| !v.is_empty()))
 }
 
-pub(crate) fn init() {
+/// `module` prefixes every hclog `@module` (`{module}.{target}`), as Terraform's own providers do.
+pub(crate) fn init(module: &'static str) {
     let chosen = choose(
         std::env::var("TF_LOG_PROVIDER").ok(),
         std::env::var("TF_LOG").ok(),
@@ -131,7 +134,7 @@ pub(crate) fn init() {
         .with_ansi(false)
         .with_env_filter(EnvFilter::new(directives));
     if under_terraform() {
-        let _ = builder.event_format(HclogJson).try_init();
+        let _ = builder.event_format(HclogJson { module }).try_init();
     } else {
         let _ = builder.try_init();
     }
@@ -175,7 +178,7 @@ mod tests {
         let sink = buf.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || sink.clone())
-            .event_format(HclogJson)
+            .event_format(HclogJson { module: "example" })
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(instance = "bi-1", attempt = 2u64, "waiting for protection");
@@ -186,6 +189,10 @@ mod tests {
         assert_eq!(v["@message"], "waiting for protection");
         assert_eq!(v["instance"], "bi-1");
         assert_eq!(v["attempt"], 2);
+        assert!(
+            v["@module"].as_str().unwrap().starts_with("example."),
+            "{v}"
+        );
         // go-plugin parses "2006-01-02T15:04:05.000000Z07:00": six fractional digits.
         let ts = v["@timestamp"].as_str().unwrap();
         assert_eq!(ts.len(), "2026-01-01T00:00:00.000000Z".len(), "{ts}");

@@ -26,18 +26,55 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-/// The provider's source address, as `TF_REATTACH_PROVIDERS` needs it.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/azurebackup/azurebackup";
+/// Who the plugin is. The protocol code is the same for any provider; these two strings are
+/// what makes it this one (binary and socket names, log module, certificate, reattach JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginIdentity {
+    /// The provider's type name, e.g. `azurebackup` (the `TYPE` in `terraform-provider-TYPE`).
+    pub name: &'static str,
+    /// The full source address, e.g. `registry.terraform.io/azurebackup/azurebackup`, as
+    /// `TF_REATTACH_PROVIDERS` needs it.
+    pub address: &'static str,
+}
+
+impl PluginIdentity {
+    /// The binary's name: `terraform-provider-{name}`.
+    pub fn binary(&self) -> String {
+        format!("terraform-provider-{}", self.name)
+    }
+
+    /// The address as users write it in `required_providers` (`namespace/type`, without the
+    /// default registry host).
+    pub fn source(&self) -> &'static str {
+        self.address
+            .strip_prefix("registry.terraform.io/")
+            .unwrap_or(self.address)
+    }
+}
+
+impl Default for PluginIdentity {
+    /// A neutral identity for tests of the protocol code.
+    fn default() -> Self {
+        PluginIdentity {
+            name: "example",
+            address: "registry.terraform.io/example/example",
+        }
+    }
+}
 
 /// Runs the plugin: handshake, gRPC server, until Terraform shuts it down.
 /// `args` are the command-line arguments after the program name (`--debug` is recognised).
-pub fn main(args: Vec<String>, make_provider: fn() -> Arc<dyn Provider>) -> ExitCode {
-    logging::init();
+pub fn main(
+    identity: PluginIdentity,
+    args: Vec<String>,
+    make_provider: fn() -> Arc<dyn Provider>,
+) -> ExitCode {
+    logging::init(identity.name);
     let debug = args.iter().any(|a| a == "--debug");
     let opts = if debug {
         None
     } else {
-        match handshake::from_env(|k| std::env::var(k).ok()) {
+        match handshake::from_env(identity, |k| std::env::var(k).ok()) {
             Ok(o) => Some(o),
             Err(e) => {
                 eprintln!("{e}");
@@ -58,7 +95,7 @@ pub fn main(args: Vec<String>, make_provider: fn() -> Arc<dyn Provider>) -> Exit
     let result = runtime.block_on(async move {
         match opts {
             Some(opts) => run_plugin(make_provider(), opts).await,
-            None => run_debug(make_provider()).await,
+            None => run_debug(identity, make_provider()).await,
         }
     });
     // Provider code may have left blocking work behind; do not let it delay the exit.
@@ -97,11 +134,17 @@ async fn run_plugin(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<(
 /// `--debug`: serve plain gRPC on a free port without Terraform launching us, print what to
 /// export so Terraform attaches, and serve until Ctrl-C (ignoring Terraform's Shutdown so one
 /// process can serve many commands).
-async fn run_debug(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
+async fn run_debug(
+    identity: PluginIdentity,
+    provider: Arc<dyn Provider>,
+) -> Result<(), ServeError> {
     let shutdown = CancellationToken::new();
     let serving = serve::serve_inner(
         Arc::new(server::Server::new(provider)),
-        ServeOptions::default(),
+        ServeOptions {
+            identity,
+            ..ServeOptions::default()
+        },
         CancellationToken::new(),
         shutdown.clone(),
     )
@@ -111,7 +154,7 @@ async fn run_debug(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
         Address::Unix(p) => p.display().to_string(),
     };
     let reattach = serde_json::json!({
-        PROVIDER_ADDRESS: {
+        identity.address: {
             "Protocol": "grpc",
             "ProtocolVersion": 6,
             "Pid": std::process::id(),

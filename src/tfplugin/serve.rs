@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::PluginIdentity;
 use super::Provider;
 use super::server::Server;
 use super::tls::{self, TlsError};
@@ -33,6 +34,8 @@ pub enum Transport {
 /// How to serve: transport and (optionally) the client certificate to pin.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// Who is serving: names the unix socket and the server certificate.
+    pub identity: PluginIdentity,
     pub transport: Transport,
     /// Terraform's client certificate (PEM, from PLUGIN_CLIENT_CERT). `None` serves plain
     /// gRPC, as with TF_DISABLE_PLUGIN_TLS or in `--debug` mode.
@@ -42,6 +45,7 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
         ServeOptions {
+            identity: PluginIdentity::default(),
             transport: Transport::Tcp {
                 min_port: 0,
                 max_port: 0,
@@ -171,13 +175,16 @@ pub(crate) async fn serve_inner(
     shutdown: CancellationToken,
 ) -> Result<Serving, ServeError> {
     let tls = match &opts.client_cert_pem {
-        Some(pem) => Some(tls::server_tls(tls::parse_client_cert(pem)?)?),
+        Some(pem) => Some(tls::server_tls(
+            tls::parse_client_cert(pem)?,
+            &opts.identity.binary(),
+        )?),
         None => None,
     };
     let server_cert_der = tls.as_ref().map(|t| t.cert_der.to_vec());
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
 
-    let (listener, address) = bind(&opts.transport)?;
+    let (listener, address) = bind(&opts.transport, opts.identity.name)?;
     let (tx, rx) = mpsc::channel::<io::Result<Io>>(16);
     tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone()));
 
@@ -211,7 +218,7 @@ enum Listener {
     Unix(UnixListener),
 }
 
-fn bind(transport: &Transport) -> Result<(Listener, Address), ServeError> {
+fn bind(transport: &Transport, name: &str) -> Result<(Listener, Address), ServeError> {
     match transport {
         Transport::Tcp { min_port, max_port } => {
             let (min, max) = (*min_port, (*max_port).max(*min_port));
@@ -236,7 +243,7 @@ fn bind(transport: &Transport) -> Result<(Listener, Address), ServeError> {
         }
         Transport::Unix { dir } => {
             let path = dir.join(format!(
-                "tfprov-azurebackup-{}.sock",
+                "tfprov-{name}-{}.sock",
                 uuid::Uuid::new_v4().simple()
             ));
             let l = UnixListener::bind(&path).map_err(|e| ServeError::Unix {

@@ -47,9 +47,13 @@ pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError>
 }
 
 /// Builds the server TLS for a pinned client certificate.
-pub fn server_tls(client_cert: CertificateDer<'static>) -> Result<ServerTls, TlsError> {
+/// `organization` names the plugin in the certificate's subject.
+pub fn server_tls(
+    client_cert: CertificateDer<'static>,
+    organization: &str,
+) -> Result<ServerTls, TlsError> {
     let provider = crypto_provider();
-    let (cert_der, key) = generate_server_cert()?;
+    let (cert_der, key) = generate_server_cert(organization)?;
     let verifier = Arc::new(PinnedClientCert {
         pinned: client_cert,
         algorithms: provider.signature_verification_algorithms,
@@ -69,7 +73,9 @@ pub fn server_tls(client_cert: CertificateDer<'static>) -> Result<ServerTls, Tls
 
 /// A self-signed P-256 certificate for `localhost` that verifies against itself as root, as
 /// go-plugin's client expects (it uses the certificate from the handshake line as its only CA).
-fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
+fn generate_server_cert(
+    organization: &str,
+) -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose,
@@ -82,7 +88,7 @@ fn generate_server_cert() -> Result<(CertificateDer<'static>, PrivateKeyDer<'sta
         .push(DnType::CommonName, "localhost");
     params
         .distinguished_name
-        .push(DnType::OrganizationName, "terraform-provider-azurebackup");
+        .push(DnType::OrganizationName, organization);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -194,7 +200,7 @@ mod tests {
     #[test]
     fn server_certificate_is_a_localhost_ca() {
         use x509_parser::prelude::*;
-        let (der, _) = generate_server_cert().unwrap();
+        let (der, _) = generate_server_cert("terraform-provider-test").unwrap();
         let (_, cert) = X509Certificate::from_der(der.as_ref()).unwrap();
         // Self-signed: go-plugin's client uses it as its only root.
         assert_eq!(cert.subject(), cert.issuer());
