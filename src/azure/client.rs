@@ -160,6 +160,7 @@ impl ClientBuilder {
                     retry: self.retry,
                     clock: self.clock,
                     jitter: self.jitter,
+                    token_origin: endpoints.resource_manager.origin(),
                 },
                 endpoints,
                 api_version: config.api_version.trim().to_string(),

@@ -159,6 +159,10 @@ pub struct Pipeline {
     pub retry: RetryConfig,
     pub clock: Arc<dyn Clock>,
     pub jitter: Arc<dyn Jitter>,
+    /// The only origin (scheme, host, port) that ever receives the bearer token: the configured
+    /// Resource Manager endpoint. Operation URLs come from response headers, which a proxy or
+    /// a compromised answer can point anywhere; the token must not follow them.
+    pub token_origin: url::Origin,
 }
 
 enum Attempt {
@@ -176,6 +180,31 @@ impl Pipeline {
         .with_attempts(attempts)
     }
 
+    /// Refuses any URL whose scheme, host or port differs from the Resource Manager endpoint's.
+    fn check_origin(&self, ctx: &CallContext<'_>, url: &str) -> Result<(), AzureError> {
+        let parsed = url::Url::parse(url).map_err(|_| {
+            AzureError::decode(
+                ctx.operation,
+                "Azure returned an operation URL that is not a valid absolute URL",
+            )
+            .with_correlation_id(ctx.correlation_id)
+        })?;
+        if parsed.origin() == self.token_origin {
+            return Ok(());
+        }
+        let host = parsed.host_str().unwrap_or("(no host)");
+        let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+        Err(AzureError::decode(
+            ctx.operation,
+            format!(
+                "the service pointed the provider at {}://{host}{port}, which is not the configured Resource Manager endpoint ({}); the provider sends its access token only there, so it did not follow the URL. A proxy between you and Azure may be rewriting headers.",
+                parsed.scheme(),
+                self.token_origin.ascii_serialization()
+            ),
+        )
+        .with_correlation_id(ctx.correlation_id))
+    }
+
     /// Sleeps on the injected clock unless cancelled first.
     pub async fn sleep(&self, d: Duration, ctx: &CallContext<'_>) -> Result<(), AzureError> {
         tokio::select! {
@@ -190,6 +219,10 @@ impl Pipeline {
     /// cancellation, or token acquisition.
     ///
     /// `url` is used as given: status URLs carry signed query strings that must not be rebuilt.
+    ///
+    /// # Errors
+    /// Besides the above, a URL outside [`Pipeline::token_origin`] is refused before anything
+    /// is sent (a `Decode` error naming the URL's host), so the token never leaves for it.
     pub async fn send(
         &self,
         ctx: &CallContext<'_>,
@@ -197,6 +230,7 @@ impl Pipeline {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, AzureError> {
+        self.check_origin(ctx, url)?;
         let body_bytes = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| {
                 AzureError::decode(
