@@ -161,6 +161,7 @@ impl ClientBuilder {
                     clock: self.clock,
                     jitter: self.jitter,
                     token_origin: endpoints.resource_manager.origin(),
+                    throttle: Arc::default(),
                 },
                 endpoints,
                 api_version: config.api_version.trim().to_string(),

@@ -1,7 +1,9 @@
 //! HTTP plumbing shared by the client and the poller: the injectable clock, request context,
-//! and [`retry`] (one logical request with retries).
+//! [`retry`] (one logical request with retries) and [`throttle`] (ARM's request budget, shared
+//! by every request of the process).
 
 pub mod retry;
+pub mod throttle;
 
 use std::fmt;
 use std::future::Future;

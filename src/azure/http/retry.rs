@@ -1,4 +1,4 @@
-//! One logical HTTP request with retries: 429 (honouring `Retry-After`), 408, 5xx and
+//! One logical HTTP request with retries: 429 (honouring `Retry-After`, seconds or HTTP-date), 408, 5xx and
 //! connection errors, exponential backoff with injectable jitter, bounded attempts and elapsed
 //! time, timeouts retried only for idempotent methods, cancellation observed between attempts.
 
@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::azure::auth::TokenProvider;
 use crate::azure::error::AzureError;
 use crate::azure::http::Clock;
+use crate::azure::http::throttle::{Class, Throttle};
 
 /// Retry policy. See the [`Default`] impl for the values and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,9 +73,16 @@ impl Jitter for NoJitter {
     }
 }
 
-/// The server-requested wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` in
-/// integer seconds. HTTP-date values are ignored (ARM sends seconds).
+/// The server-requested wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` as
+/// integer seconds or an HTTP-date (RFC 9110 allows both; gateways and CDNs send dates).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, std::time::SystemTime::now())
+}
+
+/// [`retry_after`] with the wall clock injected. An HTTP-date is measured from the response's
+/// own `Date` header when it has one (so a skewed local clock does not matter), else from `now`;
+/// a date in the past means "now" (zero), not "ignore".
+pub fn retry_after_at(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
     let text = |name: &str| {
         headers
             .get(name)
@@ -86,9 +94,15 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             return Some(Duration::from_millis(v));
         }
     }
-    text("retry-after")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let value = text("retry-after")?;
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let reference = text("date")
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+        .unwrap_or(now);
+    Some(at.duration_since(reference).unwrap_or(Duration::ZERO))
 }
 
 /// Status codes worth another attempt.
@@ -163,6 +177,8 @@ pub struct Pipeline {
     /// Resource Manager endpoint. Operation URLs come from response headers, which a proxy or
     /// a compromised answer can point anywhere; the token must not follow them.
     pub token_origin: url::Origin,
+    /// Remaining-budget headers and 429s, shared by every concurrent request of the process.
+    pub throttle: Arc<Throttle>,
 }
 
 enum Attempt {
@@ -241,6 +257,7 @@ impl Pipeline {
             None => None,
         };
         let start = self.clock.now();
+        let class = Class::of(&method);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -249,7 +266,23 @@ impl Pipeline {
                     .with_correlation_id(ctx.correlation_id)
                     .with_attempts(attempt - 1));
             }
-            let now = self.clock.now();
+            let mut now = self.clock.now();
+            // Slow down while ARM says the subscription's budget is nearly spent, or while a 429
+            // holds this class back, before adding to the problem.
+            let hold = self.throttle.delay(class, now);
+            if !hold.is_zero() {
+                if now + hold >= ctx.deadline {
+                    return Err(self.deadline_error(ctx, attempt - 1));
+                }
+                tracing::info!(
+                    operation = ctx.operation,
+                    correlation_id = ctx.correlation_id,
+                    delay_ms = hold.as_millis() as u64,
+                    "pacing the request: Azure Resource Manager's request budget is low"
+                );
+                self.sleep(hold, ctx).await?;
+                now = self.clock.now();
+            }
             if now >= ctx.deadline {
                 return Err(self.deadline_error(ctx, attempt - 1));
             }
@@ -303,6 +336,15 @@ impl Pipeline {
                     }
                 } => r,
             };
+            if let Attempt::Done(resp) = &outcome {
+                self.throttle.observe(
+                    class,
+                    resp.status,
+                    &resp.headers,
+                    retry_after(&resp.headers),
+                    self.clock.now(),
+                );
+            }
             let (retry_reason, server_wait, last) = match outcome {
                 Attempt::Done(resp) if is_retryable_status(resp.status) => (
                     format!("HTTP {}", resp.status),
@@ -389,11 +431,29 @@ mod tests {
         h.insert("retry-after-ms", HeaderValue::from_static("1500"));
         assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
         let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retry_after_http_date_is_measured_from_the_date_header_or_now() {
+        let mut h = HeaderMap::new();
         h.insert(
             "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:30 GMT"),
+        );
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:10 GMT").unwrap();
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(20)));
+        // The server's own Date wins over a skewed local clock.
+        h.insert(
+            "date",
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(30)));
+        // A date already past means retry now.
+        h.remove("date");
+        let later = httpdate::parse_http_date("Wed, 21 Oct 2015 08:00:00 GMT").unwrap();
+        assert_eq!(retry_after_at(&h, later), Some(Duration::ZERO));
     }
 
     #[test]
