@@ -338,12 +338,13 @@ async fn server_errors_then_success_and_paging() {
     );
 }
 
-/// Retries are bounded: five 503s give the last response's error, after 1+2+4+8 s of waits.
+/// Retries are bounded by time: ten 503s give the last response's error, after
+/// 1+2+4+8+16+30×4 = 151 s of waits; one more 30 s wait would pass the 180 s retry budget.
 #[tokio::test]
 async fn persistent_server_errors_are_bounded() {
     let h = Harness::new(API).await;
     let id = instance_id();
-    for _ in 0..5 {
+    for _ in 0..10 {
         h.server
             .push(Step::new("GET", target(&id, API), 503).header("x-ms-request-id", "req-503"));
     }
@@ -357,7 +358,7 @@ async fn persistent_server_errors_are_bounded() {
     assert_eq!(err.request_id(), Some("req-503"));
     h.server.assert_done();
     let secs: Vec<u64> = h.clock.sleeps().iter().map(|d| d.as_secs()).collect();
-    assert_eq!(secs, vec![1, 2, 4, 8]);
+    assert_eq!(secs, vec![1, 2, 4, 8, 16, 30, 30, 30, 30]);
 }
 
 /// validateForBackup whose operation fails with a permission CloudError: a typed error with
@@ -614,8 +615,11 @@ async fn connection_refused_is_retried_then_reported() {
         .await
         .unwrap_err();
     assert!(err.is_retryable(), "{err}");
-    assert_eq!(err.attempts(), 5);
-    assert_eq!(h.clock.sleeps().len(), 4);
+    // Time, not a count, bounds the retries: 1+2+4+8+16+30×4 = 151 s of backoff, and one more
+    // 30 s wait would start a retry past the 180 s budget.
+    assert_eq!(err.attempts(), 10);
+    assert_eq!(h.clock.sleeps().len(), 9);
+    assert_eq!(h.clock.elapsed(), Duration::from_secs(151));
     assert!(!err.to_string().contains(TOKEN));
 }
 

@@ -3,6 +3,7 @@
 //! the end.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Method;
 use tokio::time::Instant;
@@ -13,7 +14,7 @@ use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use crate::azure::auth::{self, TokenProvider};
 use crate::azure::cloud::{self, CloudEndpoints};
 use crate::azure::config::AzureConfig;
-use crate::azure::error::AzureError;
+use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::http::retry::{
     CallContext, Jitter, Pipeline, RandomJitter, Response, RetryConfig,
 };
@@ -362,29 +363,56 @@ impl DataProtectionClient {
             let bi = self.instance_for_api(instance, ctx.operation)?;
             let body = serde_json::json!({ "backupInstance": bi });
             let url = self.url(&format!("{vault}/validateForBackup"))?;
-            let resp = self
-                .inner
-                .pipeline
-                .send(&ctx, Method::POST, &url, Some(&body))
-                .await?;
-            if !resp.is_success() {
-                return Err(resp.to_error(&ctx));
+            // Validation changes nothing, so it is retried like a read: the request itself
+            // when the connection drops, and the whole validation when the operation ends in
+            // an internal error, for as long as the caller's deadline allows.
+            let mut pause = Duration::from_secs(2);
+            loop {
+                match self.validate_once(&ctx, &url, &body).await {
+                    Err(e)
+                        if e.kind() == ErrorKind::OperationFailed
+                            && e.is_transient()
+                            && self.inner.pipeline.clock.now() + pause < ctx.deadline =>
+                    {
+                        tracing::warn!(operation = ctx.operation, correlation_id = ctx.correlation_id, error = %e, wait_s = pause.as_secs(), "validation failed inside the service; validating again");
+                        self.inner.pipeline.sleep(pause, &ctx).await?;
+                        pause = (pause * 2).min(Duration::from_secs(30));
+                    }
+                    other => return other,
+                }
             }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: false,
-                        outcome_only: true,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
         }
         .await;
         self.log_result(&ctx, r)
+    }
+
+    /// One `validateForBackup` request and its operation.
+    async fn validate_once(
+        &self,
+        ctx: &CallContext<'_>,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<((), Option<Response>), AzureError> {
+        let resp = self
+            .inner
+            .pipeline
+            .send_read_only(ctx, Method::POST, url, Some(body))
+            .await?;
+        if !resp.is_success() {
+            return Err(resp.to_error(ctx));
+        }
+        let last = self
+            .poll(
+                ctx,
+                &resp,
+                PollRequest {
+                    resource_url: None,
+                    is_delete: false,
+                    outcome_only: true,
+                },
+            )
+            .await?;
+        Ok(((), last.or(Some(resp))))
     }
 
     /// Follows the long-running operation `resp` started to its end, with this client's

@@ -27,6 +27,16 @@ pub enum ErrorKind {
     Decode,
 }
 
+/// Codes of a failed operation that say the service, not the request, failed.
+const TRANSIENT: &[&str] = &[
+    "InternalError",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "GatewayTimeout",
+    "OperationTimedOut",
+    "UserErrorServiceUnavailable",
+];
+
 const ALREADY_PROTECTED: &[&str] = &[
     "UserErrorDppDatasourceAlreadyProtected",
     "UserErrorDppDatasourceAlreadyHasBackupInstance",
@@ -348,6 +358,16 @@ impl AzureError {
             ErrorKind::Service => matches!(self.inner.status, Some(408 | 429 | 500..=599)),
             _ => false,
         }
+    }
+
+    /// A failure of the service itself rather than an answer about the request: retryable by
+    /// the service's own word, a 5xx/408/429, a dropped connection, or an operation that ended
+    /// with an internal error code. Permission and validation answers are never transient.
+    pub fn is_transient(&self) -> bool {
+        if self.is_permission() || self.is_already_protected() || self.is_not_found() {
+            return false;
+        }
+        self.is_retryable() || self.has_code(TRANSIENT)
     }
 
     pub fn is_config(&self) -> bool {

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -101,6 +100,8 @@ pub struct Step {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub on_hit: Option<Hook>,
+    /// Close the connection instead of answering (a dropped connection mid-request).
+    pub drop_connection: bool,
 }
 
 impl Step {
@@ -112,6 +113,7 @@ impl Step {
             headers: Vec::new(),
             body: Vec::new(),
             on_hit: None,
+            drop_connection: false,
         }
     }
     pub fn header(mut self, k: &str, v: impl Into<String>) -> Step {
@@ -126,6 +128,11 @@ impl Step {
     }
     pub fn raw_body(mut self, b: impl Into<Vec<u8>>) -> Step {
         self.body = b.into();
+        self
+    }
+    /// The request is read, then the connection is closed with no answer.
+    pub fn drop_connection(mut self) -> Step {
+        self.drop_connection = true;
         self
     }
     pub fn on_hit(mut self, f: impl Fn() + Send + Sync + 'static) -> Step {
@@ -248,7 +255,7 @@ impl ScriptServer {
 async fn handle(
     state: Arc<Mutex<State>>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let method = req.method().to_string();
     let target = req
         .uri()
@@ -292,6 +299,12 @@ async fn handle(
     };
     if let Some(h) = &step.on_hit {
         h();
+    }
+    if step.drop_connection {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "scripted drop",
+        ));
     }
     let mut resp = Response::builder().status(step.status);
     for (k, v) in &step.headers {
