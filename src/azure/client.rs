@@ -527,6 +527,42 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
+    /// One page of `GET {vault}/backupInstances`: the first when `next_link` is `None`, else the
+    /// page the previous one's `nextLink` named (used as given; it must stay on the Resource
+    /// Manager origin like every URL the token goes to).
+    pub async fn list_backup_instances_page(
+        &self,
+        vault: &BackupVaultId,
+        next_link: Option<&str>,
+        op: &OpOptions,
+    ) -> Result<BackupInstanceList, AzureError> {
+        let corr = self.start("listBackupInstances", &vault.to_string());
+        let ctx = op.context("listBackupInstances", &corr);
+        let r = async {
+            let url = match next_link {
+                Some(l) => l.to_string(),
+                None => self.url(&format!("{vault}/backupInstances"))?,
+            };
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::GET, &url, None)
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let page: BackupInstanceList = Self::decode(&ctx, &resp)?;
+            Ok((page, Some(resp)))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// The client's clock (waits and caches built on the client use the same time).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.pipeline.clock
+    }
+
     /// `GET {vault}/backupInstances`, following `nextLink` (used as given) to the last page.
     pub async fn list_backup_instances(
         &self,

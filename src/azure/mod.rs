@@ -10,6 +10,7 @@
 //! - [`error`]: [`error::AzureError`], the typed error callers branch on.
 //! - [`models`]: serde models of the Data Protection API.
 //! - [`client`]: [`client::DataProtectionClient`], one method per REST operation.
+//! - [`reads`]: many reads of one vault's instances answered from its list (coalesced reads).
 
 pub mod arm_id;
 pub mod auth;
@@ -20,3 +21,4 @@ pub mod error;
 pub mod http;
 pub mod models;
 pub mod poller;
+pub mod reads;

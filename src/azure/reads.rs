@@ -1,0 +1,242 @@
+//! Coalesced reads: many concurrent reads of instances in one vault are answered from the
+//! vault's `backupInstances` list (one walk, shared) instead of one GET each.
+//!
+//! Terraform refreshes every instance of a configuration at once (ten at a time by default), so
+//! a plan of 1,000 instances would otherwise send 1,000 GETs, which at real ARM latency is most
+//! of a pipeline's plan time and eats the subscription's read budget that other workspaces
+//! share. A list page holds many instances for the price of one request.
+//!
+//! # When the list is used (the heuristic)
+//! - The first [`CoalesceConfig::list_after`]` - 1` reads of a vault are plain GETs: a
+//!   configuration that manages a handful of instances never lists, however big the vault.
+//! - From the `list_after`-th read on, reads of that vault look the instance up in the list,
+//!   walking it page by page as needed. Only one walk runs per vault; other readers wait for
+//!   the page they need.
+//! - The walk continues only while it pays: page `p + 1` is fetched only if at least
+//!   [`CoalesceConfig::reads_per_page`]` × (p + 1)` reads of this vault have been asked for.
+//!   A vault of 10,000 instances of which 20 are managed stops after a few pages; its
+//!   remaining reads fall back to GETs.
+//! - An instance found in the list is answered from it unless its entry is in a transient state
+//!   (provisioning not `Succeeded`, protection configuring, updating or soft-deleting): then a
+//!   GET, so the caller sees the freshest state. An instance absent from a *complete* list is
+//!   gone (the same as a 404). A failed page, or an entry that is not for this vault, falls
+//!   back to GETs.
+//! - A list is trusted for [`CoalesceConfig::max_age`] after its first page; then the next
+//!   read starts a fresh walk.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::client::{DataProtectionClient, OpOptions};
+use crate::azure::error::AzureError;
+use crate::azure::models::BackupInstanceResource;
+
+/// See the module documentation for how each value is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoalesceConfig {
+    /// Off: every read is a GET.
+    pub enabled: bool,
+    /// The read of a vault (counting from 1) from which the list is used.
+    pub list_after: u32,
+    /// How many reads each list page must serve, at least, for the walk to go on.
+    pub reads_per_page: u32,
+    /// How long a walk's result answers reads.
+    pub max_age: Duration,
+}
+
+impl Default for CoalesceConfig {
+    /// List from the 5th read of a vault; each page must be worth 2 reads; trust a list for
+    /// 60 s. Four GETs cost what four list pages cost, so below that a list cannot win; a
+    /// refresh of a large configuration finishes its reads within seconds.
+    fn default() -> Self {
+        CoalesceConfig {
+            enabled: true,
+            list_after: 5,
+            reads_per_page: 2,
+            max_age: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One walk of one vault's list.
+#[derive(Default)]
+struct Walk {
+    started: Option<Instant>,
+    /// Entries seen so far, by lower-case instance name.
+    entries: HashMap<String, BackupInstanceResource>,
+    pages: u32,
+    next_link: Option<String>,
+    complete: bool,
+    /// A page failed: this walk answers nothing more.
+    broken: bool,
+}
+
+#[derive(Default)]
+struct VaultReads {
+    requested: AtomicU32,
+    walk: tokio::sync::Mutex<Walk>,
+}
+
+/// Shared by every read of one provider process.
+pub struct InstanceReads {
+    client: DataProtectionClient,
+    config: CoalesceConfig,
+    vaults: Mutex<HashMap<String, Arc<VaultReads>>>,
+}
+
+/// What the list says about one instance.
+enum Listed {
+    Found(Box<BackupInstanceResource>),
+    Gone,
+    /// The list cannot answer: ask with a GET.
+    Ask,
+}
+
+impl InstanceReads {
+    pub fn new(client: DataProtectionClient, config: CoalesceConfig) -> InstanceReads {
+        InstanceReads {
+            client,
+            config,
+            vaults: Mutex::default(),
+        }
+    }
+
+    pub fn config(&self) -> CoalesceConfig {
+        self.config
+    }
+
+    /// Reads one instance: from the vault's list when the heuristic says so, else with a GET.
+    /// `Ok(None)` means the instance does not exist.
+    ///
+    /// # Errors
+    /// As [`DataProtectionClient::get_backup_instance`]; a failed list page is not an error
+    /// here (the read falls back to a GET).
+    pub async fn read(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+    ) -> Result<Option<BackupInstanceResource>, AzureError> {
+        if self.config.enabled {
+            let vault = self.vault(&id.vault);
+            let n = vault.requested.fetch_add(1, Ordering::SeqCst) + 1;
+            if n >= self.config.list_after {
+                match self.from_list(&vault, id, op).await {
+                    Listed::Found(res) => return Ok(Some(*res)),
+                    Listed::Gone => {
+                        tracing::debug!(instance = %id, "absent from the vault's complete list");
+                        return Ok(None);
+                    }
+                    Listed::Ask => {}
+                }
+            }
+        }
+        self.client.get_backup_instance(id, op).await
+    }
+
+    fn vault(&self, vault: &BackupVaultId) -> Arc<VaultReads> {
+        let key = vault.to_string().to_ascii_lowercase();
+        let mut map = self.vaults.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key).or_default().clone()
+    }
+
+    async fn from_list(&self, vault: &VaultReads, id: &BackupInstanceId, op: &OpOptions) -> Listed {
+        let name = id.name.to_ascii_lowercase();
+        let mut walk = tokio::select! {
+            w = vault.walk.lock() => w,
+            _ = op.cancel.cancelled() => return Listed::Ask,
+        };
+        let now = self.client.clock().now();
+        if walk
+            .started
+            .is_some_and(|t| now.saturating_duration_since(t) > self.config.max_age)
+        {
+            *walk = Walk::default();
+        }
+        loop {
+            if let Some(entry) = walk.entries.get(&name) {
+                return if is_settled(entry) {
+                    Listed::Found(Box::new(entry.clone()))
+                } else {
+                    Listed::Ask
+                };
+            }
+            if walk.complete {
+                return Listed::Gone;
+            }
+            let requested = vault.requested.load(Ordering::SeqCst);
+            if walk.broken || requested < self.config.reads_per_page * (walk.pages + 1) {
+                return Listed::Ask;
+            }
+            if walk.pages > 0 && walk.next_link.is_none() {
+                return Listed::Ask;
+            }
+            walk.started.get_or_insert(now);
+            let next = walk.next_link.take();
+            match self
+                .client
+                .list_backup_instances_page(&id.vault, next.as_deref(), op)
+                .await
+            {
+                Ok(page) => {
+                    walk.pages += 1;
+                    for entry in page.value {
+                        match entry_name(&entry, &id.vault) {
+                            Some(n) => {
+                                walk.entries.insert(n, entry);
+                            }
+                            None => {
+                                // An answer about something else: trust none of this list.
+                                tracing::warn!(vault = %id.vault, entry = entry.id.as_deref().unwrap_or(""), "the vault's list holds an entry of another vault; reading instances one by one");
+                                walk.broken = true;
+                                return Listed::Ask;
+                            }
+                        }
+                    }
+                    match page.next_link.filter(|l| !l.trim().is_empty()) {
+                        Some(l) => walk.next_link = Some(l),
+                        None => walk.complete = true,
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(vault = %id.vault, error = %e, "listing the vault failed; reading instances one by one");
+                    walk.broken = true;
+                    return Listed::Ask;
+                }
+            }
+        }
+    }
+}
+
+/// The entry's lower-case name, if its ID is an instance of `vault`.
+fn entry_name(entry: &BackupInstanceResource, vault: &BackupVaultId) -> Option<String> {
+    let id: BackupInstanceId = entry.id.as_deref()?.parse().ok()?;
+    id.vault
+        .to_string()
+        .eq_ignore_ascii_case(&vault.to_string())
+        .then(|| id.name.to_ascii_lowercase())
+}
+
+/// Whether a list entry is a state the caller can take as it is.
+fn is_settled(entry: &BackupInstanceResource) -> bool {
+    let p = &entry.properties;
+    let provisioned = p
+        .provisioning_state
+        .as_deref()
+        .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
+    let transient = |s: &str| {
+        ["ConfiguringProtection", "UpdatingProtection", "SoftDeleting"]
+            .iter()
+            .any(|t| s.eq_ignore_ascii_case(t))
+    };
+    let protection_moving = p.current_protection_state.as_deref().is_some_and(transient)
+        || p.protection_status
+            .as_ref()
+            .and_then(|s| s.status.as_deref())
+            .is_some_and(transient);
+    provisioned && !protection_moving
+}
