@@ -103,3 +103,64 @@ fn providers_schema_json_shows_the_schema() {
         assert!(r["block_types"]["timeouts"].is_object());
     }
 }
+
+/// Only the documented variable sets the API version: through real Terraform against the
+/// emulator, a plan (whose `validateForBackup` call is the only request) carries the default
+/// `api-version=2025-07-01` under the undocumented `ARM_API_VERSION=2021-01-01`, and
+/// `2021-01-01` under `ARM_DATAPROTECTION_API_VERSION=2021-01-01`.
+#[test]
+fn only_the_documented_variable_sets_the_api_version() {
+    use common::emu::{self, Emu};
+
+    let resource = format!(
+        r#"
+terraform {{
+  required_providers {{
+    azurebackup = {{ source = "azurebackup/azurebackup" }}
+  }}
+}}
+resource "azurebackup_instance" "x" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{disk}"
+  location                   = "westeurope"
+  policy_id                  = "{policy}"
+  snapshot_resource_group_id = "{rg}"
+}}
+"#,
+        vault = emu::vault(),
+        disk = emu::disk("disk-1"),
+        policy = emu::policy("policy-disk"),
+        rg = emu::rg("rg-snapshots"),
+    );
+    for tf in terraforms() {
+        let emu = Emu::start();
+        for (var, want) in [
+            ("ARM_API_VERSION", "2025-07-01"),
+            ("ARM_DATAPROTECTION_API_VERSION", "2021-01-01"),
+        ] {
+            emu.admin("DELETE", "/requests", None);
+            let mut wd = emu.workdir(&tf);
+            wd.env(var, "2021-01-01");
+            wd.write("main.tf", &resource);
+            let out = wd.run(&["plan", "-input=false", "-no-color"]);
+            out.assert_success();
+            let log = emu.admin("GET", "/requests", None);
+            let versions: Vec<&str> = log["requests"]
+                .as_array()
+                .expect("request log")
+                .iter()
+                .filter_map(|e| e["api_version"].as_str())
+                .collect();
+            assert!(
+                !versions.is_empty(),
+                "terraform {} with {var}: no Data Protection request: {log}",
+                tf.version
+            );
+            assert!(
+                versions.iter().all(|v| *v == want),
+                "terraform {} with {var}=2021-01-01: want api-version={want}, got {versions:?}",
+                tf.version
+            );
+        }
+    }
+}

@@ -13,7 +13,7 @@ use url::Url;
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use crate::azure::auth::{self, TokenProvider};
 use crate::azure::cloud::{self, CloudEndpoints};
-use crate::azure::config::AzureConfig;
+use crate::azure::config::{self, API_2021_01_01, AzureConfig};
 use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::http::retry::{
     CallContext, Jitter, Pipeline, RandomJitter, Response, RetryConfig,
@@ -49,8 +49,6 @@ impl OpOptions {
     }
 }
 
-/// The oldest API version, which lacks several properties.
-const API_2021_01_01: &str = "2021-01-01";
 /// Upper bound on list pages; a vault never holds this many pages of instances.
 const MAX_PAGES: usize = 1000;
 
@@ -173,34 +171,10 @@ impl ClientBuilder {
     }
 }
 
-/// `YYYY-MM-DD` with an optional `-preview` suffix.
+/// [`config::check_api_version`] as a configuration error of this client.
 fn check_api_version(v: &str) -> Result<(), AzureError> {
-    let v = v.trim();
-    let date = v.get(..10).unwrap_or("");
-    let shape_ok = date.len() == 10
-        && date.chars().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
-        && (v.len() == 10 || v[10..].eq_ignore_ascii_case("-preview"));
-    if !shape_ok {
-        return Err(AzureError::config(
-            "configure",
-            format!("api_version {v:?} is not an API version like \"2025-07-01\""),
-        ));
-    }
-    if date < API_2021_01_01 {
-        return Err(AzureError::config(
-            "configure",
-            format!(
-                "api_version {v:?} is older than 2021-01-01, the first Data Protection version"
-            ),
-        ));
-    }
-    Ok(())
+    config::check_api_version(v)
+        .map_err(|e| AzureError::config("configure", format!("api_version {e}")))
 }
 
 impl DataProtectionClient {

@@ -2,12 +2,14 @@
 //!
 //! Tolerant by design: unknown fields are ignored, enum-like fields are plain strings (the
 //! service returns values outside its documented enums), `null` is accepted wherever a list or
-//! string is expected, and optional fields are omitted on output rather than sent as `null`, so
-//! a body built for API version 2021-01-01 carries nothing that version does not know.
+//! string is expected, and optional fields are omitted on output rather than sent as `null`
+//! (`#[skip_serializing_none]` on every struct), so a body built for API version 2021-01-01
+//! carries nothing that version does not know.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::azure::arm_id::{BackupPolicyId, DatasourceId, KeyVaultSecretUri, ResourceGroupId};
 
@@ -21,58 +23,47 @@ where
 }
 
 /// A backup instance as ARM returns it (`{id, name, type, tags, properties}`).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupInstanceResource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub resource_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub properties: BackupInstance,
 }
 
 /// The `properties` of a backup instance.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupInstance {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub data_source_info: Datasource,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source_set_info: Option<DatasourceSet>,
     #[serde(default, deserialize_with = "nullable")]
     pub policy_info: PolicyInfo,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datasource_auth_credentials: Option<AuthCredentials>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_details: Option<IdentityDetails>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection_status: Option<ProtectionStatusDetails>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_protection_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection_error_details: Option<UserFacingError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub object_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_type: Option<String>,
 }
 
 /// A data source (or, with `objectType: "DatasourceSet"`, its parent set).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Datasource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datasource_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// The API spells it `resourceID`; some clients send `resourceId`, accepted too.
     #[serde(
@@ -82,30 +73,26 @@ pub struct Datasource {
         deserialize_with = "nullable"
     )]
     pub resource_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_uri: Option<String>,
 }
 
 /// Same shape as [`Datasource`], with `objectType: "DatasourceSet"`.
 pub type DatasourceSet = Datasource;
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyInfo {
     #[serde(default, deserialize_with = "nullable")]
     pub policy_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_parameters: Option<PolicyParameters>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyParameters {
@@ -114,6 +101,7 @@ pub struct PolicyParameters {
 }
 
 /// `{objectType: "AzureOperationalStoreParameters", dataStoreType: "OperationalStore", resourceGroupId}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataStoreParameters {
@@ -121,57 +109,53 @@ pub struct DataStoreParameters {
     pub object_type: String,
     #[serde(default, deserialize_with = "nullable")]
     pub data_store_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_group_id: Option<String>,
 }
 
 /// `{objectType: "SecretStoreBasedAuthCredentials", secretStoreResource: {uri, secretStoreType}}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthCredentials {
     #[serde(default, deserialize_with = "nullable")]
     pub object_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_store_resource: Option<SecretStoreResource>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretStoreResource {
     /// The secret's URI, e.g. `https://kv-demo.vault.azure.net/secrets/pg-conn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub secret_store_type: String,
 }
 
 /// Which identity the vault uses for the data source (2022+ API versions only).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_system_assigned_identity: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_assigned_identity_arm_url: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProtectionStatusDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_details: Option<UserFacingError>,
 }
 
 /// The error shape that carries the texts users need (message, recommended actions, the exact
 /// missing permission in `innerError.additionalInfo.DetailedNonLocalisedMessage`).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserFacingError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(
         default,
@@ -179,13 +163,9 @@ pub struct UserFacingError {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub recommended_action: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<InnerError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_retryable: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_user_error: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(
         default,
@@ -193,18 +173,15 @@ pub struct UserFacingError {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub details: Vec<UserFacingError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, serde_json::Value>>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InnerError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<BTreeMap<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedded_inner_error: Option<Box<InnerError>>,
 }
 
@@ -245,21 +222,19 @@ impl UserFacingError {
 }
 
 /// ARM's `CloudError`: `{"error": {...}}`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(
         default,
@@ -275,11 +250,11 @@ pub struct ErrorDetail {
     pub additional_info: Vec<ErrorAdditionalInfo>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorAdditionalInfo {
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub info_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<serde_json::Value>,
 }
 
@@ -301,36 +276,30 @@ impl ErrorDetail {
 }
 
 /// The body of an `Azure-AsyncOperation` status URL.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationStatus {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
 }
 
 /// `{jobId, objectType: "OperationJobExtendedInfo"}`, the result of some operations.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationJobExtendedInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
 }
 
 /// Request body of `validateForBackup`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidateForBackupRequest {
@@ -339,12 +308,12 @@ pub struct ValidateForBackupRequest {
 }
 
 /// One page of a list.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupInstanceList {
     #[serde(default, deserialize_with = "nullable")]
     pub value: Vec<BackupInstanceResource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
 }
 
