@@ -220,6 +220,11 @@ impl DataProtectionClient {
         Self::builder(config).build().await
     }
 
+    /// The HTTP pipeline (clock included) the waits in [`crate::azure::wait`] share.
+    pub(crate) fn pipeline(&self) -> &Pipeline {
+        &self.inner.pipeline
+    }
+
     pub fn api_version(&self) -> &str {
         &self.inner.api_version
     }

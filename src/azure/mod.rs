@@ -10,9 +10,13 @@
 //! - [`error`]: [`error::AzureError`], the typed error callers branch on.
 //! - [`models`]: serde models of the Data Protection API.
 //! - [`client`]: [`client::DataProtectionClient`], one method per REST operation.
+//! - [`wait`]: one backoff type on the injected clock, and the waits between calls (protection
+//!   configured, another operation finished, role assignments propagated).
+//! - [`catalogue`]: one entry per datasource kind: ID shape, set info, parameters, roles, inputs.
 
 pub mod arm_id;
 pub mod auth;
+pub mod catalogue;
 pub mod client;
 pub mod cloud;
 pub mod config;
@@ -20,3 +24,4 @@ pub mod error;
 pub mod http;
 pub mod models;
 pub mod poller;
+pub mod wait;
