@@ -102,6 +102,10 @@ impl Waiter<'_> {
         if now + wait >= self.op.deadline || !in_window {
             return Err(Stop::Deadline);
         }
+        // Checked first so that a cancelled caller does not even start a sleep.
+        if self.op.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
         tokio::select! {
             biased;
             _ = self.op.cancel.cancelled() => return Err(Stop::Cancelled),
