@@ -154,7 +154,7 @@ impl Resource for InstanceResource {
         let state = req.current_state;
         let Some(id) = str_attr(&state, attr::ID).and_then(|s| s.parse::<BackupInstanceId>().ok())
         else {
-            diags.error("Invalid State", "The stored `id` is not a backup instance ID; remove the resource from state (`terraform state rm`) and import it again.");
+            diags.error("Invalid State", format!("The stored `{}` is not a backup instance ID; remove the resource from state (`terraform state rm`) and import it again.", attr::ID));
             return ReadResponse {
                 new_state: state,
                 diagnostics: diags,
@@ -254,9 +254,9 @@ mod tests {
         };
         let config = disk_config();
         let mut prior = disk_config();
-        prior.set("id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi"));
-        prior.set("name", Value::string("bi"));
-        prior.set("location", Value::Null);
+        prior.set(attr::ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi"));
+        prior.set(attr::NAME, Value::string("bi"));
+        prior.set(attr::LOCATION, Value::Null);
         let plan = |prior: Value, config: Value| PlanRequest {
             prior_state: prior,
             proposed_new_state: config.clone(),
@@ -269,14 +269,17 @@ mod tests {
             "{:?}",
             resp.requires_replace
         );
-        prior.set("location", Value::string("northeurope"));
+        prior.set(attr::LOCATION, Value::string("northeurope"));
         let resp = r.plan(plan(prior, with_name(&config)), &ctx).await;
-        assert_eq!(resp.requires_replace, vec![AttributePath::root("location")]);
+        assert_eq!(
+            resp.requires_replace,
+            vec![AttributePath::root(attr::LOCATION)]
+        );
     }
 
     fn with_name(v: &Value) -> Value {
         let mut v = v.clone();
-        v.set("name", Value::string("bi"));
+        v.set(attr::NAME, Value::string("bi"));
         v
     }
 }

@@ -394,40 +394,40 @@ pub(super) mod tests {
     pub(in crate::provider::instance) fn disk_config() -> Value {
         Value::object([
             (
-                "vault_id",
+                attr::VAULT_ID,
                 Value::string(
                     "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo",
                 ),
             ),
             (
-                "datasource_id",
+                attr::DATASOURCE_ID,
                 Value::string(
                     "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1",
                 ),
             ),
-            ("location", Value::string("westeurope")),
+            (attr::LOCATION, Value::string("westeurope")),
             (
-                "policy_id",
+                attr::POLICY_ID,
                 Value::string(
                     "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk",
                 ),
             ),
             (
-                "snapshot_resource_group_id",
+                attr::SNAPSHOT_RESOURCE_GROUP_ID,
                 Value::string(
                     "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots",
                 ),
             ),
-            ("key_vault_secret_uri", Value::Null),
-            ("name", Value::Null),
-            ("friendly_name", Value::Null),
-            ("tags", Value::Null),
-            ("id", Value::Null),
-            ("datasource_type", Value::Null),
-            ("protection_state", Value::Null),
-            ("protection_status", Value::Null),
-            ("provisioning_state", Value::Null),
-            ("timeouts", Value::Null),
+            (attr::KEY_VAULT_SECRET_URI, Value::Null),
+            (attr::NAME, Value::Null),
+            (attr::FRIENDLY_NAME, Value::Null),
+            (attr::TAGS, Value::Null),
+            (attr::ID, Value::Null),
+            (attr::DATASOURCE_TYPE, Value::Null),
+            (attr::PROTECTION_STATE, Value::Null),
+            (attr::PROTECTION_STATUS, Value::Null),
+            (attr::PROVISIONING_STATE, Value::Null),
+            (attr::TIMEOUTS, Value::Null),
         ])
     }
 
@@ -459,15 +459,15 @@ pub(super) mod tests {
     #[test]
     fn every_cross_field_problem_is_reported_with_its_path() {
         let mut c = disk_config();
-        c.set("snapshot_resource_group_id", Value::Null);
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
         c.set(
-            "key_vault_secret_uri",
+            attr::KEY_VAULT_SECRET_URI,
             Value::string("https://kv.vault.azure.net/secrets/x"),
         );
-        c.set("policy_id", Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupPolicies/p"));
-        c.set("protection_state", Value::string("x"));
+        c.set(attr::POLICY_ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupPolicies/p"));
+        c.set(attr::PROTECTION_STATE, Value::string("x"));
         c.set(
-            "timeouts",
+            attr::TIMEOUTS,
             Value::object([
                 ("create", Value::string("soon")),
                 ("read", Value::Null),
@@ -498,8 +498,8 @@ pub(super) mod tests {
     #[test]
     fn unknown_values_are_skipped_not_reported() {
         let mut c = disk_config();
-        c.set("datasource_id", Value::Unknown);
-        c.set("snapshot_resource_group_id", Value::Null);
+        c.set(attr::DATASOURCE_ID, Value::Unknown);
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
         let mut d = Diagnostics::new();
         assert!(check_inputs(&c, &mut d).is_none());
         assert!(d.is_empty(), "{d:?}");
@@ -509,10 +509,10 @@ pub(super) mod tests {
     fn bad_ids_name_the_attribute() {
         let mut c = disk_config();
         c.set(
-            "vault_id",
+            attr::VAULT_ID,
             Value::string("/subscriptions/x/resourceGroups/rg"),
         );
-        c.set("datasource_id", Value::string("not an id"));
+        c.set(attr::DATASOURCE_ID, Value::string("not an id"));
         let mut d = Diagnostics::new();
         check_inputs(&c, &mut d);
         let paths: Vec<String> = d
@@ -531,7 +531,7 @@ pub(super) mod tests {
     fn read_normalises_casing_but_shows_policy_drift() {
         let mut prior = disk_config();
         let id: BackupInstanceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi".parse().unwrap();
-        prior.set("id", Value::string(id.to_string()));
+        prior.set(attr::ID, Value::string(id.to_string()));
         let inputs = check_inputs(&disk_config(), &mut Diagnostics::new()).unwrap();
         let mut res = body_of(&inputs);
         res.properties.policy_info.policy_id = inputs
@@ -541,8 +541,8 @@ pub(super) mod tests {
             .replace("backupvaults", "Backupvaults");
         res.properties.data_source_info.resource_location = Some("West Europe".into());
         let state = state_of(&res, &id, &prior);
-        assert_eq!(state.get("policy_id"), prior.get("policy_id"));
-        assert_eq!(state.get("location"), prior.get("location"));
+        assert_eq!(state.get(attr::POLICY_ID), prior.get(attr::POLICY_ID));
+        assert_eq!(state.get(attr::LOCATION), prior.get(attr::LOCATION));
         res.properties.policy_info.policy_id = inputs
             .policy
             .to_string()
@@ -550,7 +550,7 @@ pub(super) mod tests {
         let drifted = state_of(&res, &id, &prior);
         assert!(
             drifted
-                .get("policy_id")
+                .get(attr::POLICY_ID)
                 .as_str()
                 .unwrap()
                 .ends_with("policy-other")
