@@ -9,6 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::azure::catalogue;
+
 /// Why an ID could not be parsed: names the kind of ID, what was wrong and the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArmIdError {
@@ -296,24 +298,7 @@ impl BackupVaultId {
     }
 }
 
-/// The kinds of data source this provider can protect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DatasourceKind {
-    Disk,
-    PostgresDatabase,
-    PostgresFlexibleServer,
-}
-
-impl DatasourceKind {
-    /// The `datasourceType` the service expects for this kind.
-    pub fn datasource_type(self) -> &'static str {
-        match self {
-            DatasourceKind::Disk => "Microsoft.Compute/disks",
-            DatasourceKind::PostgresDatabase => "Microsoft.DBforPostgreSQL/servers/databases",
-            DatasourceKind::PostgresFlexibleServer => "Microsoft.DBforPostgreSQL/flexibleServers",
-        }
-    }
-}
+pub use crate::azure::catalogue::DatasourceKind;
 
 /// A data source to protect, identified by its ARM ID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -366,29 +351,25 @@ impl DatasourceId {
 impl FromStr for DatasourceId {
     type Err = ArmIdError;
     fn from_str(s: &str) -> Result<Self, ArmIdError> {
-        // Pick the candidate by the provider/type segments so the error talks about the kind
-        // the user most likely meant.
-        let lower = s.to_ascii_lowercase();
-        if lower.contains("/providers/microsoft.compute/disks/") {
-            return s.parse().map(DatasourceId::Disk);
+        // Pick the candidate by the provider/type segments (the catalogue's ID shapes) so the
+        // error talks about the kind the user most likely meant.
+        match catalogue::entry_for_id(s).map(|e| e.kind) {
+            Some(DatasourceKind::Disk) => s.parse().map(DatasourceId::Disk),
+            Some(DatasourceKind::PostgresDatabase) => s.parse().map(DatasourceId::PostgresDatabase),
+            Some(DatasourceKind::PostgresFlexibleServer) => {
+                s.parse().map(DatasourceId::PostgresFlexibleServer)
+            }
+            None => {
+                let shapes: Vec<String> = catalogue::CATALOGUE.iter().map(|e| e.shape()).collect();
+                let nouns: Vec<&str> = catalogue::CATALOGUE.iter().map(|e| e.noun).collect();
+                Err(ArmIdError::new(
+                    "data source ID",
+                    shapes.join(" or "),
+                    s,
+                    format!("it is not a {}", catalogue::either(&nouns)),
+                ))
+            }
         }
-        if lower.contains("/providers/microsoft.dbforpostgresql/flexibleservers/") {
-            return s.parse().map(DatasourceId::PostgresFlexibleServer);
-        }
-        if lower.contains("/providers/microsoft.dbforpostgresql/servers/") {
-            return s.parse().map(DatasourceId::PostgresDatabase);
-        }
-        Err(ArmIdError::new(
-            "data source ID",
-            format!(
-                "{} or {} or {}",
-                ManagedDiskId::shape(),
-                PostgresDatabaseId::shape(),
-                PostgresFlexibleServerId::shape()
-            ),
-            s,
-            "it is not a managed disk, PostgreSQL database or PostgreSQL flexible server".into(),
-        ))
     }
 }
 

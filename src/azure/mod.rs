@@ -11,9 +11,13 @@
 //! - [`models`]: serde models of the Data Protection API.
 //! - [`client`]: [`client::DataProtectionClient`], one method per REST operation.
 //! - [`reads`]: many reads of one vault's instances answered from its list (coalesced reads).
+//! - [`wait`]: one backoff type on the injected clock, and the waits between calls (protection
+//!   configured, another operation finished, role assignments propagated).
+//! - [`catalogue`]: one entry per datasource kind: ID shape, set info, parameters, roles, inputs.
 
 pub mod arm_id;
 pub mod auth;
+pub mod catalogue;
 pub mod client;
 pub mod cloud;
 pub mod config;
@@ -22,3 +26,4 @@ pub mod http;
 pub mod models;
 pub mod poller;
 pub mod reads;
+pub mod wait;

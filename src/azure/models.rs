@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::azure::arm_id::{BackupPolicyId, DatasourceId, KeyVaultSecretUri, ResourceGroupId};
+use crate::azure::catalogue::{self, SetInfo};
 
 /// `null` and absent both become `T::default()`.
 fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -317,9 +318,6 @@ pub struct BackupInstanceList {
     pub next_link: Option<String>,
 }
 
-/// The `resourceType` of a PostgreSQL single server, the set that holds a database.
-const PG_SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/servers";
-
 fn datasource(
     object_type: &str,
     datasource_type: &str,
@@ -341,35 +339,26 @@ fn datasource(
 
 impl BackupInstance {
     /// A backup instance for `datasource` under `policy`, with `dataSourceInfo` and
-    /// `dataSourceSetInfo` filled from the ID alone (per datasource kind).
+    /// `dataSourceSetInfo` filled from the ID alone, as the kind's catalogue entry says.
     pub fn new_for(ds: &DatasourceId, location: &str, policy: &BackupPolicyId) -> BackupInstance {
-        let dtype = ds.datasource_type();
-        let info = datasource(
-            "Datasource",
-            dtype,
-            dtype,
-            ds.to_string(),
-            ds.name(),
-            location,
-        );
-        let set = match ds {
-            DatasourceId::Disk(_) => None,
-            DatasourceId::PostgresDatabase(db) => Some(datasource(
+        let entry = ds.kind().entry();
+        let (dtype, rtype) = (entry.datasource_type, entry.resource_type());
+        let id = ds.to_string();
+        let info = datasource("Datasource", dtype, &rtype, id.clone(), ds.name(), location);
+        let set = match entry.set_info {
+            SetInfo::None => None,
+            SetInfo::Itself => Some(datasource(
                 "DatasourceSet",
                 dtype,
-                PG_SERVER_TYPE,
-                db.server.to_string(),
-                &db.server.name,
+                &rtype,
+                id,
+                ds.name(),
                 location,
             )),
-            DatasourceId::PostgresFlexibleServer(s) => Some(datasource(
-                "DatasourceSet",
-                dtype,
-                dtype,
-                s.to_string(),
-                &s.name,
-                location,
-            )),
+            SetInfo::Parent => catalogue::parent_of(ds).map(|(parent, name)| {
+                let ptype = entry.parent_resource_type().unwrap_or_default();
+                datasource("DatasourceSet", dtype, &ptype, parent, &name, location)
+            }),
         };
         BackupInstance {
             data_source_info: info,

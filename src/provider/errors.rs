@@ -17,7 +17,10 @@ fn advice(e: &AzureError, action: &str) -> String {
     } else if e.is_already_protected() {
         "The datasource is already protected by another backup instance. Bring that instance under Terraform with `terraform import`, or stop its protection, before creating a new one.".to_owned()
     } else if e.is_permission() {
-        "The Backup vault's managed identity lacks a role it needs. Grant it (managed disk: `Disk Backup Reader` on the disk and `Disk Snapshot Contributor` on the snapshot resource group; PostgreSQL: `Reader` on the server and `Key Vault Secrets User` on the key vault; flexible server: `PostgreSQL Flexible Server Long Term Retention Backup Role` and `Reader`), wait a few minutes for the assignment to propagate, then run the command again.".to_owned()
+        format!(
+            "The Backup vault's managed identity lacks a role it needs. Grant it ({}), wait a few minutes for the assignment to propagate, then run the command again.",
+            crate::azure::catalogue::all_roles_text()
+        )
     } else if e.is_not_found() {
         "A resource named in the configuration does not exist: check `vault_id`, `policy_id` and `datasource_id`.".to_owned()
     } else if e.is_auth() || e.is_config() {

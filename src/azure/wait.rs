@@ -1,0 +1,350 @@
+//! Waiting on the service between calls: one [`Backoff`] type (initial, factor, cap) that sleeps
+//! on the client's injected clock, stops before the caller's deadline and on cancellation, and
+//! the three waits a backup instance needs (protection configured, another operation finished,
+//! role assignments propagated) as methods on [`DataProtectionClient`].
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::client::{DataProtectionClient, OpOptions};
+use crate::azure::error::AzureError;
+use crate::azure::http::Clock;
+use crate::azure::models::{BackupInstance, BackupInstanceResource};
+
+/// Exponential backoff: `initial`, then times `factor` each time, never above `cap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub factor: u32,
+    pub cap: Duration,
+}
+
+/// Polls of the protection state: Azure configures protection within seconds to minutes.
+pub const PROTECTION: Backoff =
+    Backoff::new(Duration::from_millis(500), 2, Duration::from_secs(10));
+/// Retries while another operation holds the instance (409).
+pub const IDLE: Backoff = Backoff::new(Duration::from_secs(1), 2, Duration::from_secs(15));
+/// Re-validation while role assignments propagate (minutes, in Azure's own words).
+pub const PERMISSION: Backoff = Backoff::new(Duration::from_secs(2), 2, Duration::from_secs(30));
+
+/// Why a [`Waiter`] did not sleep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The next wait would end at or after the caller's deadline (or outside the window).
+    Deadline,
+    Cancelled,
+}
+
+impl Backoff {
+    pub const fn new(initial: Duration, factor: u32, cap: Duration) -> Backoff {
+        Backoff {
+            initial,
+            factor,
+            cap,
+        }
+    }
+
+    /// The waits in order, for as long as the caller asks.
+    pub fn delays(self) -> impl Iterator<Item = Duration> {
+        std::iter::successors(Some(self.initial.min(self.cap)), move |d| {
+            Some(d.saturating_mul(self.factor).min(self.cap))
+        })
+    }
+
+    /// A waiter bounded by `op` (deadline, cancellation) on `clock`.
+    pub fn waiter<'a>(self, clock: &'a Arc<dyn Clock>, op: &'a OpOptions) -> Waiter<'a> {
+        Waiter {
+            clock,
+            op,
+            next: self.initial.min(self.cap),
+            backoff: self,
+            started: clock.now(),
+            window: None,
+        }
+    }
+}
+
+/// One wait loop's state: the next interval and the bounds.
+#[derive(Debug)]
+pub struct Waiter<'a> {
+    clock: &'a Arc<dyn Clock>,
+    op: &'a OpOptions,
+    backoff: Backoff,
+    next: Duration,
+    started: Instant,
+    window: Option<Duration>,
+}
+
+impl Waiter<'_> {
+    /// Also stop once waiting longer would pass `window` since the waiter was made.
+    pub fn within(mut self, window: Duration) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// The wait [`Waiter::pause`] would sleep next.
+    pub fn next_wait(&self) -> Duration {
+        self.next
+    }
+
+    /// Sleeps the next interval, unless it would reach the deadline (or leave the window) or
+    /// the caller cancels first. Returns the time slept.
+    pub async fn pause(&mut self) -> Result<Duration, Stop> {
+        let wait = self.next;
+        let now = self.clock.now();
+        let in_window = self
+            .window
+            .is_none_or(|w| now.saturating_duration_since(self.started) + wait <= w);
+        if now + wait >= self.op.deadline || !in_window {
+            return Err(Stop::Deadline);
+        }
+        // Checked first so that a cancelled caller does not even start a sleep.
+        if self.op.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        tokio::select! {
+            biased;
+            _ = self.op.cancel.cancelled() => return Err(Stop::Cancelled),
+            _ = self.clock.sleep(wait) => {}
+        }
+        self.next = wait
+            .saturating_mul(self.backoff.factor)
+            .min(self.backoff.cap);
+        Ok(wait)
+    }
+}
+
+/// How waiting for protection ended without it being configured. `last` is the instance as
+/// last seen, when it was seen at all.
+#[derive(Debug)]
+pub struct ProtectionWaitError {
+    pub last: Option<Box<BackupInstanceResource>>,
+    pub kind: ProtectionWaitFailure,
+}
+
+#[derive(Debug)]
+pub enum ProtectionWaitFailure {
+    /// Azure reports `ProtectionError` or `ConfiguringProtectionFailed`.
+    ProtectionFailed,
+    /// The instance is gone (404).
+    Vanished,
+    Timeout,
+    Cancelled,
+    Azure(AzureError),
+}
+
+/// What [`DataProtectionClient::validate_until_permitted`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    Passed,
+    /// The datasource is already protected by the instance we are about to create (same ID,
+    /// same datasource): a create that crashed before its state was saved. Adopt it.
+    AlreadyOurs,
+}
+
+/// ARM IDs compare case-insensitively, ignoring a trailing slash.
+pub fn same_arm_id(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+fn state_is(res: &BackupInstanceResource, want: &dyn Fn(&str) -> bool) -> (bool, bool) {
+    let p = &res.properties;
+    let current = p.current_protection_state.as_deref().is_some_and(want);
+    let status = p
+        .protection_status
+        .as_ref()
+        .and_then(|s| s.status.as_deref())
+        .is_some_and(want);
+    (current, status)
+}
+
+/// Either the current state or the status reports a failure.
+pub fn is_protection_failure(res: &BackupInstanceResource) -> bool {
+    let (current, status) = state_is(res, &|s| {
+        s.eq_ignore_ascii_case("ProtectionError")
+            || s.eq_ignore_ascii_case("ConfiguringProtectionFailed")
+    });
+    current || status
+}
+
+/// The current state says so; only without a current state does the status decide.
+pub fn is_protected(res: &BackupInstanceResource) -> bool {
+    let (current, status) = state_is(res, &|s| s.eq_ignore_ascii_case("ProtectionConfigured"));
+    match res.properties.current_protection_state {
+        Some(_) => current,
+        None => status,
+    }
+}
+
+impl DataProtectionClient {
+    /// Options for one operation: a deadline `timeout` from now on this client's clock.
+    pub fn op_options(
+        &self,
+        timeout: Duration,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> OpOptions {
+        OpOptions {
+            deadline: self.clock().now() + timeout,
+            cancel: cancel.clone(),
+        }
+    }
+
+    /// Polls the instance until protection is configured, fails, or time runs out. Azure
+    /// reports `provisioningState: Succeeded` minutes before protection is actually configured.
+    /// `first` is the instance a PUT already read back: that is the first look, not another GET.
+    pub async fn wait_for_protection(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+        mut first: Option<BackupInstanceResource>,
+    ) -> Result<BackupInstanceResource, ProtectionWaitError> {
+        let fail = |last: Option<BackupInstanceResource>, kind| {
+            Err(ProtectionWaitError {
+                last: last.map(Box::new),
+                kind,
+            })
+        };
+        let mut waiter = PROTECTION.waiter(self.clock(), op);
+        let mut last = None;
+        loop {
+            let seen = match first.take() {
+                Some(res) => Ok(Some(res)),
+                None => self.get_backup_instance(id, op).await,
+            };
+            match seen {
+                Ok(Some(res)) if is_protected(&res) => return Ok(res),
+                Ok(Some(res)) if is_protection_failure(&res) => {
+                    return fail(Some(res), ProtectionWaitFailure::ProtectionFailed);
+                }
+                Ok(Some(res)) => {
+                    tracing::info!(instance = %id, state = res.properties.current_protection_state.as_deref().unwrap_or("unknown"), "waiting for protection to be configured");
+                    last = Some(res);
+                }
+                Ok(None) => return fail(None, ProtectionWaitFailure::Vanished),
+                Err(e) => return fail(last, ProtectionWaitFailure::Azure(e)),
+            }
+            match waiter.pause().await {
+                Ok(_) => {}
+                Err(Stop::Deadline) => return fail(last, ProtectionWaitFailure::Timeout),
+                Err(Stop::Cancelled) => return fail(last, ProtectionWaitFailure::Cancelled),
+            }
+        }
+    }
+
+    /// Retries `call` while another operation holds the instance (409), until the deadline. A
+    /// create interrupted by a crash leaves its operation running, and the retried apply must
+    /// wait for it rather than fail.
+    pub async fn when_idle<T, F, Fut>(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+        mut call: F,
+    ) -> Result<T, AzureError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AzureError>>,
+    {
+        let mut waiter = IDLE.waiter(self.clock(), op);
+        loop {
+            match call().await {
+                Err(e) if e.is_operation_in_progress() => {
+                    tracing::info!(instance = %id, wait_s = waiter.next_wait().as_secs(), "another operation is in progress on the instance; waiting for it");
+                    if waiter.pause().await.is_err() {
+                        return Err(e);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Whether the instance `id` exists and protects `datasource`: then "already protected" is
+    /// our own earlier create, to adopt rather than fail on.
+    pub async fn protects(&self, id: &BackupInstanceId, datasource: &str, op: &OpOptions) -> bool {
+        matches!(
+            self.get_backup_instance(id, op).await,
+            Ok(Some(existing)) if same_arm_id(&existing.properties.data_source_info.resource_id, datasource)
+        )
+    }
+
+    /// `validateForBackup`, re-checked with backoff while the vault identity lacks permissions,
+    /// for up to `window` (role assignments take minutes to propagate). "Already protected" by
+    /// the instance `id` itself is [`Validation::AlreadyOurs`].
+    pub async fn validate_until_permitted(
+        &self,
+        vault: &BackupVaultId,
+        id: &BackupInstanceId,
+        instance: &BackupInstance,
+        window: Duration,
+        op: &OpOptions,
+    ) -> Result<Validation, AzureError> {
+        let mut waiter = PERMISSION.waiter(self.clock(), op).within(window);
+        let mut attempt = 1u32;
+        loop {
+            match self.validate_for_backup(vault, instance, op).await {
+                Ok(()) => return Ok(Validation::Passed),
+                Err(e) if e.is_already_protected() => {
+                    let datasource = &instance.data_source_info.resource_id;
+                    return match self.protects(id, datasource, op).await {
+                        true => Ok(Validation::AlreadyOurs),
+                        false => Err(e),
+                    };
+                }
+                Err(e) if e.is_permission() => {
+                    tracing::info!(attempt, wait_s = waiter.next_wait().as_secs(), instance = %id, "vault identity lacks permissions; waiting for role assignments to propagate");
+                    if waiter.pause().await.is_err() {
+                        return Err(e);
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_by_the_factor_up_to_the_cap() {
+        let secs: Vec<f64> = PROTECTION
+            .delays()
+            .take(7)
+            .map(|d| d.as_secs_f64())
+            .collect();
+        assert_eq!(secs, vec![0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]);
+        let secs: Vec<u64> = IDLE.delays().take(6).map(|d| d.as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 15, 15]);
+        let secs: Vec<u64> = PERMISSION.delays().take(6).map(|d| d.as_secs()).collect();
+        assert_eq!(secs, vec![2, 4, 8, 16, 30, 30]);
+    }
+
+    #[test]
+    fn protected_and_failed_states() {
+        let mut res = BackupInstanceResource::default();
+        assert!(!is_protected(&res) && !is_protection_failure(&res));
+        res.properties.protection_status = Some(crate::azure::models::ProtectionStatusDetails {
+            status: Some("ProtectionConfigured".into()),
+            ..Default::default()
+        });
+        assert!(is_protected(&res));
+        // The current state, when present, wins over the status.
+        res.properties.current_protection_state = Some("ConfiguringProtection".into());
+        assert!(!is_protected(&res));
+        res.properties.current_protection_state = Some("configuringprotectionfailed".into());
+        assert!(is_protection_failure(&res));
+    }
+
+    #[test]
+    fn arm_ids_compare_without_case_or_trailing_slash() {
+        assert!(same_arm_id("/subscriptions/S/rg/", "/subscriptions/s/RG"));
+        assert!(!same_arm_id("/subscriptions/s/a", "/subscriptions/s/b"));
+    }
+}

@@ -1,0 +1,266 @@
+//! Applying: create (validate with the role-propagation wait, PUT, wait for protection), update
+//! (PUT only when something Azure stores changed) and delete (then confirm it is gone). Every
+//! path that may have left an instance in Azure puts it into state, so nothing is orphaned.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::diags;
+use super::model::{
+    Inputs, body_of, ids_equal, known_or_null, merge_planned, state_of, str_attr, timeouts_of,
+};
+use super::schema as attr;
+use crate::azure::arm_id::BackupInstanceId;
+use crate::azure::client::{DataProtectionClient, OpOptions};
+use crate::azure::wait::Validation;
+use crate::provider::Configured;
+use crate::provider::errors::azure_error;
+use crate::tfplugin::{ApplyResponse, Context, Diagnostics, Value};
+
+/// For the last look after a failure: the user's Ctrl-C has already fired the main token, but we
+/// still want to learn whether the instance exists so that it is not orphaned.
+fn rescue_op(client: &DataProtectionClient) -> OpOptions {
+    client.op_options(Duration::from_secs(20), &CancellationToken::new())
+}
+
+fn response(new_state: Value, diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state,
+        diagnostics,
+        ..Default::default()
+    }
+}
+
+pub async fn create(
+    c: &Configured,
+    inputs: &Inputs,
+    planned: &Value,
+    validated_at_plan: bool,
+    ctx: &Context,
+) -> ApplyResponse {
+    let client = &c.client;
+    let mut diags = Diagnostics::new();
+    let id = inputs.id();
+    let id_text = id.to_string();
+    let op = client.op_options(inputs.timeouts.create, &ctx.cancel);
+    let body = body_of(inputs);
+    let put_when_idle =
+        || client.when_idle(&id, &op, || client.put_backup_instance(&id, &body, &op));
+    tracing::info!(instance = %id, validated_at_plan, "creating backup instance");
+
+    // Validate, unless the plan did; then only what changed since (permissions revoked or never
+    // propagated, the datasource taken) sends us back to validating like an unvalidated create.
+    let mut put = None;
+    if validated_at_plan {
+        let first = put_when_idle().await;
+        if !matches!(&first, Err(e) if e.is_permission() || e.is_already_protected()) {
+            put = Some(first);
+        }
+    }
+    if put.is_none() {
+        let window = c.settings.role_propagation_timeout;
+        match client
+            .validate_until_permitted(&inputs.vault, &id, &body.properties, window, &op)
+            .await
+        {
+            Ok(Validation::AlreadyOurs) => {
+                tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
+            }
+            Ok(Validation::Passed) => {}
+            Err(e) => {
+                let d = azure_error(
+                    "Unable to Create Backup Instance",
+                    "backup validation",
+                    Some(&id_text),
+                    &e,
+                );
+                diags.push(if e.is_already_protected() {
+                    diags::with_path(d, attr::DATASOURCE_ID)
+                } else {
+                    d
+                });
+                return response(Value::Null, diags);
+            }
+        }
+    }
+    let put = match put {
+        Some(p) => p,
+        None => put_when_idle().await,
+    };
+
+    let created = match put {
+        Ok(res) => res,
+        Err(e) => {
+            diags.push(azure_error(
+                "Unable to Create Backup Instance",
+                "creation of the backup instance",
+                Some(&id_text),
+                &e,
+            ));
+            // The PUT may have created the instance before failing (e.g. a timeout while polling):
+            // then it must go into state, or it would be orphaned.
+            let new_state = match client.get_backup_instance(&id, &rescue_op(client)).await {
+                Ok(Some(res)) => state_of(&res, &id, planned),
+                _ => Value::Null,
+            };
+            return response(new_state, diags);
+        }
+    };
+    tracing::info!(instance = %id, "backup instance exists; waiting for protection");
+    match client.wait_for_protection(&id, &op, Some(created)).await {
+        Ok(res) => response(state_of(&res, &id, planned), diags),
+        Err(e) => {
+            let (res, err) = diags::split(e);
+            let res = match res {
+                Some(r) => Some(r),
+                None => client
+                    .get_backup_instance(&id, &rescue_op(client))
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+            let timeout = inputs.timeouts.create;
+            diags.push(diags::wait_error(
+                err,
+                res.as_ref(),
+                &id,
+                "created",
+                timeout,
+            ));
+            let new_state = res
+                .map(|r| state_of(&r, &id, planned))
+                .unwrap_or_else(|| known_or_null(planned));
+            response(new_state, diags)
+        }
+    }
+}
+
+/// Whether a value Azure stores differs, ignoring the spelling (case) of any string: a change of
+/// casing alone is not worth a PUT.
+fn azure_changed(prior: &Value, planned: &Value) -> bool {
+    attr::IN_PLACE
+        .iter()
+        .any(|a| match (prior.get(a).as_str(), planned.get(a).as_str()) {
+            (Some(o), Some(n)) => !ids_equal(o, n),
+            _ => prior.get(a) != planned.get(a),
+        })
+}
+
+pub async fn update(
+    c: &Configured,
+    inputs: &Inputs,
+    prior: &Value,
+    planned: &Value,
+    ctx: &Context,
+) -> ApplyResponse {
+    let client = &c.client;
+    let mut diags = Diagnostics::new();
+    let id = inputs.id();
+    let id_text = id.to_string();
+    let op = client.op_options(inputs.timeouts.update, &ctx.cancel);
+    if !azure_changed(prior, planned) {
+        // Only spelling changed (ID casing, timeouts): nothing to send to Azure.
+        return match client.get_backup_instance(&id, &op).await {
+            Ok(Some(res)) => response(merge_planned(state_of(&res, &id, planned), planned), diags),
+            Ok(None) => {
+                diags.error("Backup Instance Not Found", format!("The backup instance {id} no longer exists. Run `terraform apply` again to re-create it."));
+                response(Value::Null, diags)
+            }
+            Err(e) => {
+                diags.push(azure_error(
+                    "Unable to Update Backup Instance",
+                    "reading of the backup instance",
+                    Some(&id_text),
+                    &e,
+                ));
+                response(prior.clone(), diags)
+            }
+        };
+    }
+    tracing::info!(instance = %id, "updating backup instance");
+    let body = body_of(inputs);
+    let put = client
+        .when_idle(&id, &op, || client.put_backup_instance(&id, &body, &op))
+        .await;
+    let updated = match put {
+        Ok(res) => res,
+        Err(e) => {
+            diags.push(azure_error(
+                "Unable to Update Backup Instance",
+                "update of the backup instance",
+                Some(&id_text),
+                &e,
+            ));
+            let new_state = match client.get_backup_instance(&id, &rescue_op(client)).await {
+                Ok(Some(res)) => state_of(&res, &id, prior),
+                Ok(None) => Value::Null,
+                Err(_) => prior.clone(),
+            };
+            return response(new_state, diags);
+        }
+    };
+    match client.wait_for_protection(&id, &op, Some(updated)).await {
+        Ok(res) => response(state_of(&res, &id, planned), diags),
+        Err(e) => {
+            let (res, err) = diags::split(e);
+            let timeout = inputs.timeouts.update;
+            diags.push(diags::wait_error(
+                err,
+                res.as_ref(),
+                &id,
+                "updated",
+                timeout,
+            ));
+            let new_state = res
+                .map(|r| state_of(&r, &id, planned))
+                .unwrap_or_else(|| prior.clone());
+            response(new_state, diags)
+        }
+    }
+}
+
+pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context) -> ApplyResponse {
+    let mut diags = Diagnostics::new();
+    let Some(id) = str_attr(prior, attr::ID).and_then(|s| s.parse::<BackupInstanceId>().ok())
+    else {
+        // Nothing we can address: the object never existed in Azure.
+        return ApplyResponse::default();
+    };
+    let timeouts = timeouts_of(prior, &mut Diagnostics::new());
+    let op = client.op_options(timeouts.delete, &ctx.cancel);
+    tracing::info!(instance = %id, "deleting backup instance");
+    let deleted = client
+        .when_idle(&id, &op, || client.delete_backup_instance(&id, &op))
+        .await;
+    if let Err(e) = deleted {
+        diags.push(azure_error(
+            "Unable to Delete Backup Instance",
+            "deletion of the backup instance",
+            Some(&id.to_string()),
+            &e,
+        ));
+        return response(prior.clone(), diags);
+    }
+    // Confirm: a delete that "succeeded" while the instance is still there would leave the user
+    // believing the datasource is unprotected when it is not (or vice versa).
+    match client.get_backup_instance(&id, &op).await {
+        Ok(None) => ApplyResponse::default(),
+        Ok(Some(res)) => {
+            diags.error(
+                "Backup Instance Still Exists",
+                format!("Azure reported the deletion of {id} as finished, but the instance still exists (protection state: {}). Run destroy again in a few minutes.", res.properties.current_protection_state.unwrap_or_default()),
+            );
+            response(prior.clone(), diags)
+        }
+        Err(e) => {
+            diags.push(azure_error(
+                "Unable to Confirm Deletion",
+                "reading of the backup instance after deletion",
+                Some(&id.to_string()),
+                &e,
+            ));
+            response(prior.clone(), diags)
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The resource's own diagnostic texts: configuration problems, API-version limits and how a
+//! wait for protection ended. (Azure errors in general are worded by `provider::errors`.)
+
+use std::time::Duration;
+
+use super::schema as attr;
+use crate::azure::arm_id::{BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId};
+use crate::azure::catalogue::{CATALOGUE, Entry, Input, either};
+use crate::azure::models::BackupInstanceResource;
+use crate::azure::wait::{ProtectionWaitError, ProtectionWaitFailure};
+use crate::provider::errors::azure_error;
+use crate::tfplugin::{AttributePath, Diagnostic, Diagnostics, Severity};
+
+pub fn computed_attribute_set(diags: &mut Diagnostics, name: &str) {
+    diags.error_at(
+        AttributePath::root(name),
+        "Computed Attribute Set",
+        format!("`{name}` is set by the provider and cannot be configured; remove it."),
+    );
+}
+
+pub fn policy_not_in_vault(
+    diags: &mut Diagnostics,
+    policy: &BackupPolicyId,
+    vault: &BackupVaultId,
+) {
+    diags.error_at(
+        AttributePath::root(attr::POLICY_ID),
+        "Policy Not In Vault",
+        format!(
+            "`{}` belongs to vault {}, but `{}` is {}. A backup policy can only be used by instances in its own vault.",
+            attr::POLICY_ID,
+            policy.vault,
+            attr::VAULT_ID,
+            vault
+        ),
+    );
+}
+
+pub fn empty_location(diags: &mut Diagnostics) {
+    diags.error_at(
+        AttributePath::root(attr::LOCATION),
+        "Invalid Location",
+        format!(
+            "`{}` must name the datasource's Azure region, e.g. \"westeurope\".",
+            attr::LOCATION
+        ),
+    );
+}
+
+pub fn invalid_name(diags: &mut Diagnostics, name: &str) {
+    diags.error_at(
+        AttributePath::root(attr::NAME),
+        "Invalid Name",
+        format!(
+            "`{}` {name:?} is not a valid backup instance name: use 1-260 letters, digits, `-`, `_` or `.`.",
+            attr::NAME
+        ),
+    );
+}
+
+/// A required kind-specific input is not set.
+pub fn missing_input(diags: &mut Diagnostics, input: Input, entry: &Entry) {
+    let name = attr::attribute_of(input);
+    let (summary, detail) = match input {
+        Input::SnapshotResourceGroup => (
+            "Missing Snapshot Resource Group",
+            format!(
+                "Managed disks are backed up as snapshots: set `{name}` to the ARM ID of the resource group that will hold them."
+            ),
+        ),
+        Input::KeyVaultSecret => (
+            "Missing Key Vault Secret",
+            format!(
+                "{} are backed up with a connection string from Key Vault: set `{name}` to the URI of the secret that holds it.",
+                entry.plural
+            ),
+        ),
+    };
+    diags.error_at(AttributePath::root(name), summary, detail);
+}
+
+/// A kind-specific input is set for a kind that does not take it.
+pub fn input_not_allowed(diags: &mut Diagnostics, input: Input, ds: &DatasourceId) {
+    let name = attr::attribute_of(input);
+    let takers: Vec<&str> = CATALOGUE
+        .iter()
+        .filter(|e| e.rule(input).is_some())
+        .map(|e| e.plural)
+        .collect();
+    diags.error_at(
+        AttributePath::root(name),
+        "Argument Not Allowed",
+        format!(
+            "`{name}` is only for {}; `{}` is a {}. Remove it.",
+            either(&takers),
+            attr::DATASOURCE_ID,
+            ds.datasource_type()
+        ),
+    );
+}
+
+pub fn not_supported_by_api(diags: &mut Diagnostics, name: &str, detail: String) {
+    diags.error_at(
+        AttributePath::root(name),
+        "Not Supported By API Version",
+        detail,
+    );
+}
+
+pub fn with_path(mut d: Diagnostic, name: &str) -> Diagnostic {
+    d.attribute = Some(AttributePath::root(name));
+    d
+}
+
+fn protection_error_detail(res: &BackupInstanceResource) -> String {
+    let p = &res.properties;
+    let err = p.protection_error_details.as_ref().or_else(|| {
+        p.protection_status
+            .as_ref()
+            .and_then(|s| s.error_details.as_ref())
+    });
+    let state = p
+        .current_protection_state
+        .clone()
+        .or_else(|| p.protection_status.as_ref().and_then(|s| s.status.clone()))
+        .unwrap_or_default();
+    match err {
+        Some(e) => format!("Protection state: {state}\n\n{}", e.summary()),
+        None => format!("Protection state: {state} (Azure gave no error details)."),
+    }
+}
+
+/// How waiting for protection ended, for the user. `res` is the instance as last seen.
+pub fn wait_error(
+    err: ProtectionWaitFailure,
+    res: Option<&BackupInstanceResource>,
+    id: &BackupInstanceId,
+    action: &str,
+    timeout: Duration,
+) -> Diagnostic {
+    let (summary, detail) = match err {
+        ProtectionWaitFailure::ProtectionFailed => (
+            "Backup Protection Failed",
+            format!(
+                "The backup instance {id} was {action}, but Azure could not configure protection.\n\n{}\n\nThe instance is kept in state and marked tainted, so it is not orphaned: fix the cause (often a missing role assignment of the vault's identity), then run apply again to replace it, or destroy it.",
+                res.map(protection_error_detail).unwrap_or_default()
+            ),
+        ),
+        ProtectionWaitFailure::Vanished => (
+            "Backup Instance Disappeared",
+            format!(
+                "The backup instance {id} was {action} but then could not be found. Something else may have deleted it; run apply again."
+            ),
+        ),
+        ProtectionWaitFailure::Timeout => (
+            "Timed Out Waiting For Protection",
+            format!(
+                "The backup instance {id} was {action}, but protection was not configured within {} (last state: {}). The instance is kept in state as tainted. Raise the `{}` value and run apply again.",
+                humantime::format_duration(timeout),
+                res.and_then(|r| r.properties.current_protection_state.clone())
+                    .unwrap_or_else(|| "unknown".into()),
+                attr::TIMEOUTS
+            ),
+        ),
+        ProtectionWaitFailure::Cancelled => (
+            "Interrupted",
+            format!(
+                "Waiting for the backup instance {id} was interrupted. The instance exists and is kept in state; run apply again to finish."
+            ),
+        ),
+        ProtectionWaitFailure::Azure(e) => {
+            return azure_error(
+                "Unable to Read Backup Instance",
+                "reading of the backup instance while waiting for protection",
+                Some(&id.to_string()),
+                &e,
+            );
+        }
+    };
+    Diagnostic {
+        severity: Severity::Error,
+        summary: summary.into(),
+        detail,
+        attribute: None,
+    }
+}
+
+/// Splits a wait error into the instance as last seen and the failure.
+pub fn split(e: ProtectionWaitError) -> (Option<BackupInstanceResource>, ProtectionWaitFailure) {
+    (e.last.map(|b| *b), e.kind)
+}

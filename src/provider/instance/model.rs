@@ -1,0 +1,565 @@
+//! The resource's model: typed inputs parsed and checked from a Terraform value, the request
+//! body built from them, and the state Terraform stores built from Azure's answer.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::diags;
+use super::schema::{self as attr, attribute_of, timeouts as t};
+use crate::azure::arm_id::{
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri,
+    ResourceGroupId,
+};
+use crate::azure::catalogue::{Input, InputRule, Need};
+use crate::azure::models::{BackupInstance, BackupInstanceResource};
+use crate::tfplugin::{AttributePath, Diagnostics, Value};
+
+/// Namespace of the deterministic instance names (UUIDv5). Never change it: a different namespace
+/// would give an existing configuration new names, and so duplicate instances after a crash.
+const NAME_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6a1d_3c52_8f0e_4b7a_9d3e_2c41_b0a5_e7f1);
+
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub read: Duration,
+    pub update: Duration,
+    pub delete: Duration,
+}
+
+/// The user's inputs, parsed and checked. Only built when every input is known.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub vault: BackupVaultId,
+    pub datasource: DatasourceId,
+    pub location: String,
+    pub policy: BackupPolicyId,
+    pub snapshot_rg: Option<ResourceGroupId>,
+    pub secret: Option<KeyVaultSecretUri>,
+    pub name: String,
+    pub friendly_name: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub timeouts: Timeouts,
+}
+
+impl Inputs {
+    pub fn id(&self) -> BackupInstanceId {
+        BackupInstanceId {
+            vault: self.vault.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// `{datasource name}-{UUIDv5}`: the IDs are lower-cased first because ARM IDs are
+/// case-insensitive, and a casing change must not give the same datasource a second instance.
+pub fn default_name(vault: &BackupVaultId, datasource: &DatasourceId) -> String {
+    let key = format!(
+        "{}|{}",
+        vault.to_string().to_ascii_lowercase(),
+        datasource.to_string().to_ascii_lowercase()
+    );
+    format!(
+        "{}-{}",
+        datasource.name(),
+        uuid::Uuid::new_v5(&NAME_NAMESPACE, key.as_bytes())
+    )
+}
+
+pub fn str_attr<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get(name).as_str()
+}
+
+fn parse_attr<T: std::str::FromStr>(
+    v: &Value,
+    name: &str,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = str_attr(v, name)?;
+    match text.parse::<T>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            diags.error_at(
+                AttributePath::root(name),
+                format!("Invalid {what}"),
+                format!("`{name}` is not a valid {what}: {e}"),
+            );
+            None
+        }
+    }
+}
+
+pub fn timeouts_of(v: &Value, diags: &mut Diagnostics) -> Timeouts {
+    let block = v.get(attr::TIMEOUTS);
+    let one = |name: &str, default: Duration, diags: &mut Diagnostics| {
+        let path = || AttributePath::root(attr::TIMEOUTS).attr(name);
+        match block.get(name).as_str() {
+            Some(text) => match crate::provider::config::parse_duration(text) {
+                Ok(d) if d.is_zero() => {
+                    diags.error_at(
+                        path(),
+                        "Invalid Timeout",
+                        format!("`{}.{name}` must be greater than zero.", attr::TIMEOUTS),
+                    );
+                    default
+                }
+                Ok(d) => d,
+                Err(e) => {
+                    diags.error_at(path(), "Invalid Timeout", e);
+                    default
+                }
+            },
+            None => default,
+        }
+    };
+    Timeouts {
+        create: one(t::CREATE, attr::DEFAULT_CREATE, diags),
+        read: one(t::READ, attr::DEFAULT_READ, diags),
+        update: one(t::UPDATE, attr::DEFAULT_UPDATE, diags),
+        delete: one(t::DELETE, attr::DEFAULT_DELETE, diags),
+    }
+}
+
+pub use crate::azure::wait::same_arm_id as ids_equal;
+
+/// Azure spells regions several ways (`West Europe`, `westeurope`).
+pub fn locations_equal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// Parses and cross-checks the configuration, reporting every problem at once. Unknown values are
+/// skipped; `None` is returned unless everything is known and valid.
+pub fn check_inputs(v: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
+    let before = diags.len();
+    check_no_computed(v, diags);
+    parse_inputs(v, diags, before)
+}
+
+/// Only for configuration: planned and prior states carry computed values legitimately.
+fn check_no_computed(v: &Value, diags: &mut Diagnostics) {
+    for name in attr::COMPUTED_ONLY {
+        if !v.get(name).is_null() && !v.get(name).is_unknown() {
+            diags::computed_attribute_set(diags, name);
+        }
+    }
+}
+
+/// A valid instance name: 1-260 characters, none that ARM paths or URLs reserve.
+fn name_ok(name: &str) -> bool {
+    !(name.is_empty()
+        || name.len() > 260
+        || name.chars().any(|c| {
+            matches!(
+                c,
+                '/' | '\\' | '?' | '#' | '%' | '&' | ':' | '<' | '>' | '*'
+            ) || c.is_control()
+        }))
+}
+
+/// Which kind-specific inputs are set must match the datasource's catalogue entry.
+fn check_kind_inputs(v: &Value, ds: &DatasourceId, diags: &mut Diagnostics) {
+    let entry = ds.kind().entry();
+    for input in Input::ALL {
+        let set = !v.get(attribute_of(*input)).is_null();
+        match entry.rule(*input) {
+            Some(InputRule {
+                need: Need::Required,
+                ..
+            }) if !set => diags::missing_input(diags, *input, entry),
+            None if set => diags::input_not_allowed(diags, *input, ds),
+            _ => {}
+        }
+    }
+}
+
+pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option<Inputs> {
+    let vault: Option<BackupVaultId> = parse_attr(v, attr::VAULT_ID, "Backup Vault ID", diags);
+    let datasource: Option<DatasourceId> =
+        parse_attr(v, attr::DATASOURCE_ID, "Datasource ID", diags);
+    let policy: Option<BackupPolicyId> = parse_attr(v, attr::POLICY_ID, "Backup Policy ID", diags);
+    let snapshot_rg: Option<ResourceGroupId> = parse_attr(
+        v,
+        attr::SNAPSHOT_RESOURCE_GROUP_ID,
+        "Resource Group ID",
+        diags,
+    );
+    let secret: Option<KeyVaultSecretUri> =
+        parse_attr(v, attr::KEY_VAULT_SECRET_URI, "Key Vault secret URI", diags);
+    let timeouts = timeouts_of(v, diags);
+
+    if let (Some(vault), Some(policy)) = (&vault, &policy)
+        && !ids_equal(&vault.to_string(), &policy.vault.to_string())
+    {
+        diags::policy_not_in_vault(diags, policy, vault);
+    }
+    if let Some(location) = str_attr(v, attr::LOCATION)
+        && location.trim().is_empty()
+    {
+        diags::empty_location(diags);
+    }
+    if let Some(name) = str_attr(v, attr::NAME)
+        && !name_ok(name)
+    {
+        diags::invalid_name(diags, name);
+    }
+    if let Some(ds) = &datasource {
+        check_kind_inputs(v, ds, diags);
+    }
+    let inputs_known = attr::INPUTS.iter().all(|a| v.get(a).is_wholly_known());
+    if diags.len() > before || !inputs_known {
+        return None;
+    }
+    let (vault, datasource, policy) = (vault?, datasource?, policy?);
+    let location = str_attr(v, attr::LOCATION)?.to_owned();
+    let name = match str_attr(v, attr::NAME) {
+        Some(n) => n.to_owned(),
+        None => default_name(&vault, &datasource),
+    };
+    let tags = v.get(attr::TAGS).as_map().map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect()
+    });
+    Some(Inputs {
+        vault,
+        datasource,
+        location,
+        policy,
+        snapshot_rg,
+        secret,
+        name,
+        friendly_name: str_attr(v, attr::FRIENDLY_NAME).map(str::to_owned),
+        tags,
+        timeouts,
+    })
+}
+
+/// The request body, from the inputs alone (the datasource kind decides the shape).
+pub fn body_of(inputs: &Inputs) -> BackupInstanceResource {
+    let mut props = BackupInstance::new_for(&inputs.datasource, &inputs.location, &inputs.policy);
+    props.friendly_name = inputs.friendly_name.clone();
+    if let Some(rg) = &inputs.snapshot_rg {
+        props = props.with_snapshot_resource_group(rg);
+    }
+    if let Some(secret) = &inputs.secret {
+        props = props.with_secret_store(secret);
+    }
+    BackupInstanceResource {
+        id: None,
+        name: Some(inputs.name.clone()),
+        resource_type: None,
+        tags: inputs.tags.clone(),
+        properties: props,
+    }
+}
+
+fn string_or_null(s: Option<String>) -> Value {
+    s.map(Value::string).unwrap_or(Value::Null)
+}
+
+/// The state Terraform stores, from what Azure returned. Where the prior value is the same
+/// thing spelled differently (ID or region casing), the prior spelling is kept so nothing flaps.
+pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Value) -> Value {
+    let p = &res.properties;
+    let keep = |name: &str, observed: Option<String>, same: fn(&str, &str) -> bool| -> Value {
+        match (prior.get(name).as_str(), observed) {
+            (Some(old), Some(new)) if same(old, &new) => Value::string(old),
+            (_, Some(new)) if !new.is_empty() => Value::string(new),
+            _ => Value::Null,
+        }
+    };
+    let exact = |a: &str, b: &str| a == b;
+    let snapshot = p.policy_info.policy_parameters.as_ref().and_then(|pp| {
+        pp.data_store_parameters_list
+            .iter()
+            .find_map(|d| d.resource_group_id.clone())
+    });
+    let secret = p
+        .datasource_auth_credentials
+        .as_ref()
+        .and_then(|c| c.secret_store_resource.as_ref()?.uri.clone());
+    let location = p
+        .data_source_info
+        .resource_location
+        .clone()
+        .filter(|l| !l.is_empty())
+        .or_else(|| str_attr(prior, attr::LOCATION).map(str::to_owned));
+    let tags = match (&res.tags, prior.get(attr::TAGS)) {
+        (Some(t), _) if !t.is_empty() => Value::Map(
+            t.iter()
+                .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+                .collect(),
+        ),
+        (_, Value::Map(m)) if m.is_empty() => Value::Map(BTreeMap::new()),
+        _ => Value::Null,
+    };
+    let datasource_type = p
+        .data_source_info
+        .resource_id
+        .parse::<DatasourceId>()
+        .map(|d| d.datasource_type().to_owned())
+        .ok()
+        .or_else(|| p.data_source_info.datasource_type.clone());
+    let datasource_id = p.data_source_info.resource_id.clone();
+    let status = p.protection_status.as_ref().and_then(|s| s.status.clone());
+    Value::object([
+        (attr::ID, keep(attr::ID, Some(id.to_string()), ids_equal)),
+        (
+            attr::VAULT_ID,
+            keep(attr::VAULT_ID, Some(id.vault.to_string()), ids_equal),
+        ),
+        (
+            attr::DATASOURCE_ID,
+            keep(attr::DATASOURCE_ID, Some(datasource_id), ids_equal),
+        ),
+        (
+            attr::LOCATION,
+            keep(attr::LOCATION, location, locations_equal),
+        ),
+        (
+            attr::POLICY_ID,
+            keep(
+                attr::POLICY_ID,
+                Some(p.policy_info.policy_id.clone()),
+                ids_equal,
+            ),
+        ),
+        (
+            attr::SNAPSHOT_RESOURCE_GROUP_ID,
+            keep(attr::SNAPSHOT_RESOURCE_GROUP_ID, snapshot, ids_equal),
+        ),
+        (
+            attr::KEY_VAULT_SECRET_URI,
+            keep(attr::KEY_VAULT_SECRET_URI, secret, ids_equal),
+        ),
+        (attr::NAME, keep(attr::NAME, Some(id.name.clone()), exact)),
+        (
+            attr::FRIENDLY_NAME,
+            keep(attr::FRIENDLY_NAME, p.friendly_name.clone(), exact),
+        ),
+        (attr::TAGS, tags),
+        (attr::DATASOURCE_TYPE, string_or_null(datasource_type)),
+        (
+            attr::PROTECTION_STATE,
+            string_or_null(p.current_protection_state.clone()),
+        ),
+        (attr::PROTECTION_STATUS, string_or_null(status)),
+        (
+            attr::PROVISIONING_STATE,
+            string_or_null(p.provisioning_state.clone()),
+        ),
+        (attr::TIMEOUTS, prior.get(attr::TIMEOUTS).clone()),
+    ])
+}
+
+/// When the instance exists but could not be read back, keep what we know rather than lose it.
+pub fn known_or_null(planned: &Value) -> Value {
+    let mut v = planned.clone();
+    if let Value::Object(m) = &mut v {
+        for val in m.values_mut() {
+            if val.is_unknown() {
+                *val = Value::Null;
+            }
+        }
+    }
+    v
+}
+
+/// Keeps the planned spelling of every configured value (Terraform requires it back verbatim).
+pub fn merge_planned(mut observed: Value, planned: &Value) -> Value {
+    if let (Value::Object(o), Value::Object(p)) = (&mut observed, planned) {
+        for (k, v) in p {
+            if !v.is_unknown() {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    observed
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::azure::arm_id::{BackupVaultId, DatasourceId};
+
+    pub(in crate::provider::instance) fn disk_config() -> Value {
+        Value::object([
+            (
+                attr::VAULT_ID,
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo",
+                ),
+            ),
+            (
+                attr::DATASOURCE_ID,
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1",
+                ),
+            ),
+            (attr::LOCATION, Value::string("westeurope")),
+            (
+                attr::POLICY_ID,
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk",
+                ),
+            ),
+            (
+                attr::SNAPSHOT_RESOURCE_GROUP_ID,
+                Value::string(
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots",
+                ),
+            ),
+            (attr::KEY_VAULT_SECRET_URI, Value::Null),
+            (attr::NAME, Value::Null),
+            (attr::FRIENDLY_NAME, Value::Null),
+            (attr::TAGS, Value::Null),
+            (attr::ID, Value::Null),
+            (attr::DATASOURCE_TYPE, Value::Null),
+            (attr::PROTECTION_STATE, Value::Null),
+            (attr::PROTECTION_STATUS, Value::Null),
+            (attr::PROVISIONING_STATE, Value::Null),
+            (attr::TIMEOUTS, Value::Null),
+        ])
+    }
+
+    #[test]
+    fn valid_disk_config_has_no_diagnostics() {
+        let mut d = Diagnostics::new();
+        let inputs = check_inputs(&disk_config(), &mut d).expect("inputs");
+        assert!(d.is_empty(), "{d:?}");
+        assert!(inputs.name.starts_with("disk-1-"));
+    }
+
+    #[test]
+    fn default_name_ignores_id_casing() {
+        let v: BackupVaultId =
+            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/V"
+                .parse()
+                .unwrap();
+        let v2: BackupVaultId =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/v"
+                .parse()
+                .unwrap();
+        let d: DatasourceId =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
+                .parse()
+                .unwrap();
+        assert_eq!(default_name(&v, &d), default_name(&v2, &d));
+    }
+
+    #[test]
+    fn every_cross_field_problem_is_reported_with_its_path() {
+        let mut c = disk_config();
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
+        c.set(
+            attr::KEY_VAULT_SECRET_URI,
+            Value::string("https://kv.vault.azure.net/secrets/x"),
+        );
+        c.set(attr::POLICY_ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupPolicies/p"));
+        c.set(attr::PROTECTION_STATE, Value::string("x"));
+        c.set(
+            attr::TIMEOUTS,
+            Value::object([
+                ("create", Value::string("soon")),
+                ("read", Value::Null),
+                ("update", Value::Null),
+                ("delete", Value::Null),
+            ]),
+        );
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect();
+        for want in [
+            "snapshot_resource_group_id",
+            "key_vault_secret_uri",
+            "policy_id",
+            "protection_state",
+            "timeouts.create",
+        ] {
+            assert!(
+                paths.iter().any(|p| p == want),
+                "missing {want} in {paths:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_skipped_not_reported() {
+        let mut c = disk_config();
+        c.set(attr::DATASOURCE_ID, Value::Unknown);
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn bad_ids_name_the_attribute() {
+        let mut c = disk_config();
+        c.set(
+            attr::VAULT_ID,
+            Value::string("/subscriptions/x/resourceGroups/rg"),
+        );
+        c.set(attr::DATASOURCE_ID, Value::string("not an id"));
+        let mut d = Diagnostics::new();
+        check_inputs(&c, &mut d);
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert!(
+            paths.contains(&"vault_id".to_string()) && paths.contains(&"datasource_id".to_string()),
+            "{paths:?}"
+        );
+    }
+
+    /// Read keeps the configured spelling of IDs Azure returns in other casing (no flapping),
+    /// but a different policy is drift and shows.
+    #[test]
+    fn read_normalises_casing_but_shows_policy_drift() {
+        let mut prior = disk_config();
+        let id: BackupInstanceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi".parse().unwrap();
+        prior.set(attr::ID, Value::string(id.to_string()));
+        let inputs = check_inputs(&disk_config(), &mut Diagnostics::new()).unwrap();
+        let mut res = body_of(&inputs);
+        res.properties.policy_info.policy_id = inputs
+            .policy
+            .to_string()
+            .to_ascii_lowercase()
+            .replace("backupvaults", "Backupvaults");
+        res.properties.data_source_info.resource_location = Some("West Europe".into());
+        let state = state_of(&res, &id, &prior);
+        assert_eq!(state.get(attr::POLICY_ID), prior.get(attr::POLICY_ID));
+        assert_eq!(state.get(attr::LOCATION), prior.get(attr::LOCATION));
+        res.properties.policy_info.policy_id = inputs
+            .policy
+            .to_string()
+            .replace("policy-disk", "policy-other");
+        let drifted = state_of(&res, &id, &prior);
+        assert!(
+            drifted
+                .get(attr::POLICY_ID)
+                .as_str()
+                .unwrap()
+                .ends_with("policy-other")
+        );
+    }
+
+    #[test]
+    fn region_spellings_are_equal() {
+        assert!(locations_equal("West Europe", "westeurope"));
+        assert!(!locations_equal("westeurope", "northeurope"));
+    }
+}
