@@ -13,9 +13,10 @@
 //!   walking it page by page as needed. Only one walk runs per vault; other readers wait for
 //!   the page they need.
 //! - The walk continues only while it pays: page `p + 1` is fetched only if at least
-//!   [`CoalesceConfig::reads_per_page`]` × (p + 1)` reads of this vault have been asked for.
-//!   A vault of 10,000 instances of which 20 are managed stops after a few pages; its
-//!   remaining reads fall back to GETs.
+//!   [`CoalesceConfig::reads_per_page`]` × (p + 1)` reads of this vault have been asked for,
+//!   and the `p` pages fetched so far have answered at least `p` reads. A vault of 10,000
+//!   instances of which 20 are managed stops after its first page or two (they answer almost
+//!   nothing); its remaining reads fall back to GETs.
 //! - An instance found in the list is answered from it unless its entry is in a transient state
 //!   (provisioning not `Succeeded`, protection configuring, updating or soft-deleting): then a
 //!   GET, so the caller sees the freshest state. An instance absent from a *complete* list is
@@ -70,6 +71,8 @@ struct Walk {
     /// Entries seen so far, by lower-case instance name.
     entries: HashMap<String, BackupInstanceResource>,
     pages: u32,
+    /// Reads this walk has answered from its entries.
+    hits: u32,
     next_link: Option<String>,
     complete: bool,
     /// A page failed: this walk answers nothing more.
@@ -125,7 +128,7 @@ impl InstanceReads {
             let vault = self.vault(&id.vault);
             let n = vault.requested.fetch_add(1, Ordering::SeqCst) + 1;
             if n >= self.config.list_after {
-                match self.from_list(&vault, id, op).await {
+                match self.look_up_in_list(&vault, id, op).await {
                     Listed::Found(res) => return Ok(Some(*res)),
                     Listed::Gone => {
                         tracing::debug!(instance = %id, "absent from the vault's complete list");
@@ -144,7 +147,12 @@ impl InstanceReads {
         map.entry(key).or_default().clone()
     }
 
-    async fn from_list(&self, vault: &VaultReads, id: &BackupInstanceId, op: &OpOptions) -> Listed {
+    async fn look_up_in_list(
+        &self,
+        vault: &VaultReads,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+    ) -> Listed {
         let name = id.name.to_ascii_lowercase();
         let mut walk = tokio::select! {
             w = vault.walk.lock() => w,
@@ -159,8 +167,11 @@ impl InstanceReads {
         }
         loop {
             if let Some(entry) = walk.entries.get(&name) {
-                return if is_settled(entry) {
-                    Listed::Found(Box::new(entry.clone()))
+                let settled = is_settled(entry);
+                let entry = entry.clone();
+                walk.hits += 1;
+                return if settled {
+                    Listed::Found(Box::new(entry))
                 } else {
                     Listed::Ask
                 };
@@ -169,7 +180,9 @@ impl InstanceReads {
                 return Listed::Gone;
             }
             let requested = vault.requested.load(Ordering::SeqCst);
-            if walk.broken || requested < self.config.reads_per_page * (walk.pages + 1) {
+            let worth_it = requested >= self.config.reads_per_page * (walk.pages + 1)
+                && walk.hits >= walk.pages;
+            if walk.broken || !worth_it {
                 return Listed::Ask;
             }
             if walk.pages > 0 && walk.next_link.is_none() {
@@ -229,9 +242,13 @@ fn is_settled(entry: &BackupInstanceResource) -> bool {
         .as_deref()
         .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
     let transient = |s: &str| {
-        ["ConfiguringProtection", "UpdatingProtection", "SoftDeleting"]
-            .iter()
-            .any(|t| s.eq_ignore_ascii_case(t))
+        [
+            "ConfiguringProtection",
+            "UpdatingProtection",
+            "SoftDeleting",
+        ]
+        .iter()
+        .any(|t| s.eq_ignore_ascii_case(t))
     };
     let protection_moving = p.current_protection_state.as_deref().is_some_and(transient)
         || p.protection_status

@@ -9,6 +9,7 @@ pub mod instance;
 use std::sync::{Arc, RwLock};
 
 use crate::azure::client::DataProtectionClient;
+use crate::azure::reads::{CoalesceConfig, InstanceReads};
 use crate::tfplugin::{Context, Diagnostics, PluginIdentity, Provider, Resource, Schema, Value};
 
 /// This provider's name and address, as the plugin code needs them.
@@ -21,6 +22,8 @@ pub const IDENTITY: PluginIdentity = PluginIdentity {
 pub struct Configured {
     pub client: DataProtectionClient,
     pub settings: config::ResourceSettings,
+    /// Refresh reads, coalesced per vault (see [`crate::azure::reads`]).
+    pub reads: InstanceReads,
 }
 
 /// Shared between the provider and its resources. Terraform configures once per process, before
@@ -78,7 +81,18 @@ impl Provider for AzureBackupProvider {
         match DataProtectionClient::new(az).await {
             Ok(client) => {
                 tracing::info!(api_version = %api_version, "provider configured");
-                self.shared.set(Configured { client, settings });
+                let reads = InstanceReads::new(
+                    client.clone(),
+                    CoalesceConfig {
+                        enabled: settings.coalesce_reads,
+                        ..CoalesceConfig::default()
+                    },
+                );
+                self.shared.set(Configured {
+                    client,
+                    settings,
+                    reads,
+                });
             }
             Err(e) => diags.error(
                 "Unable to Configure the Azure Backup Provider",

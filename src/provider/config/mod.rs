@@ -22,6 +22,18 @@ use table::{Check, SETTINGS, Setting};
 pub struct ResourceSettings {
     pub validate_on_plan: bool,
     pub role_propagation_timeout: Duration,
+    pub coalesce_reads: bool,
+}
+
+impl Default for ResourceSettings {
+    /// The table's defaults.
+    fn default() -> Self {
+        ResourceSettings {
+            validate_on_plan: true,
+            role_propagation_timeout: DEFAULT_ROLE_PROPAGATION_TIMEOUT,
+            coalesce_reads: true,
+        }
+    }
 }
 
 /// Pairs of arguments of which only one may be set.
@@ -172,10 +184,7 @@ fn resolve_with(
     check_conflicts(config, &mut diags);
     let mut r = Resolved {
         az: AzureConfig::default(),
-        resource: ResourceSettings {
-            validate_on_plan: true,
-            role_propagation_timeout: DEFAULT_ROLE_PROPAGATION_TIMEOUT,
-        },
+        resource: ResourceSettings::default(),
         files: Vec::new(),
     };
     for s in SETTINGS {
@@ -237,6 +246,7 @@ fn apply(r: &mut Resolved, s: &Setting, v: Parsed) {
                 "use_msi" => az.use_msi = b,
                 "use_cli" => az.use_cli = b,
                 "validate_on_plan" => r.resource.validate_on_plan = b,
+                "coalesce_reads" => r.resource.coalesce_reads = b,
                 other => unreachable!("boolean setting {other} has no field"),
             }
             return;
@@ -533,10 +543,7 @@ mod tests {
             };
             let fresh = || Resolved {
                 az: AzureConfig::default(),
-                resource: ResourceSettings {
-                    validate_on_plan: true,
-                    role_propagation_timeout: DEFAULT_ROLE_PROPAGATION_TIMEOUT,
-                },
+                resource: ResourceSettings::default(),
                 files: Vec::new(),
             };
             let mut r = fresh();
@@ -544,6 +551,7 @@ mod tests {
             let before = fresh();
             let changed = r.az != before.az
                 || r.resource.validate_on_plan != before.resource.validate_on_plan
+                || r.resource.coalesce_reads != before.resource.coalesce_reads
                 || r.resource.role_propagation_timeout != before.resource.role_propagation_timeout
                 || r.files.len() != before.files.len();
             assert!(changed, "{} was not stored", s.name);

@@ -258,6 +258,14 @@ pub(super) const SETTINGS: &[Setting] = &[
         description: "Run the service's `validateForBackup` check during `plan` for new instances, so that problems show before apply.",
     },
     Setting {
+        name: "coalesce_reads",
+        env: &["ARM_DATAPROTECTION_COALESCE_READS"],
+        check: Check::Bool,
+        default: Some("true"),
+        sensitive: false,
+        description: "Answer the refresh of many instances in one vault from the vault's instance list (a few list pages) instead of one request per instance. Reads of a vault use the list from its 5th read on, and only while each list page serves at least two reads, so a configuration that manages a few instances of a large vault never lists it; instances in a changing state are still read one by one. `false` reads every instance on its own.",
+    },
+    Setting {
         name: "role_propagation_timeout",
         env: &["ARM_DATAPROTECTION_ROLE_PROPAGATION_TIMEOUT"],
         check: Check::Duration,

@@ -163,7 +163,8 @@ impl Resource for InstanceResource {
         };
         let timeouts = timeouts_of(&state, &mut Diagnostics::new());
         let op = c.client.op_options(timeouts.read, &ctx.cancel);
-        match c.client.get_backup_instance(&id, &op).await {
+        // Refresh of many instances: served from the vault's list when that is cheaper.
+        match c.reads.read(&id, &op).await {
             Ok(Some(res)) => ReadResponse {
                 new_state: state_of(&res, &id, &state),
                 ..Default::default()
