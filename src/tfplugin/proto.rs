@@ -195,6 +195,12 @@ impl pb::provider_server::Provider for ProviderSvc {
                 .into_iter()
                 .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
                 .collect(),
+            data_sources: self
+                .server
+                .data_source_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
             ..Default::default()
         })
     }
@@ -208,6 +214,11 @@ impl pb::provider_server::Provider for ProviderSvc {
             provider: Some((&s.provider).into()),
             resource_schemas: s
                 .resources
+                .iter()
+                .map(|(n, sc)| (n.clone(), sc.into()))
+                .collect(),
+            data_source_schemas: s
+                .data_sources
                 .iter()
                 .map(|(n, sc)| (n.clone(), sc.into()))
                 .collect(),
@@ -248,7 +259,11 @@ impl pb::provider_server::Provider for ProviderSvc {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Answer<pb::validate_data_resource_config::Response> {
-        let d = self.server.unknown_data_source(&req.into_inner().type_name);
+        let r = req.into_inner();
+        let d = self
+            .server
+            .validate_data_source_config(&r.type_name, raw(r.config))
+            .await;
         ok(pb::validate_data_resource_config::Response {
             diagnostics: diags(d),
         })
@@ -415,10 +430,15 @@ impl pb::provider_server::Provider for ProviderSvc {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Answer<pb::read_data_source::Response> {
-        let d = self.server.unknown_data_source(&req.into_inner().type_name);
+        let r = req.into_inner();
+        let (state, _private, diagnostics) = state_out(
+            self.server
+                .read_data_source(&r.type_name, raw(r.config))
+                .await,
+        );
         ok(pb::read_data_source::Response {
-            state: None,
-            diagnostics: diags(d),
+            state,
+            diagnostics,
             deferred: None,
         })
     }

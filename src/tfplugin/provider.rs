@@ -19,6 +19,10 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     /// Every managed resource type this provider serves.
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    /// Every data source this provider serves.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
     async fn validate_config(&self, config: &Value) -> Diagnostics;
     async fn configure(&self, config: &Value, ctx: &Context) -> Diagnostics;
 }
@@ -93,4 +97,21 @@ pub trait Resource: Send + Sync + 'static {
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse;
     async fn read(&self, req: ReadRequest, ctx: &Context) -> ReadResponse;
     async fn import(&self, id: &str, ctx: &Context) -> ImportResponse;
+}
+
+#[derive(Default)]
+pub struct DataReadResponse {
+    /// The data source's full value: the configuration with every computed attribute known.
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+/// A data source: read-only, computed from its configuration at plan (or apply) time.
+#[async_trait::async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Called only when the configuration is wholly known.
+    async fn read(&self, config: &Value, ctx: &Context) -> DataReadResponse;
 }

@@ -3,6 +3,9 @@
 //! undecodable value, panic in provider code) into an error diagnostic Terraform can show.
 //!
 //! This file speaks only the crate's own types; `proto.rs` maps protobuf messages onto it.
+//! Data sources are in `data.rs`.
+
+mod data;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -30,6 +33,7 @@ pub(crate) struct Raw {
 pub(crate) struct ProviderSchemaOut {
     pub provider: Schema,
     pub resources: Vec<(String, Schema)>,
+    pub data_sources: Vec<(String, Schema)>,
     pub diagnostics: Diagnostics,
 }
 
@@ -91,6 +95,7 @@ pub(crate) struct Server {
     resources: HashMap<String, Registered>,
     /// Order in which resources were registered, for stable schema answers.
     order: Vec<String>,
+    data_sources: data::DataSources,
     /// Replaced by a fresh token on every StopProvider, so only calls in flight are cancelled.
     stop: Mutex<CancellationToken>,
 }
@@ -115,12 +120,14 @@ impl Server {
                 },
             );
         }
+        let data_sources = data::DataSources::new(provider.data_sources());
         Server {
             provider,
             provider_schema,
             provider_ty,
             resources,
             order,
+            data_sources,
             stop: Mutex::new(CancellationToken::new()),
         }
     }
@@ -168,6 +175,7 @@ impl Server {
                 .iter()
                 .filter_map(|n| self.resources.get(n).map(|r| (n.clone(), r.schema.clone())))
                 .collect(),
+            data_sources: self.data_sources.schemas(),
             diagnostics: Diagnostics::new(),
         }
     }
@@ -452,18 +460,6 @@ impl Server {
                 (Vec::new(), diagnostics)
             }
         }
-    }
-
-    /// This provider has no data sources: every data source type name is unknown.
-    pub(crate) fn unknown_data_source(&self, type_name: &str) -> Diagnostics {
-        Diagnostic::error(
-            "Unknown Data Source Type",
-            format!(
-                "This provider does not implement a data source named \"{type_name}\"; it has \
-                 no data sources. Check the data source type in your configuration."
-            ),
-        )
-        .into()
     }
 }
 
