@@ -192,7 +192,6 @@ async fn failures_are_diagnostics() {
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: "test_echo".into(),
             config: dv(&cfg(Value::string(""))),
-            ..Default::default()
         })
         .await
         .unwrap()
