@@ -10,7 +10,7 @@ root=$(pwd)
 n=${1:-100}
 profile=${PROFILE:-release}
 
-bins=(--bin terraform-provider-azurebackup --bin azurebackup-emulator)
+bins=(--workspace --bins)
 if [ "$profile" = release ]; then cargo build --quiet --release "${bins[@]}"; else cargo build --quiet "${bins[@]}"; fi
 bin="$root/target/$profile/terraform-provider-azurebackup"
 emulator="$root/target/$profile/azurebackup-emulator"

@@ -9,7 +9,7 @@ root=$(pwd)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building the provider and the emulator"
-cargo build --quiet --bin terraform-provider-azurebackup --bin azurebackup-emulator
+cargo build --quiet --workspace --bins
 bin="$root/target/debug/terraform-provider-azurebackup"
 emulator="$root/target/debug/azurebackup-emulator"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
