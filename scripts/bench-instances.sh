@@ -10,8 +10,10 @@ root=$(pwd)
 n=${1:-100}
 profile=${PROFILE:-release}
 
-if [ "$profile" = release ]; then cargo build --quiet --release --bin terraform-provider-azurebackup; else cargo build --quiet --bin terraform-provider-azurebackup; fi
+bins=(--workspace --bins)
+if [ "$profile" = release ]; then cargo build --quiet --release "${bins[@]}"; else cargo build --quiet "${bins[@]}"; fi
 bin="$root/target/$profile/terraform-provider-azurebackup"
+emulator="$root/target/$profile/azurebackup-emulator"
 tf=$(command -v terraform || { bash scripts/install-terraform.sh >/dev/null; echo "$root/.tools/terraform-1.0.3/terraform"; })
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed to measure the provider's RSS" >&2; exit 1; }
 
@@ -20,7 +22,7 @@ emu_pid=""
 cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$bin" emulator --listen 127.0.0.1:0 --ca-file "$work/ca.pem" --validate-ms 0 --put-ms 0 --protection-ms 0 --delete-ms 0 --retry-after 0 >"$work/emu.json" 2>"$work/emu.log" &
+"$emulator" --listen 127.0.0.1:0 --ca-file "$work/ca.pem" --validate-ms 0 --put-ms 0 --protection-ms 0 --delete-ms 0 --retry-after 0 >"$work/emu.json" 2>"$work/emu.log" &
 emu_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/emu.json" ] && break; sleep 0.1; done
 eval "$(python3 -c 'import json,sys,shlex; d=json.loads(open(sys.argv[1]).readline()); print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k,v in d["env"].items())); print("admin=%s" % shlex.quote(d["admin"]))' "$work/emu.json")"

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# The README's main job, offline: build the provider, start the emulator with its default world,
-# install the provider into a local filesystem mirror, `terraform init` + `apply` the quickstart
-# (one backup instance of each datasource kind), show them, then destroy them.
+# The README's main job, offline: build the provider and the emulator, start the emulator with its
+# default world, install the provider into a local filesystem mirror, `terraform init` + `apply`
+# the quickstart (one backup instance of each datasource kind), show them, then destroy them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "Building the provider"
-cargo build --quiet --bin terraform-provider-azurebackup
+step "Building the provider and the emulator"
+cargo build --quiet --workspace --bins
 bin="$root/target/debug/terraform-provider-azurebackup"
+emulator="$root/target/debug/azurebackup-emulator"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 tf=$(command -v terraform || true)
@@ -29,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "Starting the emulator (Azure Data Protection API + token endpoint on 127.0.0.1)"
-"$bin" emulator --listen 127.0.0.1:0 --ca-file "$work/emulator-ca.pem" >"$work/emulator.json" 2>"$work/emulator.log" &
+"$emulator" --listen 127.0.0.1:0 --ca-file "$work/emulator-ca.pem" >"$work/emulator.json" 2>"$work/emulator.log" &
 emu_pid=$!
 for _ in $(seq 1 100); do
   [ -s "$work/emulator.json" ] && break

@@ -1,5 +1,5 @@
 //! terraform-provider-azurebackup: a Terraform provider (plugin protocol 6) that protects Azure
-//! resources with Azure Backup, plus an offline emulator of the Azure Data Protection API.
+//! resources with Azure Backup.
 //!
 //! The crate has two halves that do not know each other, and the glue between them:
 //!
@@ -11,11 +11,12 @@
 //! - [`provider`]: the glue. The provider configuration and the `azurebackup_instance` resource,
 //!   turning Terraform values into Azure calls and Azure errors into diagnostics; also the
 //!   documentation generator fed by the schema's descriptions.
-//! - [`emulator`]: a local stand-in for the Data Protection API and its token endpoint, used by
-//!   the demo, the tests and users' CI. It shares no code with the client on purpose, so that a
-//!   misunderstanding of the API is not silently mirrored on both sides.
+//!
+//! The offline emulator of the Data Protection API is a crate of its own (`crates/emulator`,
+//! `azurebackup-emulator`) that shares no code with this one, so that a misunderstanding of the
+//! API is not silently mirrored on both sides, and so that this binary, which holds users'
+//! credentials, contains none of it. The tests use it as a dev-dependency.
 
 pub mod azure;
-pub mod emulator;
 pub mod provider;
 pub mod tfplugin;

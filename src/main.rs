@@ -1,12 +1,11 @@
-//! Entry point: the same binary is the Terraform plugin (no sub-command), the emulator
-//! (`emulator`) and the documentation generator (`generate-docs`).
+//! Entry point: the same binary is the Terraform plugin (no sub-command) and the documentation
+//! generator (`generate-docs`). The emulator is a separate binary, `azurebackup-emulator`.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("emulator") => terraform_provider_azurebackup::emulator::main(args[1..].to_vec()),
         Some("generate-docs") => {
             terraform_provider_azurebackup::provider::docs::main(args[1..].to_vec())
         }

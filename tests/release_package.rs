@@ -1,7 +1,8 @@
 //! Checks the release packaging (`scripts/package-release.sh`, run by `make release`): the
 //! archive, manifest and checksums are what the Registry layout expects, Terraform itself installs
-//! the archive from a mirror, and the binary inside performs the plugin handshake. To stay fast it
-//! packages the debug binary cargo built for the tests; `make release` packages a release build.
+//! the archive from a mirror, the binary inside performs the plugin handshake, and the emulator's
+//! own archive holds a working emulator. To stay fast it packages the debug binaries cargo built
+//! for the tests; `make release` packages a release build.
 
 mod common;
 
@@ -25,6 +26,71 @@ fn zip_name() -> String {
     )
 }
 
+fn emulator_zip_name() -> String {
+    format!("azurebackup-emulator_{VERSION}_{}.zip", platform())
+}
+
+/// The emulator binary next to the provider's. It is another package of the workspace, which
+/// cargo does not build for this test target, so build it (a no-op when it is up to date).
+fn emulator_binary() -> std::path::PathBuf {
+    let provider = provider_binary();
+    let dir = provider.parent().expect("target profile folder");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args([
+        "build",
+        "--quiet",
+        "--offline",
+        "-p",
+        "azurebackup-emulator",
+        "--bin",
+        "azurebackup-emulator",
+    ])
+    .current_dir(repo_root())
+    .stdin(Stdio::null());
+    if dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "building the emulator failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bin = dir.join("azurebackup-emulator");
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
+/// Unpacks every entry of `zip` into `dest`, keeping the Unix modes.
+fn unzip(zip: &Path, dest: &Path) {
+    let extract = Command::new("python3")
+        .args([
+            "-c",
+            "import os, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist():\n \
+             p = z.extract(i, sys.argv[2]); os.chmod(p, i.external_attr >> 16 & 0o777)",
+        ])
+        .arg(zip)
+        .arg(dest)
+        .status()
+        .expect("run python3");
+    assert!(extract.success());
+}
+
+/// `name mode size` of each zip entry, read with python3's zipfile (no zip crate needed).
+fn zip_listing(zip: &Path) -> String {
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): \
+             print(i.filename, oct(i.external_attr >> 16), i.file_size)",
+        ])
+        .arg(zip)
+        .output()
+        .expect("run python3");
+    assert!(listing.status.success(), "{listing:?}");
+    String::from_utf8_lossy(&listing.stdout).trim().to_string()
+}
+
 /// Runs the packaging script into a fresh folder and returns it (kept alive by the TempDir).
 fn package() -> tempfile::TempDir {
     let dist = tempfile::Builder::new()
@@ -34,6 +100,7 @@ fn package() -> tempfile::TempDir {
     let out = Command::new("bash")
         .arg(repo_root().join("scripts/package-release.sh"))
         .env("BIN", provider_binary())
+        .env("EMULATOR_BIN", emulator_binary())
         .env("DIST", dist.path())
         .stdin(Stdio::null())
         .output()
@@ -45,9 +112,13 @@ fn package() -> tempfile::TempDir {
         String::from_utf8_lossy(&out.stderr)
     );
     let printed = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<&str> = printed.lines().collect();
     assert_eq!(
-        printed.trim(),
-        dist.path().join(zip_name()).display().to_string()
+        printed,
+        [
+            dist.path().join(zip_name()).display().to_string(),
+            dist.path().join(emulator_zip_name()).display().to_string()
+        ]
     );
     dist
 }
@@ -56,8 +127,9 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
 }
 
-/// The three release files exist, the manifest is the Registry's protocol-6 manifest, the
-/// checksums verify, and the zip holds exactly the executable under its versioned name.
+/// The four release files exist, the manifest is the Registry's protocol-6 manifest, the
+/// checksums verify, the provider zip holds exactly the executable under its versioned name and
+/// the emulator zip exactly the emulator.
 #[test]
 fn release_archive_is_complete_and_checksummed() {
     let dist = package();
@@ -68,7 +140,12 @@ fn release_archive_is_complete_and_checksummed() {
     files.sort();
     let manifest_name = format!("terraform-provider-azurebackup_{VERSION}_manifest.json");
     let sums_name = format!("terraform-provider-azurebackup_{VERSION}_SHA256SUMS");
-    let mut expected = vec![zip_name(), manifest_name.clone(), sums_name.clone()];
+    let mut expected = vec![
+        zip_name(),
+        manifest_name.clone(),
+        sums_name.clone(),
+        emulator_zip_name(),
+    ];
     expected.sort();
     assert_eq!(files, expected);
 
@@ -84,7 +161,7 @@ fn release_archive_is_complete_and_checksummed() {
         .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
         .collect();
     listed.sort();
-    let mut want = vec![zip_name(), manifest_name];
+    let mut want = vec![zip_name(), manifest_name, emulator_zip_name()];
     want.sort();
     assert_eq!(listed, want, "{sums}");
     let check = Command::new("sha256sum")
@@ -99,23 +176,62 @@ fn release_archive_is_complete_and_checksummed() {
         String::from_utf8_lossy(&check.stderr)
     );
 
-    // Entry names and Unix modes, read with python3's zipfile (no zip crate needed for this).
-    let listing = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): \
-             print(i.filename, oct(i.external_attr >> 16), i.file_size)",
-        ])
-        .arg(dist.path().join(zip_name()))
-        .output()
-        .expect("run python3");
-    assert!(listing.status.success(), "{listing:?}");
+    // Entry names and Unix modes.
     let size = std::fs::metadata(provider_binary()).unwrap().len();
     assert_eq!(
-        String::from_utf8_lossy(&listing.stdout).trim(),
+        zip_listing(&dist.path().join(zip_name())),
         format!("terraform-provider-azurebackup_v{VERSION} 0o100755 {size}"),
-        "{}",
-        String::from_utf8_lossy(&listing.stderr)
+    );
+    let size = std::fs::metadata(emulator_binary()).unwrap().len();
+    assert_eq!(
+        zip_listing(&dist.path().join(emulator_zip_name())),
+        format!("azurebackup-emulator 0o100755 {size}"),
+    );
+}
+
+/// The emulator from its archive runs: `--help` lists its flags, and started on loopback it
+/// prints its JSON start-up line with an endpoint that accepts connections.
+#[test]
+fn released_emulator_starts() {
+    let dist = package();
+    let unpacked = tempfile::tempdir().unwrap();
+    unzip(&dist.path().join(emulator_zip_name()), unpacked.path());
+    let bin = unpacked.path().join("azurebackup-emulator");
+    let help = Command::new(&bin)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the emulator");
+    assert!(help.status.success(), "{help:?}");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--listen", "--state", "--knobs", "--throttle-rate"] {
+        assert!(text.contains(flag), "{flag} missing from --help:\n{text}");
+    }
+
+    let mut child = Command::new(&bin)
+        .args(["--listen", "127.0.0.1:0", "--http"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the emulator");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v = json(line.trim());
+    let endpoint = v["endpoint"].as_str().unwrap_or_default().to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{line}");
+    assert_eq!(v["admin"], format!("{endpoint}/admin"));
+    assert_eq!(
+        v["env"]["ARM_RESOURCE_MANAGER_ENDPOINT"],
+        format!("{endpoint}/")
     );
 }
 
@@ -181,17 +297,7 @@ fn terraform_installs_the_release_archive() {
 fn released_binary_performs_the_plugin_handshake() {
     let dist = package();
     let unpacked = tempfile::tempdir().unwrap();
-    let extract = Command::new("python3")
-        .args([
-            "-c",
-            "import os, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist():\n \
-             p = z.extract(i, sys.argv[2]); os.chmod(p, i.external_attr >> 16 & 0o777)",
-        ])
-        .arg(dist.path().join(zip_name()))
-        .arg(unpacked.path())
-        .status()
-        .expect("run python3");
-    assert!(extract.success());
+    unzip(&dist.path().join(zip_name()), unpacked.path());
     let bin = unpacked
         .path()
         .join(format!("terraform-provider-azurebackup_v{VERSION}"));

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use azurebackup_emulator::{EmulatorHandle, EmulatorOptions, Knobs, start};
 use serde_json::{Value, json};
-use terraform_provider_azurebackup::emulator::{EmulatorHandle, EmulatorOptions, Knobs, start};
 
 use super::{Terraform, Workdir};
 

@@ -1,7 +1,7 @@
 //! Throughput and memory of the emulator binary on loopback (HTTPS). Ignored by default; run:
 //!
 //! ```text
-//! cargo test --release --test emulator_bench -- --ignored --nocapture
+//! cargo test --release -p azurebackup-emulator --test emulator_bench -- --ignored --nocapture
 //! ```
 //!
 //! Prints GET requests/s, full validate→poll→PUT→poll cycles/s (and their requests/s), and the
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-azurebackup");
+const BIN: &str = env!("CARGO_BIN_EXE_azurebackup-emulator");
 const INSTANCES: usize = 10_000;
 const CONCURRENCY: usize = 16;
 
@@ -69,7 +69,6 @@ async fn poll(client: &reqwest::Client, token: &str, url: &str) -> u64 {
 async fn emulator_throughput_and_memory() {
     let mut child = Command::new(BIN)
         .args([
-            "emulator",
             "--listen",
             "127.0.0.1:0",
             "--validate-ms",

@@ -1,4 +1,4 @@
-//! The built binary's `emulator` sub-command: one JSON start-up line with working endpoints,
+//! The `azurebackup-emulator` binary: one JSON start-up line with working endpoints,
 //! CA file and environment; clean exit on SIGTERM; refusal of non-loopback addresses.
 
 use std::io::{BufRead, BufReader};
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-azurebackup");
+const BIN: &str = env!("CARGO_BIN_EXE_azurebackup-emulator");
 
 /// Kills the child if a test fails half-way.
 struct Guard(Child);
@@ -23,7 +23,6 @@ impl Drop for Guard {
 
 fn spawn(args: &[&str]) -> (Guard, Value) {
     let mut child = Command::new(BIN)
-        .arg("emulator")
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -170,7 +169,6 @@ fn binary_refuses_non_loopback_and_bad_flags() {
         &["--throttle-rate", "7"][..],
     ] {
         let out = Command::new(BIN)
-            .arg("emulator")
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -180,7 +178,7 @@ fn binary_refuses_non_loopback_and_bad_flags() {
         assert!(!out.stderr.is_empty());
     }
     let out = Command::new(BIN)
-        .args(["emulator", "--listen", "0.0.0.0:0"])
+        .args(["--listen", "0.0.0.0:0"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));

@@ -293,7 +293,8 @@ pub async fn persist_loop(shared: Arc<Shared>, shutdown: CancellationToken) {
     }
 }
 
-/// Atomic: a temporary file next to the target, flushed, then renamed over it.
+/// Atomic: a temporary file next to the target, flushed, then renamed over it. A failed write
+/// leaves the old file as it was and no temporary file behind.
 pub async fn write_state(
     shared: &Shared,
     path: &std::path::Path,
@@ -313,14 +314,73 @@ pub async fn write_state(
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<(), String> {
         use std::io::Write;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-        f.write_all(&bytes).map_err(|e| e.to_string())?;
-        f.sync_all().map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, &path).map_err(|e| e.to_string())
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        // Dropped on any error below, which deletes the temporary file.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
+        tmp.write_all(&bytes).map_err(|e| e.to_string())?;
+        tmp.as_file().sync_all().map_err(|e| e.to_string())?;
+        tmp.persist(&path).map_err(|e| e.error.to_string())?;
+        Ok(())
     })
     .await
     .map_err(|e| e.to_string())??;
     *written = Some(version);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Knobs, World};
+
+    fn shared(path: &std::path::Path) -> Shared {
+        let st = State::new(World::default_world(), Knobs::default());
+        Shared::new(
+            st,
+            "http://127.0.0.1:1".into(),
+            Some(path.to_path_buf()),
+            None,
+        )
+    }
+
+    fn entries(dir: &std::path::Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn state_write_replaces_the_file_and_leaves_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, "old").unwrap();
+        let sh = shared(&path);
+        let mut written = None;
+        write_state(&sh, &path, &mut written).await.unwrap();
+        assert!(written.is_some());
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(v["format"], 1);
+        assert_eq!(entries(dir.path()), ["state.json"]);
+    }
+
+    /// The rename fails (the target is a directory): an error, and no temporary file is left.
+    #[tokio::test]
+    async fn failed_state_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("keep"), "x").unwrap();
+        let sh = shared(&path);
+        let mut written = None;
+        assert!(write_state(&sh, &path, &mut written).await.is_err());
+        assert!(written.is_none());
+        assert_eq!(entries(dir.path()), ["state.json"]);
+        assert_eq!(entries(&path), ["keep"]);
+    }
 }

@@ -1,11 +1,16 @@
 //! docs/emulator.md stays true: its world example is the built-in world, its knob defaults are
-//! the real defaults, and every admin route it shows exists.
+//! the real defaults, every admin route it shows exists, and its flag table is the command line.
 
-use terraform_provider_azurebackup::emulator::{Knobs, World};
+use azurebackup_emulator::cli::Cli;
+use azurebackup_emulator::{Knobs, World};
+use clap::CommandFactory;
 
 fn doc() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/emulator.md"))
-        .expect("docs/emulator.md")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/emulator.md"
+    ))
+    .expect("docs/emulator.md")
 }
 
 /// The first ```json block after `heading`.
@@ -52,16 +57,55 @@ fn documented_admin_paths_exist() {
         "/admin/operations",
         "/admin/operations/finish",
     ];
-    let src = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/emulator/admin.rs"
-    ))
-    .unwrap();
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/admin.rs")).unwrap();
     for r in routes {
         assert!(doc.contains(r), "{r} is not documented");
         assert!(
             src.contains(&format!("\"{r}\"")),
             "{r} is documented but not routed"
+        );
+    }
+}
+
+/// The flag table lists every flag of the command line (clap's definition), and every flag the
+/// table lists is one the command line has.
+#[test]
+fn documented_flags_are_the_command_line() {
+    let doc = doc();
+    let at = doc.find("| flag | default").expect("flag table");
+    let table: String = doc[at..]
+        .lines()
+        .take_while(|l| l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut cmd = Cli::command();
+    // Adds the generated --help and --version.
+    cmd.build();
+    let flags: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .map(|l| format!("--{l}"))
+        .collect();
+    assert!(flags.len() >= 21, "{flags:?}");
+    for f in &flags {
+        assert!(
+            table.contains(&format!("`{f}`")) || table.contains(&format!("`{f} ")),
+            "{f} is not in the flag table of docs/emulator.md"
+        );
+    }
+    let documented: Vec<&str> = table
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|code| code.split_whitespace().next())
+        .filter(|w| w.starts_with("--"))
+        .collect();
+    assert!(!documented.is_empty());
+    for d in documented {
+        assert!(
+            flags.iter().any(|f| f == d),
+            "{d} is documented but not a flag"
         );
     }
 }

@@ -2,7 +2,8 @@
 //! codes, same headers on long-running answers, same keys with the same JSON types — apart from
 //! a short, documented list where real traffic differs from the examples.
 //!
-//! The examples are read from `../shared/azure/examples` (or `AZUREBACKUP_EXAMPLES_DIR`).
+//! The examples are read from `../shared/azure/examples` beside the workspace root (or
+//! `AZUREBACKUP_EXAMPLES_DIR`).
 
 #[path = "emulator_support.rs"]
 mod support;
@@ -20,7 +21,7 @@ fn examples_dir() -> PathBuf {
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../shared/azure/examples"
+                "/../../../shared/azure/examples"
             ))
         });
     assert!(

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use azurebackup_emulator::{EmulatorHandle, EmulatorOptions, Knobs, start};
 use serde_json::{Value, json};
-use terraform_provider_azurebackup::emulator::{EmulatorHandle, EmulatorOptions, Knobs, start};
 
 pub const SUB: &str = "11111111-1111-1111-1111-111111111111";
 pub const TENANT: &str = "22222222-2222-2222-2222-222222222222";

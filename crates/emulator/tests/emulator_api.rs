@@ -983,7 +983,7 @@ async fn managed_identity_and_metadata_endpoints() {
 async fn state_file_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let opts = terraform_provider_azurebackup::emulator::EmulatorOptions {
+    let opts = azurebackup_emulator::EmulatorOptions {
         state_file: Some(state.clone()),
         knobs: Some(fast_knobs()),
         ..Default::default()
@@ -1006,12 +1006,10 @@ async fn state_file_survives_a_restart() {
     assert!(state.exists());
     assert!(dir.path().join("emulator-ca.pem").exists());
 
-    let handle = terraform_provider_azurebackup::emulator::start(
-        terraform_provider_azurebackup::emulator::EmulatorOptions {
-            state_file: Some(state.clone()),
-            ..Default::default()
-        },
-    )
+    let handle = azurebackup_emulator::start(azurebackup_emulator::EmulatorOptions {
+        state_file: Some(state.clone()),
+        ..Default::default()
+    })
     .await
     .unwrap();
     assert_eq!(

@@ -11,11 +11,14 @@
 //! - [`identity`]: token endpoints, discovery documents, cloud metadata.
 //! - [`admin`]: the `/admin` API.
 //! - [`server`], [`tls`]: serving, fault injection, state file, certificates.
+//! - [`cli`]: the `azurebackup-emulator` command line.
 //!
-//! `terraform-provider-azurebackup emulator --help` lists the flags; docs/emulator.md has the rest.
+//! It is its own crate so that the provider binary, which holds users' credentials, links none
+//! of it. `azurebackup-emulator --help` lists the flags; docs/emulator.md has the rest.
 
 pub mod admin;
 pub mod armpath;
+pub mod cli;
 pub mod dataprotection;
 pub mod errors;
 pub mod identity;
@@ -29,7 +32,6 @@ pub mod world;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::Router;
@@ -98,7 +100,8 @@ pub struct EmulatorHandle {
     shared: Arc<server::Shared>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
-    temp_dir: Option<PathBuf>,
+    /// Holds the CA file when neither `ca_file` nor `state_file` is given; removed on drop.
+    temp_dir: Option<tempfile::TempDir>,
 }
 
 impl EmulatorHandle {
@@ -125,18 +128,14 @@ impl EmulatorHandle {
                 tracing::error!(error = %e, "final state write failed");
             }
         }
-        if let Some(dir) = self.temp_dir.take() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        drop(self.temp_dir.take());
     }
 }
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         self.cancel.cancel();
-        if let Some(dir) = self.temp_dir.take() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        drop(self.temp_dir.take());
     }
 }
 
@@ -243,13 +242,13 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
                 .unwrap_or(Path::new("."))
                 .join("emulator-ca.pem"),
             (None, None) => {
-                let dir = std::env::temp_dir().join(format!(
-                    "azurebackup-emulator-{}-{}",
-                    std::process::id(),
-                    uuid::Uuid::new_v4().simple()
-                ));
-                temp_dir = Some(dir.clone());
-                dir.join("ca.pem")
+                let dir = tempfile::Builder::new()
+                    .prefix("azurebackup-emulator-")
+                    .tempdir()
+                    .map_err(|e| err(format!("creating a temporary directory: {e}")))?;
+                let path = dir.path().join("ca.pem");
+                temp_dir = Some(dir);
+                path
             }
         };
         write_private(&path, &ca.cert_pem)?;
@@ -337,239 +336,4 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
         tasks,
         temp_dir,
     })
-}
-
-const USAGE: &str = "usage: terraform-provider-azurebackup emulator [flags]
-
-  --listen ADDR            loopback address to listen on (default 127.0.0.1:0)
-  --http                   plain HTTP instead of HTTPS
-  --ca-file PATH           where to write the CA certificate (default: next to --state, else a temp dir)
-  --world FILE             world JSON file (default: the built-in demo world)
-  --state FILE             persist world, instances, operations and tokens; resume from it
-  --seed N                 seed of the fault-injection RNG
-  --knobs JSON|@FILE       knobs as (partial) JSON, inline or from a file
-  --validate-ms N  --put-ms N  --protection-ms N  --delete-ms N
-  --retry-after SECS  --page-size N  --token-lifetime-secs N
-  --throttle-rate P  --server-error-rate P  --drop-rate P  --fail-operation-rate P  --stuck-operation-rate P
-
-Prints one JSON line on stdout when ready (endpoint, ca_file, admin, env); logs go to stderr
-(RUST_LOG filters). Stops cleanly on SIGINT/SIGTERM. See docs/emulator.md.";
-
-/// Parses flags into options. Knob flags are collected as a partial JSON patch.
-fn parse_args(args: &[String]) -> Result<EmulatorOptions, String> {
-    let mut opts = EmulatorOptions::default();
-    let mut patch = serde_json::Map::new();
-    let mut faults = serde_json::Map::new();
-    let mut knob_file: Option<serde_json::Value> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let num = |name: &str, v: String| -> Result<serde_json::Value, String> {
-            v.parse::<u64>()
-                .map(|n| json!(n))
-                .map_err(|_| format!("{name}: '{v}' is not a non-negative integer"))
-        };
-        let rate = |name: &str, v: String| -> Result<serde_json::Value, String> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|r| (0.0..=1.0).contains(r))
-                .map(|n| json!(n))
-                .ok_or_else(|| format!("{name}: '{v}' is not a number between 0 and 1"))
-        };
-        match flag.as_str() {
-            "--help" | "-h" => return Err(String::new()),
-            "--listen" => {
-                let v = value("--listen")?;
-                opts.listen = v
-                    .parse()
-                    .map_err(|_| format!("--listen: '{v}' is not an IP:PORT address"))?;
-            }
-            "--http" => opts.http = true,
-            "--ca-file" => opts.ca_file = Some(PathBuf::from(value("--ca-file")?)),
-            "--world" => opts.world_file = Some(PathBuf::from(value("--world")?)),
-            "--state" => opts.state_file = Some(PathBuf::from(value("--state")?)),
-            "--seed" => {
-                let v = value("--seed")?;
-                opts.seed = Some(
-                    v.parse()
-                        .map_err(|_| format!("--seed: '{v}' is not an integer"))?,
-                );
-            }
-            "--knobs" => {
-                let v = value("--knobs")?;
-                let text = match v.strip_prefix('@') {
-                    Some(file) => {
-                        std::fs::read_to_string(file).map_err(|e| format!("--knobs {file}: {e}"))?
-                    }
-                    None => v,
-                };
-                knob_file = Some(serde_json::from_str(&text).map_err(|e| format!("--knobs: {e}"))?);
-            }
-            f @ ("--validate-ms"
-            | "--put-ms"
-            | "--protection-ms"
-            | "--delete-ms"
-            | "--retry-after"
-            | "--page-size"
-            | "--token-lifetime-secs") => {
-                let key = f.trim_start_matches("--").replace('-', "_");
-                let v = value(f)?;
-                patch.insert(key, num(f, v)?);
-            }
-            f @ ("--throttle-rate"
-            | "--server-error-rate"
-            | "--drop-rate"
-            | "--fail-operation-rate"
-            | "--stuck-operation-rate") => {
-                let key = f.trim_start_matches("--").replace('-', "_");
-                let v = value(f)?;
-                faults.insert(key, rate(f, v)?);
-            }
-            other => return Err(format!("unknown flag '{other}'")),
-        }
-    }
-    if !faults.is_empty() {
-        patch.insert("faults".into(), serde_json::Value::Object(faults));
-    }
-    if knob_file.is_some() || !patch.is_empty() {
-        // Flags apply on top of the defaults (or of the state file's knobs, see `start`).
-        let base = match &opts.state_file {
-            Some(p) if p.exists() => std::fs::read(p)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<state::Persisted>(&b).ok())
-                .map(|s| s.knobs)
-                .unwrap_or_default(),
-            _ => Knobs::default(),
-        };
-        let mut k = base;
-        if let Some(f) = knob_file {
-            k = k.merged(&f)?;
-        }
-        k = k.merged(&serde_json::Value::Object(patch))?;
-        opts.knobs = Some(k);
-    }
-    Ok(opts)
-}
-
-/// `terraform-provider-azurebackup emulator [flags]`; `args` excludes the word `emulator`.
-pub fn main(args: Vec<String>) -> ExitCode {
-    let opts = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("emulator: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours only for a terminal: CI logs and files should stay plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("emulator: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    rt.block_on(async move {
-        let handle = match start(opts).await {
-            Ok(h) => h,
-            Err(e) => {
-                eprintln!("emulator: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            if writeln!(out, "{}", handle.startup_line())
-                .and_then(|_| out.flush())
-                .is_err()
-            {
-                eprintln!("emulator: cannot write the start-up line to stdout");
-                handle.shutdown().await;
-                return ExitCode::FAILURE;
-            }
-        }
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        handle.shutdown().await;
-        ExitCode::SUCCESS
-    })
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut i), Ok(mut t)) => {
-                tokio::select! {
-                    _ = i.recv() => {}
-                    _ = t.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_parse_into_knobs() {
-        let a: Vec<String> = [
-            "--listen",
-            "127.0.0.1:0",
-            "--validate-ms=0",
-            "--throttle-rate",
-            "0.25",
-            "--seed",
-            "7",
-            "--http",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let o = parse_args(&a).unwrap();
-        assert!(o.http);
-        assert_eq!(o.seed, Some(7));
-        let k = o.knobs.unwrap();
-        assert_eq!(k.validate_ms, 0);
-        assert_eq!(k.faults.throttle_rate, 0.25);
-        assert!(parse_args(&["--bogus".to_string()]).is_err());
-        assert!(parse_args(&["--drop-rate".to_string(), "3".to_string()]).is_err());
-    }
 }
