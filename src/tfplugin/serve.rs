@@ -196,8 +196,11 @@ pub(crate) async fn serve_inner(
     };
     let task = tokio::spawn(async move {
         let result = tonic::transport::Server::builder()
-            .add_routes(routes)
-            .serve_with_incoming_shutdown(tokio_stream::wrappers::ReceiverStream::new(rx), signal)
+            .serve_with_incoming_shutdown(
+                routes,
+                tokio_stream::wrappers::ReceiverStream::new(rx),
+                signal,
+            )
             .await
             .map_err(|e| ServeError::Grpc(e.to_string()));
         if let Some(p) = unix_path {
