@@ -9,8 +9,8 @@ use std::sync::Arc;
 use super::Shared;
 use crate::tfplugin::DataSource;
 
-pub use instance::{INSTANCE_TYPE_NAME, InstanceData};
-pub use instances::{INSTANCES_TYPE_NAME, InstancesData};
+pub use instance::{INSTANCE_TYPE_NAME, InstanceData, schema as instance_schema};
+pub use instances::{INSTANCES_TYPE_NAME, InstancesData, schema as instances_schema};
 
 pub fn all(shared: &Arc<Shared>) -> Vec<Arc<dyn DataSource>> {
     vec![
