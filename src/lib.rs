@@ -8,9 +8,10 @@
 //! - [`azure`]: the Azure side. ARM IDs, clouds and endpoints, credentials, HTTP with retries,
 //!   the async-operation poller, typed errors and the Data Protection client. Knows nothing of
 //!   Terraform.
-//! - [`provider`]: the glue. The provider configuration and the `azurebackup_instance` resource,
-//!   turning Terraform values into Azure calls and Azure errors into diagnostics; also the
-//!   documentation generator fed by the schema's descriptions.
+//! - [`provider`]: the glue. The provider configuration, the `azurebackup_instance` resource, its
+//!   data sources, functions and moves from azurerm, turning Terraform values into Azure calls and
+//!   Azure errors into diagnostics; also the documentation generator fed by the schema's
+//!   descriptions.
 //!
 //! The offline emulator of the Data Protection API is a crate of its own (`crates/emulator`,
 //! `azurebackup-emulator`) that shares no code with this one, so that a misunderstanding of the
