@@ -24,6 +24,7 @@ const AZURERM: PluginIdentity = PluginIdentity {
 };
 const DISK_TYPE: &str = "azurerm_data_protection_backup_instance_disk";
 const FLEX_TYPE: &str = "azurerm_data_protection_backup_instance_postgresql_flexible_server";
+const PG_TYPE: &str = "azurerm_data_protection_backup_instance_postgresql";
 
 /// azurerm's resource schema (attribute names and kinds as in azurerm's source). Every call
 /// but the schema's is an error: a move must not need the source provider.
@@ -124,6 +125,17 @@ impl Provider for AzurermStandIn {
                     ("vault_id", true),
                     ("backup_policy_id", true),
                     ("server_id", true),
+                ],
+            }),
+            Arc::new(StandIn {
+                type_name: PG_TYPE,
+                args: &[
+                    ("name", true),
+                    ("location", true),
+                    ("vault_id", true),
+                    ("database_id", true),
+                    ("backup_policy_id", true),
+                    ("database_credential_key_vault_secret_id", false),
                 ],
             }),
         ]
@@ -234,7 +246,18 @@ resource "azurebackup_instance" "flex" {{
   location      = "westeurope"
   policy_id     = "{flex_policy}"
 }}
+resource "azurebackup_instance" "pg" {{
+  name                 = "bi-pg"
+  vault_id             = "{vault}"
+  datasource_id        = "{pg}"
+  location             = "westeurope"
+  policy_id            = "{pg_policy}"
+  key_vault_secret_uri = "{secret}"
+}}
 "#,
+            pg = emu::pg_database("appdb"),
+            pg_policy = emu::policy("policy-postgres"),
+            secret = emu::KV_SECRET,
             vault = emu::vault(),
             disk = emu::disk("disk-1"),
             flex = emu::pg_flex("pgflex-1"),
@@ -247,7 +270,7 @@ resource "azurebackup_instance" "flex" {{
     assert!(out.success(), "{}", ctx(tf, "creating the instances", &out));
 }
 
-/// A state file as azurerm writes it for the two instances.
+/// A state file as azurerm writes it for the three instances.
 fn azurerm_state(tf: &Terraform) -> String {
     let instance = |name: &str| format!("{}/backupInstances/{name}", emu::vault());
     let resource = |ty: &str, name: &str, attributes: serde_json::Value| {
@@ -293,14 +316,26 @@ fn azurerm_state(tf: &Terraform) -> String {
                 "protection_state": "ProtectionConfigured",
                 "timeouts": null
             })),
+            resource(PG_TYPE, "pg", json!({
+                "id": instance("bi-pg"),
+                "name": "bi-pg",
+                "location": "westeurope",
+                "vault_id": emu::vault(),
+                "database_id": emu::pg_database("appdb"),
+                "backup_policy_id": emu::policy("policy-postgres"),
+                "database_credential_key_vault_secret_id": emu::KV_SECRET,
+                "protection_state": "ProtectionConfigured",
+                "timeouts": { "create": "45m", "read": null, "update": null, "delete": null }
+            })),
         ],
         "check_results": null
     })
     .to_string()
 }
 
-/// The configuration after the move: `name` spelled out for the disk, left to the prior value for
-/// the flexible server (both plan without replacement).
+/// The configuration after the move: `name` spelled out for the disk and the database, left to
+/// the prior value for the flexible server (all plan without replacement); the database keeps its
+/// Key Vault secret and its azurerm `timeouts`.
 fn moved_config() -> String {
     format!(
         r#"{header}
@@ -326,7 +361,25 @@ moved {{
   from = {FLEX_TYPE}.flex
   to   = azurebackup_instance.flex
 }}
+resource "azurebackup_instance" "pg" {{
+  name                 = "bi-pg"
+  vault_id             = "{vault}"
+  datasource_id        = "{pg}"
+  location             = "westeurope"
+  policy_id            = "{pg_policy}"
+  key_vault_secret_uri = "{secret}"
+  timeouts {{
+    create = "45m"
+  }}
+}}
+moved {{
+  from = {PG_TYPE}.pg
+  to   = azurebackup_instance.pg
+}}
 "#,
+        pg = emu::pg_database("appdb"),
+        pg_policy = emu::policy("policy-postgres"),
+        secret = emu::KV_SECRET,
         header = header(),
         vault = emu::vault(),
         disk = emu::disk("disk-1"),
@@ -360,7 +413,7 @@ fn moved_blocks_take_azurerm_instances_without_replacement() {
 
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "plan of the move", &out));
-        for (ty, to) in [(DISK_TYPE, "disk"), (FLEX_TYPE, "flex")] {
+        for (ty, to) in [(DISK_TYPE, "disk"), (FLEX_TYPE, "flex"), (PG_TYPE, "pg")] {
             out.assert_contains(&format!("{ty}.{to} has moved to azurebackup_instance.{to}"));
         }
         assert!(
@@ -376,7 +429,11 @@ fn moved_blocks_take_azurerm_instances_without_replacement() {
         out.assert_success();
         assert_eq!(
             out.stdout.lines().collect::<Vec<_>>(),
-            vec!["azurebackup_instance.disk", "azurebackup_instance.flex"],
+            vec![
+                "azurebackup_instance.disk",
+                "azurebackup_instance.flex",
+                "azurebackup_instance.pg"
+            ],
             "{}",
             ctx(&tf, "state after the move", &out)
         );
