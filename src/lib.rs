@@ -4,16 +4,17 @@
 //! The crate has two halves that do not know each other, and the glue between them:
 //!
 //! - [`tfplugin`]: the Terraform side. go-plugin handshake and AutoMTLS, the tfplugin6 gRPC
-//!   service and its dispatch to resources and data sources, the msgpack/JSON value codec,
-//!   schema model and diagnostics. Takes the provider's name and address as a parameter
-//!   ([`tfplugin::PluginIdentity`]) and knows nothing of Azure.
+//!   service and its dispatch to resources, data sources, functions and moves, the msgpack/JSON
+//!   value codec, schema model and diagnostics. Takes the provider's name and address as a
+//!   parameter ([`tfplugin::PluginIdentity`]) and knows nothing of Azure.
 //! - [`azure`]: the Azure side. ARM IDs, the datasource catalogue (one entry per kind), clouds
 //!   and endpoints, credentials, HTTP with retries and throttle awareness, the async-operation
 //!   poller, waits on the injected clock, coalesced reads, typed errors and the Data Protection
 //!   client. Knows nothing of Terraform.
 //! - [`provider`]: the glue. The one table of provider arguments, the `azurebackup_instance`
-//!   resource, turning Terraform values into Azure calls and Azure errors into diagnostics;
-//!   also the documentation generator fed by the schema's descriptions.
+//!   resource, its data sources, functions and moves from azurerm, turning Terraform values into
+//!   Azure calls and Azure errors into diagnostics; also the documentation generator fed by the
+//!   schema's descriptions.
 //!
 //! The offline emulator of the Data Protection API is a crate of its own (`crates/emulator`,
 //! `azurebackup-emulator`) that shares no code with this one, so that a misunderstanding of the

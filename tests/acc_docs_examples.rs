@@ -34,11 +34,7 @@ fn committed_docs_are_what_the_schema_generates() {
 fn a_stale_page_is_detected() {
     let tmp = tempfile::tempdir().unwrap();
     let root = repo_root();
-    for rel in ["docs/index.md", "docs/resources/instance.md"] {
-        let to = tmp.path().join(rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(root.join(rel), &to).unwrap();
-    }
+    copy_dir(&root.join("docs"), &tmp.path().join("docs"));
     copy_dir(&root.join("examples"), &tmp.path().join("examples"));
     assert!(
         generate_docs_check(tmp.path()).status.success(),
@@ -108,23 +104,49 @@ fn copy_example(wd: &Workdir, dir: &str) {
 #[test]
 fn examples_are_formatted_and_valid() {
     for tf in terraforms() {
-        let fmt = Command::new(&tf.bin)
-            .args(["fmt", "-check", "-recursive", "-diff"])
-            .arg(repo_root().join("examples"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .output()
-            .expect("terraform fmt");
-        assert!(
-            fmt.status.success(),
-            "terraform {} fmt -check: {}",
-            tf.version,
-            String::from_utf8_lossy(&fmt.stdout)
-        );
+        // Provider-function syntax (`provider::NAME::FUNCTION`) needs Terraform 1.8 to parse.
+        let dirs: Vec<_> = std::fs::read_dir(repo_root().join("examples"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| tf.at_least(1, 8) || !p.ends_with("functions"))
+            .collect();
+        for dir in &dirs {
+            // Terraform 1.0 formats one directory per call.
+            let fmt = Command::new(&tf.bin)
+                .args(["fmt", "-check", "-recursive", "-diff"])
+                .arg(dir)
+                .env("CHECKPOINT_DISABLE", "1")
+                .output()
+                .expect("terraform fmt");
+            assert!(
+                fmt.status.success(),
+                "terraform {} fmt -check {}: {}{}",
+                tf.version,
+                dir.display(),
+                String::from_utf8_lossy(&fmt.stdout),
+                String::from_utf8_lossy(&fmt.stderr)
+            );
+        }
+        let functions: &[&str] = if tf.at_least(1, 8) {
+            &[
+                "examples/functions/parse_backup_instance_id",
+                "examples/functions/backup_instance_name",
+            ]
+        } else {
+            &[]
+        };
         for dir in [
             "examples/provider",
             "examples/resources/azurebackup_instance",
             "examples/quickstart",
-        ] {
+            "examples/data-sources/azurebackup_instance",
+            "examples/data-sources/azurebackup_instances",
+            "examples/modules/protect-disks",
+        ]
+        .iter()
+        .chain(functions)
+        {
             let wd = Workdir::new(&tf);
             copy_example(&wd, dir);
             let out = wd.run(&["validate", "-no-color"]);

@@ -1,16 +1,22 @@
-//! The glue between the Terraform side and the Azure side: the provider configuration and the
-//! `azurebackup_instance` resource. Only this module knows both halves.
+//! The glue between the Terraform side and the Azure side: the provider configuration, the
+//! `azurebackup_instance` resource, the data sources and the functions. Only this module knows
+//! both halves.
 
 pub mod config;
+pub mod data;
 pub mod docs;
 pub mod errors;
+pub mod functions;
 pub mod instance;
+pub mod migrate;
 
 use std::sync::{Arc, RwLock};
 
 use crate::azure::client::DataProtectionClient;
 use crate::azure::reads::{CoalesceConfig, InstanceReads};
-use crate::tfplugin::{Context, Diagnostics, PluginIdentity, Provider, Resource, Schema, Value};
+use crate::tfplugin::{
+    Context, DataSource, Diagnostics, Function, PluginIdentity, Provider, Resource, Schema, Value,
+};
 
 /// This provider's name and address, as the plugin code needs them.
 pub const IDENTITY: PluginIdentity = PluginIdentity {
@@ -65,6 +71,14 @@ impl Provider for AzureBackupProvider {
         vec![Arc::new(instance::InstanceResource::new(
             self.shared.clone(),
         ))]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        data::all(&self.shared)
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

@@ -13,6 +13,7 @@ use tonic::server::NamedService;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::diag::PathStep;
+use super::provider::FunctionSignature;
 use super::server::{self, Raw, Server};
 use super::{AttributePath, Block, Diagnostics, Nesting, Schema, Severity};
 
@@ -206,9 +207,42 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: false,
     }
+}
+
+fn function(sig: &FunctionSignature) -> pb::Function {
+    pb::Function {
+        parameters: sig
+            .parameters
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.clone(),
+                r#type: p.ty.to_json(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.clone(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: sig.returns.to_json(),
+        }),
+        summary: sig.summary.clone(),
+        description: sig.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+fn functions(server: &Server) -> std::collections::HashMap<String, pb::Function> {
+    server
+        .functions()
+        .iter()
+        .map(|(n, sig)| (n.clone(), function(sig)))
+        .collect()
 }
 
 fn state_out(out: server::StateOut) -> (Option<pb::DynamicValue>, Vec<u8>, Vec<pb::Diagnostic>) {
@@ -254,6 +288,12 @@ impl pb::provider_server::Provider for ProviderSvc {
                 .into_iter()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
                 .collect(),
+            functions: self
+                .server
+                .functions()
+                .into_iter()
+                .map(|(name, _)| pb::get_metadata::FunctionMetadata { name })
+                .collect(),
             ..Default::default()
         })
     }
@@ -277,6 +317,7 @@ impl pb::provider_server::Provider for ProviderSvc {
                 .collect(),
             diagnostics: diags(s.diagnostics),
             server_capabilities: Some(capabilities()),
+            functions: functions(&self.server),
             ..Default::default()
         })
     }
@@ -471,10 +512,22 @@ impl pb::provider_server::Provider for ProviderSvc {
 
     async fn move_resource_state(
         &self,
-        _: Request<pb::move_resource_state::Request>,
+        req: Request<pb::move_resource_state::Request>,
     ) -> Answer<pb::move_resource_state::Response> {
+        let r = req.into_inner();
+        let (state, d) = self
+            .server
+            .move_resource_state(server::MoveIn {
+                source_provider_address: r.source_provider_address,
+                source_type_name: r.source_type_name,
+                source_schema_version: r.source_schema_version,
+                source_state_json: r.source_state.map(|s| s.json).unwrap_or_default(),
+                target_type_name: r.target_type_name,
+            })
+            .await;
         ok(pb::move_resource_state::Response {
-            diagnostics: diags(server::unsupported("MoveResourceState")),
+            target_state: state.map(dynamic),
+            diagnostics: diags(d),
             ..Default::default()
         })
     }
@@ -569,24 +622,31 @@ impl pb::provider_server::Provider for ProviderSvc {
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Answer<pb::get_functions::Response> {
-        // No functions: an empty answer is the truthful one.
-        ok(pb::get_functions::Response::default())
+        ok(pb::get_functions::Response {
+            functions: functions(&self.server),
+            diagnostics: Vec::new(),
+        })
     }
 
     async fn call_function(
         &self,
         req: Request<pb::call_function::Request>,
     ) -> Answer<pb::call_function::Response> {
-        ok(pb::call_function::Response {
-            result: None,
-            error: Some(pb::FunctionError {
-                text: format!(
-                    "This provider has no function named \"{}\"; it defines no functions.",
-                    req.into_inner().name
-                ),
-                function_argument: None,
+        let r = req.into_inner();
+        let args = r.arguments.into_iter().map(|a| raw(Some(a))).collect();
+        match self.server.call_function(&r.name, args).await {
+            Ok(result) => ok(pb::call_function::Response {
+                result: Some(dynamic(result)),
+                error: None,
             }),
-        })
+            Err(e) => ok(pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text: e.text,
+                    function_argument: e.argument,
+                }),
+            }),
+        }
     }
 
     async fn validate_state_store_config(

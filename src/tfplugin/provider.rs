@@ -23,6 +23,10 @@ pub trait Provider: Send + Sync + 'static {
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         Vec::new()
     }
+    /// Every provider function this provider offers (Terraform 1.8+; older cores never ask).
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
     async fn validate_config(&self, config: &Value) -> Diagnostics;
     async fn configure(&self, config: &Value, ctx: &Context) -> Diagnostics;
 }
@@ -97,6 +101,20 @@ pub trait Resource: Send + Sync + 'static {
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse;
     async fn read(&self, req: ReadRequest, ctx: &Context) -> ReadResponse;
     async fn import(&self, id: &str, ctx: &Context) -> ImportResponse;
+    /// The state of this resource for a `moved` block from `req.source_type_name`. The default
+    /// refuses every source; Terraform shows the diagnostics.
+    async fn move_from(&self, req: &MoveRequest) -> Result<Value, Diagnostics> {
+        Err(super::Diagnostic::error(
+            "Unsupported Resource Move",
+            format!(
+                "{} cannot be moved to {}. Remove the `moved` block and import the object \
+                 instead.",
+                req.source_type_name,
+                self.type_name()
+            ),
+        )
+        .into())
+    }
 }
 
 #[derive(Default)]
@@ -114,4 +132,59 @@ pub trait DataSource: Send + Sync + 'static {
     async fn validate(&self, config: &Value) -> Diagnostics;
     /// Called only when the configuration is wholly known.
     async fn read(&self, config: &Value, ctx: &Context) -> DataReadResponse;
+}
+
+/// One parameter of a provider function.
+#[derive(Debug, Clone)]
+pub struct FunctionParameter {
+    pub name: String,
+    pub ty: super::Type,
+    pub description: String,
+}
+
+/// What Terraform needs to know to type-check calls of a function (Terraform 1.8+).
+#[derive(Debug, Clone)]
+pub struct FunctionSignature {
+    pub parameters: Vec<FunctionParameter>,
+    pub returns: super::Type,
+    pub summary: String,
+    pub description: String,
+}
+
+/// A failed call: `argument` is the zero-based index of the argument at fault, if one is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionError {
+    pub text: String,
+    pub argument: Option<i64>,
+}
+
+impl FunctionError {
+    pub fn at(argument: usize, text: impl Into<String>) -> FunctionError {
+        FunctionError {
+            text: text.into(),
+            argument: i64::try_from(argument).ok(),
+        }
+    }
+}
+
+/// A provider function (`provider::NAME::FUNCTION(...)`): pure, computed from its arguments
+/// only, with no access to the provider configuration (Terraform may call it before configuring).
+pub trait Function: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn signature(&self) -> FunctionSignature;
+    /// `args` are decoded against the parameter types and never unknown or null (Terraform
+    /// answers unknown itself and rejects null before calling).
+    fn call(&self, args: &[Value]) -> Result<Value, FunctionError>;
+}
+
+/// A resource from another provider (or another type) that a `moved` block asks to become one
+/// of ours (Terraform 1.8+, MoveResourceState).
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    /// E.g. `registry.terraform.io/hashicorp/azurerm`.
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The source state as stored (JSON): its schema is the source provider's, not ours.
+    pub source_state: serde_json::Value,
 }

@@ -21,13 +21,13 @@ use super::errors::azure_error;
 use super::{Configured, Shared};
 use crate::azure::arm_id::BackupInstanceId;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, MoveRequest, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
-use model::{check_inputs, parse_inputs, state_of, str_attr, timeouts_of};
+use model::{check_inputs, parse_inputs, str_attr, timeouts_of};
 use schema as attr;
 
-pub use model::default_name;
+pub use model::{default_name, ids_equal, state_of};
 pub use schema::schema;
 
 pub const TYPE_NAME: &str = "azurebackup_instance";
@@ -187,6 +187,11 @@ impl Resource for InstanceResource {
                 }
             }
         }
+    }
+
+    // -- move: from azurerm's backup instance resources (see provider::migrate) ---------------------
+    async fn move_from(&self, req: &MoveRequest) -> Result<Value, Diagnostics> {
+        super::migrate::from_azurerm(req)
     }
 
     // -- import: by ARM ID, then read --------------------------------------------------------------

@@ -3,9 +3,12 @@
 //! undecodable value, panic in provider code) into an error diagnostic Terraform can show.
 //!
 //! This file speaks only the crate's own types; `proto.rs` maps protobuf messages onto it.
-//! Data sources are in `data.rs`.
+//! Data sources are in `data.rs`, functions and moves in `functions.rs`.
 
 mod data;
+mod functions;
+
+pub(crate) use functions::MoveIn;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -96,6 +99,7 @@ pub(crate) struct Server {
     /// Order in which resources were registered, for stable schema answers.
     order: Vec<String>,
     data_sources: data::DataSources,
+    functions: functions::Functions,
     /// Replaced by a fresh token on every StopProvider, so only calls in flight are cancelled.
     stop: Mutex<CancellationToken>,
 }
@@ -121,6 +125,7 @@ impl Server {
             );
         }
         let data_sources = data::DataSources::new(provider.data_sources());
+        let functions = functions::Functions::new(provider.functions());
         Server {
             provider,
             provider_schema,
@@ -128,6 +133,7 @@ impl Server {
             resources,
             order,
             data_sources,
+            functions,
             stop: Mutex::new(CancellationToken::new()),
         }
     }

@@ -1,0 +1,340 @@
+//! `moved` blocks from azurerm's `azurerm_data_protection_backup_instance_*` resources to
+//! `azurebackup_instance` (Terraform 1.8+, MoveResourceState): maps the stored azurerm state onto
+//! ours, so the move plans without replacement. Terraform refreshes the moved object before
+//! planning, so every attribute is then read back from Azure; the mapping matters for the IDs
+//! the read needs and for `-refresh=false` plans.
+
+use serde_json::Value as Json;
+
+use crate::azure::arm_id::{
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, ResourceGroupId,
+};
+use crate::provider::instance::schema::{self as attr, timeouts as t};
+use crate::tfplugin::{Diagnostic, Diagnostics, MoveRequest, Value};
+
+/// The only source provider we accept moves from (any registry host: mirrors keep the path).
+pub const AZURERM: &str = "hashicorp/azurerm";
+
+/// azurerm's backup instance types, the attribute holding the datasource ID, and the schema
+/// version we know (read from azurerm's source: none of them declares a `SchemaVersion`).
+/// `None`: a kind our catalogue does not support yet.
+pub const SOURCES: &[(&str, Option<&str>, i64)] = &[
+    (
+        "azurerm_data_protection_backup_instance_disk",
+        Some("disk_id"),
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_postgresql",
+        Some("database_id"),
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_postgresql_flexible_server",
+        Some("server_id"),
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_blob_storage",
+        None,
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_data_lake_storage",
+        None,
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_kubernetes_cluster",
+        None,
+        0,
+    ),
+    (
+        "azurerm_data_protection_backup_instance_mysql_flexible_server",
+        None,
+        0,
+    ),
+];
+
+fn error(summary: &str, detail: String) -> Diagnostics {
+    Diagnostic::error(summary, detail).into()
+}
+
+fn is_azurerm(address: &str) -> bool {
+    address == AZURERM || address.ends_with(&format!("/{AZURERM}"))
+}
+
+fn text<'a>(state: &'a Json, name: &str) -> Option<&'a str> {
+    state
+        .get(name)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The azurebackup_instance state for an azurerm backup instance's stored state.
+pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
+    let from = &req.source_type_name;
+    if !is_azurerm(&req.source_provider_address) {
+        return Err(error(
+            "Unsupported Move Source",
+            format!(
+                "{} can only be moved from hashicorp/azurerm's backup instance resources, not from {} ({from}). Remove the `moved` block and import the instance instead (`import {{ to = ..., id = \"<backup instance ARM ID>\" }}`).",
+                crate::provider::instance::TYPE_NAME,
+                req.source_provider_address
+            ),
+        ));
+    }
+    let Some((_, ds_attr, version)) = SOURCES.iter().find(|(n, _, _)| n == from) else {
+        let known: Vec<&str> = SOURCES.iter().map(|(n, _, _)| *n).collect();
+        return Err(error(
+            "Unsupported Move Source",
+            format!(
+                "{from} cannot be moved to {}. Moves are supported from: {}. Remove the `moved` block and import the instance instead.",
+                crate::provider::instance::TYPE_NAME,
+                known.join(", ")
+            ),
+        ));
+    };
+    let Some(ds_attr) = ds_attr else {
+        return Err(error(
+            "Datasource Kind Not Supported Yet",
+            format!(
+                "{from} protects a kind of datasource this provider version cannot manage yet, so the instance cannot be moved. Keep it in azurerm for now, or remove the `moved` block."
+            ),
+        ));
+    };
+    if req.source_schema_version != *version {
+        return Err(error(
+            "Unsupported Source Schema Version",
+            format!(
+                "The state of {from} has schema version {}, but only version {version} is understood. Run `terraform apply -refresh-only` with the azurerm version that wrote the state, or import the instance instead of moving it.",
+                req.source_schema_version
+            ),
+        ));
+    }
+    let s = &req.source_state;
+    let required = |name: &str| {
+        text(s, name).ok_or_else(|| {
+            error(
+                "Incomplete Source State",
+                format!("The state of {from} has no `{name}`, so the instance cannot be moved. Refresh it with azurerm first, or import it instead."),
+            )
+        })
+    };
+    let invalid = |name: &str, e: String| {
+        error(
+            "Invalid Source State",
+            format!(
+                "`{name}` in the state of {from} is not valid: {e}. Refresh it with azurerm first, or import it instead."
+            ),
+        )
+    };
+    let id_text = required("id")?;
+    let id: BackupInstanceId = id_text.parse().map_err(|e| invalid("id", format!("{e}")))?;
+    let vault_text = text(s, "vault_id").map_or_else(|| id.vault.to_string(), str::to_owned);
+    let vault: BackupVaultId = vault_text
+        .parse()
+        .map_err(|e| invalid("vault_id", format!("{e}")))?;
+    let ds_text = required(ds_attr)?;
+    let ds: DatasourceId = ds_text
+        .parse()
+        .map_err(|e| invalid(ds_attr, format!("{e}")))?;
+    let policy_text = required("backup_policy_id")?;
+    policy_text
+        .parse::<BackupPolicyId>()
+        .map_err(|e| invalid("backup_policy_id", format!("{e}")))?;
+    // azurerm keeps the snapshot resource group as a name and an optional subscription (the
+    // vault's when empty); we keep its ARM ID.
+    let snapshot = text(s, "snapshot_resource_group_name").map(|rg| {
+        ResourceGroupId {
+            subscription: text(s, "snapshot_subscription_id")
+                .map_or_else(|| vault.subscription.clone(), str::to_owned),
+            resource_group: rg.to_owned(),
+        }
+        .to_string()
+    });
+    let string = |o: Option<&str>| o.map(Value::string).unwrap_or(Value::Null);
+    let timeouts = match s.get("timeouts") {
+        Some(Json::Object(m)) => Value::object(
+            [t::CREATE, t::READ, t::UPDATE, t::DELETE]
+                .map(|n| (n, string(m.get(n).and_then(Json::as_str)))),
+        ),
+        _ => Value::Null,
+    };
+    Ok(Value::object([
+        (attr::ID, Value::string(id_text)),
+        (attr::VAULT_ID, Value::string(vault_text.clone())),
+        (attr::DATASOURCE_ID, Value::string(ds_text)),
+        (attr::LOCATION, string(text(s, "location"))),
+        (attr::POLICY_ID, Value::string(policy_text)),
+        (
+            attr::SNAPSHOT_RESOURCE_GROUP_ID,
+            snapshot.map(Value::string).unwrap_or(Value::Null),
+        ),
+        (
+            attr::KEY_VAULT_SECRET_URI,
+            string(text(s, "database_credential_key_vault_secret_id")),
+        ),
+        (attr::NAME, Value::string(&id.name)),
+        // azurerm always sets the friendly name to the instance name.
+        (attr::FRIENDLY_NAME, Value::string(&id.name)),
+        (attr::TAGS, Value::Null),
+        (attr::DATASOURCE_TYPE, Value::string(ds.datasource_type())),
+        (attr::PROTECTION_STATE, string(text(s, "protection_state"))),
+        (attr::PROTECTION_STATUS, Value::Null),
+        (attr::PROVISIONING_STATE, Value::Null),
+        (attr::TIMEOUTS, timeouts),
+    ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SUB: &str = "11111111-1111-1111-1111-111111111111";
+
+    fn vault() -> String {
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+        )
+    }
+
+    fn req(ty: &str, version: i64, state: Json) -> MoveRequest {
+        MoveRequest {
+            source_provider_address: "registry.terraform.io/hashicorp/azurerm".into(),
+            source_type_name: ty.into(),
+            source_schema_version: version,
+            source_state: state,
+        }
+    }
+
+    fn disk_state() -> Json {
+        json!({
+            "id": format!("{}/backupInstances/bi-disk", vault()),
+            "name": "bi-disk",
+            "location": "westeurope",
+            "vault_id": vault(),
+            "disk_id": format!("/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"),
+            "backup_policy_id": format!("{}/backupPolicies/policy-disk", vault()),
+            "snapshot_resource_group_name": "rg-snapshots",
+            "snapshot_subscription_id": "",
+            "protection_state": "ProtectionConfigured",
+            "timeouts": null
+        })
+    }
+
+    #[test]
+    fn disk_maps_every_attribute() {
+        let v = from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_disk",
+            0,
+            disk_state(),
+        ))
+        .unwrap();
+        assert_eq!(v.get(attr::NAME).as_str(), Some("bi-disk"));
+        assert_eq!(
+            v.get(attr::POLICY_ID).as_str().unwrap(),
+            format!("{}/backupPolicies/policy-disk", vault())
+        );
+        assert_eq!(
+            v.get(attr::SNAPSHOT_RESOURCE_GROUP_ID).as_str().unwrap(),
+            format!("/subscriptions/{SUB}/resourceGroups/rg-snapshots")
+        );
+        assert_eq!(
+            v.get(attr::DATASOURCE_TYPE).as_str(),
+            Some("Microsoft.Compute/disks")
+        );
+        assert_eq!(v.get(attr::LOCATION).as_str(), Some("westeurope"));
+        assert!(v.get(attr::KEY_VAULT_SECRET_URI).is_null());
+        // Every schema attribute is present.
+        for a in crate::provider::instance::schema().block.attributes {
+            assert!(
+                matches!(&v, Value::Object(m) if m.contains_key(&a.name)),
+                "{}",
+                a.name
+            );
+        }
+    }
+
+    #[test]
+    fn snapshot_subscription_and_secret_and_timeouts_are_kept() {
+        let mut s = disk_state();
+        s["snapshot_subscription_id"] = json!("22222222-2222-2222-2222-222222222222");
+        s["timeouts"] = json!({"create": "45m", "read": null, "update": null, "delete": null});
+        let v = from_azurerm(&req("azurerm_data_protection_backup_instance_disk", 0, s)).unwrap();
+        assert!(
+            v.get(attr::SNAPSHOT_RESOURCE_GROUP_ID)
+                .as_str()
+                .unwrap()
+                .starts_with("/subscriptions/22222222-")
+        );
+        assert_eq!(v.get(attr::TIMEOUTS).get(t::CREATE).as_str(), Some("45m"));
+
+        let pg = json!({
+            "id": format!("{}/backupInstances/bi-pg", vault()),
+            "name": "bi-pg", "location": "westeurope", "vault_id": vault(),
+            "database_id": format!("/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/appdb"),
+            "backup_policy_id": format!("{}/backupPolicies/policy-postgres", vault()),
+            "database_credential_key_vault_secret_id": "https://kv-demo.vault.azure.net/secrets/pg-conn",
+            "protection_state": "ProtectionConfigured"
+        });
+        let v = from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_postgresql",
+            0,
+            pg,
+        ))
+        .unwrap();
+        assert_eq!(
+            v.get(attr::KEY_VAULT_SECRET_URI).as_str(),
+            Some("https://kv-demo.vault.azure.net/secrets/pg-conn")
+        );
+        assert!(v.get(attr::SNAPSHOT_RESOURCE_GROUP_ID).is_null());
+    }
+
+    #[test]
+    fn unknown_sources_versions_and_kinds_are_clear_errors() {
+        let summary =
+            |r: Result<Value, Diagnostics>| r.unwrap_err().iter().next().unwrap().summary.clone();
+        let detail =
+            |r: Result<Value, Diagnostics>| r.unwrap_err().iter().next().unwrap().detail.clone();
+        assert_eq!(
+            summary(from_azurerm(&req(
+                "azurerm_data_protection_backup_instance_disk",
+                1,
+                disk_state()
+            ))),
+            "Unsupported Source Schema Version"
+        );
+        assert_eq!(
+            summary(from_azurerm(&req("azurerm_managed_disk", 0, disk_state()))),
+            "Unsupported Move Source"
+        );
+        let d = detail(from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_kubernetes_cluster",
+            0,
+            json!({}),
+        )));
+        assert!(
+            d.contains("azurerm_data_protection_backup_instance_kubernetes_cluster"),
+            "{d}"
+        );
+        let mut other = req(
+            "azurerm_data_protection_backup_instance_disk",
+            0,
+            disk_state(),
+        );
+        other.source_provider_address = "registry.terraform.io/azure/azapi".into();
+        assert_eq!(summary(from_azurerm(&other)), "Unsupported Move Source");
+        let mut s = disk_state();
+        s["disk_id"] = json!("/subscriptions/x/nope");
+        assert_eq!(
+            summary(from_azurerm(&req(
+                "azurerm_data_protection_backup_instance_disk",
+                0,
+                s
+            ))),
+            "Invalid Source State"
+        );
+    }
+}
