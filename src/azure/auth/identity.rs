@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use azure_core::credentials::TokenCredential;
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
 
 use super::cache::{AccessToken, TokenSource};
 use super::{CONFIG_OP, CredentialMethod, OP};
@@ -32,6 +32,9 @@ impl fmt::Debug for IdentitySource {
 impl TokenSource for IdentitySource {
     async fn fetch(&self, scope: &str) -> Result<AccessToken, AzureError> {
         let t = self.inner.get_token(&[scope], None).await.map_err(|e| {
+            if let Some(u) = crate::azure::http::tls::find_untrusted(&e) {
+                return crate::azure::http::tls::untrusted(OP, &u.host, &u.problem);
+            }
             AzureError::auth(
                 OP,
                 format!(
@@ -60,7 +63,7 @@ pub fn identity_client_options(
         .trim_end_matches('/')
         .to_string();
     ClientOptions {
-        transport: Some(Transport::new(Arc::new(http.clone()))),
+        transport: Some(crate::azure::http::tls::identity_transport(http)),
         retry: RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: 2,

@@ -146,9 +146,10 @@ pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
     })
 }
 
-/// Plan-time `validateForBackup`. Problems that cannot fix themselves are errors; permission
-/// problems are warnings, because role assignments in the same apply do not exist yet. Returns
-/// whether the validation passed outright.
+/// Plan-time `validateForBackup`. Answers about the configuration (already protected, invalid
+/// input) are errors; permission problems are warnings, because role assignments in the same
+/// apply do not exist yet; a transient failure of the service is a warning too. Returns whether
+/// the validation passed outright (only then may apply skip its own validation).
 pub async fn plan_validate(
     c: &Configured,
     inputs: &Inputs,
@@ -201,6 +202,15 @@ pub async fn plan_validate(
         Err(e) if e.is_cancelled() => {
             diags.error("Plan Interrupted", "Validation was interrupted.")
         }
+        // A failure of the service, not an answer about the configuration: the plan goes on
+        // without "validated at plan", so apply validates again before the PUT.
+        Err(e) if e.is_transient() || e.is_timeout() => diags.push(azure_warning(
+            "Backup Validation Incomplete",
+            "backup validation",
+            Some(&id.to_string()),
+            &e,
+            "The service could not complete the check during plan (a temporary failure, retried until the `read` timeout). This plan does not depend on it: apply validates again before creating the instance.",
+        )),
         Err(e) => diags.push(azure_error(
             "Backup Validation Failed",
             "backup validation",
