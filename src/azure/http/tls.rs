@@ -33,7 +33,22 @@ pub fn certificate_problem(err: &(dyn Error + 'static)) -> Option<String> {
 
 fn rustls_problem(e: &(dyn Error + 'static)) -> Option<String> {
     match e.downcast_ref::<rustls::Error>()? {
-        rustls::Error::InvalidCertificate(c) => Some(format!("{c:?}")),
+        rustls::Error::InvalidCertificate(c) => Some(match c {
+            rustls::CertificateError::UnknownIssuer => {
+                "issued by a certificate authority that is not trusted: UnknownIssuer".into()
+            }
+            rustls::CertificateError::BadSignature => {
+                "not signed by the trusted certificate authority it names: BadSignature".into()
+            }
+            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
+                "expired".into()
+            }
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. } => {
+                "not valid for this host name".into()
+            }
+            other => format!("{other:?}"),
+        }),
         rustls::Error::NoCertificatesPresented => Some("no certificate presented".into()),
         _ => None,
     }
