@@ -155,3 +155,37 @@ async fn an_untrusted_certificate_fails_at_once_naming_the_host() {
         clock.sleeps()
     );
 }
+
+/// Managed identity with no reachable endpoint (no IMDS off Azure): an authentication error that
+/// names the endpoint it tried, after one bounded attempt.
+#[tokio::test]
+async fn managed_identity_without_an_endpoint_names_imds() {
+    let pki = TestPki::new();
+    let server = ScriptServer::start(&pki).await;
+    let client = DataProtectionClient::builder(AzureConfig {
+        subscription_id: SUB.into(),
+        resource_manager_endpoint: Some(format!("{}/", server.base)),
+        active_directory_authority_host: Some(format!("{}/", server.base)),
+        api_version: API.into(),
+        use_cli: false,
+        use_msi: true,
+        ..AzureConfig::default()
+    })
+    .http_client(pki.client())
+    .build()
+    .await
+    .expect("client");
+    let e = client
+        .get_backup_instance(
+            &vault().instance("bi-1"),
+            &terraform_provider_azurebackup::azure::client::OpOptions::with_timeout(
+                Duration::from_secs(120),
+            ),
+        )
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("169.254.169.254"), "{text}");
+    assert!(text.contains("managed identity endpoint"), "{text}");
+    assert!(server.seen().is_empty());
+}

@@ -35,6 +35,19 @@ impl TokenSource for IdentitySource {
             if let Some(u) = crate::azure::http::tls::find_untrusted(&e) {
                 return crate::azure::http::tls::untrusted(OP, &u.host, &u.problem);
             }
+            if self.method == CredentialMethod::ManagedIdentity {
+                // `azure_identity` flattens transport errors to text; name the endpoint here.
+                let endpoint = match crate::azure::http::tls::find_unreachable(&e) {
+                    Some(u) => u.to_string(),
+                    None => managed_identity_endpoint(),
+                };
+                return AzureError::auth(
+                    OP,
+                    format!(
+                        "managed identity authentication failed: no token from the managed identity endpoint {endpoint}: {e}. Managed identity works only on Azure compute with an identity assigned; elsewhere use another authentication method, or set `msi_endpoint` to an endpoint that serves tokens"
+                    ),
+                );
+            }
             AzureError::auth(
                 OP,
                 format!(
@@ -47,6 +60,15 @@ impl TokenSource for IdentitySource {
             token: Secret::new(t.token.secret()),
             expires_on: t.expires_on,
         })
+    }
+}
+
+/// The endpoint `azure_identity`'s managed identity credential calls: App Service's
+/// `IDENTITY_ENDPOINT` when set, else IMDS.
+fn managed_identity_endpoint() -> String {
+    match std::env::var("IDENTITY_ENDPOINT") {
+        Ok(v) if !v.trim().is_empty() => format!("{} (IDENTITY_ENDPOINT)", v.trim()),
+        _ => "http://169.254.169.254/metadata/identity/oauth2/token (IMDS)".to_string(),
     }
 }
 

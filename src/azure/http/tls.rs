@@ -1,4 +1,5 @@
-//! Recognises a TLS certificate this client does not trust anywhere in an error's chain, so it
+//! The transport for token requests: recognises a TLS certificate this client does not trust
+//! anywhere in an error's chain (and a managed identity endpoint that does not answer), so it
 //! is reported as exactly that (which host, why, how to trust it) at once instead of being
 //! retried and then blamed on credentials.
 
@@ -88,7 +89,24 @@ impl azure_core::http::HttpClient for CertificateAwareClient {
         &self,
         request: &azure_core::http::Request,
     ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
-        match azure_core::http::HttpClient::execute_request(&self.0, request).await {
+        let url = request.url();
+        // The managed identity endpoint (IMDS, link-local) answers in milliseconds on Azure and
+        // never anywhere else: bound the wait and do not retry, so a machine without managed
+        // identity fails fast with the endpoint it tried instead of waiting a minute.
+        let link_local = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_link_local());
+        let sent = azure_core::http::HttpClient::execute_request(&self.0, request);
+        let result = if link_local {
+            match tokio::time::timeout(IMDS_WAIT, sent).await {
+                Ok(r) => r,
+                Err(_) => Err(unreachable_endpoint(url, "no answer", IMDS_WAIT)),
+            }
+        } else {
+            sent.await
+        };
+        match result {
+            Err(e) if link_local && certificate_problem(&e).is_none() => {
+                Err(unreachable_endpoint(url, "could not connect", IMDS_WAIT))
+            }
             Err(e) => match certificate_problem(&e) {
                 Some(problem) => Err(azure_core::Error::with_error(
                     azure_core::error::ErrorKind::Other,
@@ -103,6 +121,54 @@ impl azure_core::http::HttpClient for CertificateAwareClient {
             ok => ok,
         }
     }
+}
+
+/// How long the link-local managed identity endpoint (IMDS) may take to answer.
+const IMDS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn unreachable_endpoint(
+    url: &url::Url,
+    what: &str,
+    wait: std::time::Duration,
+) -> azure_core::Error {
+    let mut endpoint = url.clone();
+    endpoint.set_query(None);
+    azure_core::Error::with_error(
+        azure_core::error::ErrorKind::Other,
+        UnreachableEndpoint {
+            endpoint: endpoint.to_string(),
+            detail: format!("{what} within {}", humantime::format_duration(wait)),
+        },
+        "managed identity endpoint unreachable",
+    )
+}
+
+/// The managed identity endpoint did not answer; carried like [`UntrustedCertificate`].
+#[derive(Debug)]
+pub struct UnreachableEndpoint {
+    pub endpoint: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for UnreachableEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.endpoint, self.detail)
+    }
+}
+
+impl Error for UnreachableEndpoint {}
+
+/// The [`UnreachableEndpoint`] inside an error chain, if any.
+pub fn find_unreachable<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a UnreachableEndpoint> {
+    let mut cur = Some(err);
+    for _ in 0..16 {
+        let e = cur?;
+        if let Some(u) = e.downcast_ref::<UnreachableEndpoint>() {
+            return Some(u);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 /// Carried through `azure_identity`'s error so the token source can report the host.
