@@ -82,8 +82,11 @@ fn check_msgpack(bytes: &[u8]) {
         if let Ok(v) = Value::decode_msgpack(bytes, &ty)
             && let Ok(again) = v.encode_msgpack(&ty)
         {
+            // The encoding may pick another representation of the same number (an integral
+            // float as an int), so the property is that re-encoding is then a fixed point.
             let back = Value::decode_msgpack(&again, &ty).expect("re-encoded value decodes");
-            assert_eq!(back, v, "{ty:?}");
+            let third = back.encode_msgpack(&ty).expect("decoded value encodes");
+            assert_eq!(third, again, "{ty:?}");
         }
     }
 }
