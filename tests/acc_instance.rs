@@ -259,9 +259,10 @@ fn key_vault_with_api_version_2021_01_01_is_a_plan_error() {
     }
 }
 
-/// A datasource protected by another instance fails at plan, with the service's message.
+/// A datasource protected by another instance: a plan warning with the service's message (a
+/// plan error would also fail `terraform destroy`, issue 10), and apply fails before any PUT.
 #[test]
-fn already_protected_is_a_plan_error() {
+fn already_protected_warns_at_plan_and_fails_apply() {
     for tf in terraforms() {
         let emu = Emu::start();
         let first = emu.workdir(&tf);
@@ -278,10 +279,14 @@ fn already_protected_is_a_plan_error() {
             &config(Kind::Disk, "policy-disk", "", "  name = \"second\""),
         );
         let out = second.run(&["plan", "-input=false", "-no-color"]);
-        assert!(!out.success(), "{}", ctx(&tf, "plan must fail", &out));
-        out.assert_contains("Datasource Already Protected");
+        assert!(out.success(), "{}", ctx(&tf, "plan warns", &out));
+        out.assert_contains("Warning: Datasource Already Protected");
         out.assert_contains("UserErrorDppDatasourceAlready");
         out.assert_contains("Correlation ID:");
+        let out = apply(&second);
+        assert!(!out.success(), "{}", ctx(&tf, "apply must fail", &out));
+        out.assert_contains("Error: ");
+        out.assert_contains("UserErrorDppDatasourceAlready");
         assert_eq!(emu.instances().len(), 1);
     }
 }

@@ -1,6 +1,6 @@
 //! Property tests for ARM IDs and Key Vault secret URIs: the parsers never panic on any input,
-//! and `parse(format(id)) == id` for generated IDs, whatever the casing of segment names and
-//! with or without a trailing slash.
+//! `parse(format(id)) == id` for generated IDs, whatever the casing of segment names and
+//! with or without a trailing slash, and no accepted ID has a `.` or `..` segment.
 
 use proptest::prelude::*;
 use terraform_provider_azurebackup::azure::arm_id::{
@@ -14,24 +14,46 @@ fn name() -> impl Strategy<Value = String> {
     "[A-Za-z0-9äöüÅ][A-Za-z0-9._()äöü-]{0,24}"
 }
 
+/// Subscription IDs are GUIDs, in either casing.
+fn guid() -> impl Strategy<Value = String> {
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+}
+
+/// Resource group names: like [`name`], but never ending in `.`.
+fn rg_name() -> impl Strategy<Value = String> {
+    name().prop_map(|n| n.trim_end_matches('.').to_string())
+}
+
+/// Backup vault names: 2-50 ASCII letters, digits and `-`, starting with a letter.
+fn vault_name() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z0-9-]{1,49}"
+}
+
+/// Backup instance and policy names: printable ASCII without the reserved characters.
+fn instance_name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_-][A-Za-z0-9._()-]{0,40}"
+}
+
 fn vault() -> impl Strategy<Value = BackupVaultId> {
-    (name(), name(), name()).prop_map(|(subscription, resource_group, name)| BackupVaultId {
-        subscription,
-        resource_group,
-        name,
+    (guid(), rg_name(), vault_name()).prop_map(|(subscription, resource_group, name)| {
+        BackupVaultId {
+            subscription,
+            resource_group,
+            name,
+        }
     })
 }
 
 fn datasource() -> impl Strategy<Value = DatasourceId> {
     prop_oneof![
-        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| {
+        (guid(), rg_name(), name()).prop_map(|(subscription, resource_group, name)| {
             DatasourceId::Disk(ManagedDiskId {
                 subscription,
                 resource_group,
                 name,
             })
         }),
-        (name(), name(), name(), name()).prop_map(
+        (guid(), rg_name(), name(), name()).prop_map(
             |(subscription, resource_group, server, name)| DatasourceId::PostgresDatabase(
                 PostgresDatabaseId {
                     server: PostgresServerId {
@@ -43,7 +65,7 @@ fn datasource() -> impl Strategy<Value = DatasourceId> {
                 }
             )
         ),
-        (name(), name(), name()).prop_map(|(subscription, resource_group, name)| {
+        (guid(), rg_name(), name()).prop_map(|(subscription, resource_group, name)| {
             DatasourceId::PostgresFlexibleServer(PostgresFlexibleServerId {
                 subscription,
                 resource_group,
@@ -85,6 +107,12 @@ fn parse_all(s: &str) {
             if let Ok(id) = s.parse::<$t>() {
                 let again: $t = id.to_string().parse().expect("a formatted ID parses");
                 assert_eq!(again, id);
+                assert!(
+                    !id.to_string()
+                        .split('/')
+                        .any(|seg| seg == "." || seg == ".."),
+                    "accepted a dot segment: {s:?}"
+                );
             }
         };
     }
@@ -121,6 +149,8 @@ fn id_like() -> impl Strategy<Value = String> {
         Just("?".to_string()),
         Just("%".to_string()),
         Just(" ".to_string()),
+        Just("/.".to_string()),
+        Just("/..".to_string()),
         "[^/]{0,6}".prop_map(|s| format!("/{s}")),
         any::<String>(),
     ];
@@ -141,7 +171,7 @@ proptest! {
     }
 
     #[test]
-    fn instance_ids_round_trip(v in vault(), n in name(), mask in any::<u64>(), slash in any::<bool>()) {
+    fn instance_ids_round_trip(v in vault(), n in instance_name(), mask in any::<u64>(), slash in any::<bool>()) {
         let id = BackupInstanceId { vault: v, name: n };
         let formatted = id.to_string();
         prop_assert_eq!(formatted.parse::<BackupInstanceId>().unwrap(), id.clone());
@@ -154,7 +184,7 @@ proptest! {
     }
 
     #[test]
-    fn policy_and_vault_ids_round_trip(v in vault(), n in name()) {
+    fn policy_and_vault_ids_round_trip(v in vault(), n in instance_name()) {
         prop_assert_eq!(v.to_string().parse::<BackupVaultId>().unwrap(), v.clone());
         let p = BackupPolicyId { vault: v, name: n };
         prop_assert_eq!(p.to_string().parse::<BackupPolicyId>().unwrap(), p);
@@ -179,12 +209,29 @@ proptest! {
     }
 
     #[test]
-    fn edits_of_valid_ids_never_panic(v in vault(), n in name(), pos in any::<prop::sample::Index>(), ins in any::<char>(), del in any::<bool>()) {
+    fn edits_of_valid_ids_never_panic(v in vault(), n in instance_name(), pos in any::<prop::sample::Index>(), ins in any::<char>(), del in any::<bool>()) {
         let s = BackupInstanceId { vault: v, name: n }.to_string();
         let chars: Vec<char> = s.chars().collect();
         let i = pos.index(chars.len());
         let mut edited: Vec<char> = chars.clone();
         if del { edited.remove(i); } else { edited.insert(i, ins); }
         parse_all(&edited.into_iter().collect::<String>());
+    }
+
+    /// `.` and `..` in any value segment of a valid ID: never accepted by any parser.
+    #[test]
+    fn dot_segments_are_never_accepted(v in vault(), n in instance_name(), at in 0usize..5, two in any::<bool>()) {
+        let s = BackupInstanceId { vault: v, name: n }.to_string();
+        let dot = if two { ".." } else { "." };
+        // Value positions in "/subscriptions/{s}/resourceGroups/{rg}/providers/NS/backupVaults/{v}/backupInstances/{n}".
+        let value_at = [2usize, 4, 8, 10, 10][at];
+        let edited: Vec<String> = s
+            .split('/')
+            .enumerate()
+            .map(|(i, seg)| if i == value_at { dot.to_string() } else { seg.to_string() })
+            .collect();
+        let edited = edited.join("/");
+        prop_assert!(edited.parse::<BackupInstanceId>().is_err(), "{}", edited);
+        parse_all(&edited);
     }
 }

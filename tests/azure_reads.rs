@@ -15,7 +15,7 @@ const API: &str = "2025-07-01";
 
 fn vault() -> BackupVaultId {
     format!(
-        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v"
+        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-v"
     )
     .parse()
     .unwrap()

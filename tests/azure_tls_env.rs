@@ -37,7 +37,7 @@ async fn ssl_cert_file_adds_a_trust_root() {
     unsafe { std::env::set_var("SSL_CERT_FILE", &ca) };
 
     let id = format!(
-        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/bi"
+        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-v/backupInstances/bi"
     );
     server.push(Step::new(
         "GET",

@@ -58,21 +58,23 @@ impl fmt::Display for ArmIdError {
 
 impl std::error::Error for ArmIdError {}
 
-/// One element of an ID template: a fixed segment name or a captured value.
+pub use crate::azure::names::{MAX_NAME_LEN, NameRule};
+
+/// One element of an ID template: a fixed segment name or a captured value and its rule.
 #[derive(Clone, Copy)]
 enum Seg {
     Lit(&'static str),
-    Val(&'static str),
+    Val(&'static str, NameRule),
 }
 
 use Seg::{Lit, Val};
 
-const SUB: [Seg; 2] = [Lit("subscriptions"), Val("subscriptionId")];
+const SUB: [Seg; 2] = [Lit("subscriptions"), Val("subscriptionId", NameRule::Guid)];
 const RG: [Seg; 4] = [
     Lit("subscriptions"),
-    Val("subscriptionId"),
+    Val("subscriptionId", NameRule::Guid),
     Lit("resourceGroups"),
-    Val("resourceGroupName"),
+    Val("resourceGroupName", NameRule::ResourceGroup),
 ];
 
 fn shape(template: &[Seg]) -> String {
@@ -81,7 +83,7 @@ fn shape(template: &[Seg]) -> String {
         s.push('/');
         match seg {
             Lit(l) => s.push_str(l),
-            Val(v) => {
+            Val(v, _) => {
                 s.push('{');
                 s.push_str(v);
                 s.push('}');
@@ -89,21 +91,6 @@ fn shape(template: &[Seg]) -> String {
         }
     }
     s
-}
-
-/// Checks a single value segment; values may hold almost anything ARM allows in a name, but not
-/// characters that would make the ID ambiguous when formatted again.
-fn check_value(name: &str, value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err(format!("{{{name}}} is empty"));
-    }
-    if let Some(c) = value
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '%'))
-    {
-        return Err(format!("{{{name}}} {value:?} contains the character {c:?}"));
-    }
-    Ok(())
 }
 
 /// Matches `input` against `template`, returning the captured values in order.
@@ -142,8 +129,8 @@ fn parse_template(
                     )));
                 }
             }
-            Val(name) => {
-                check_value(name, part).map_err(err)?;
+            Val(name, rule) => {
+                rule.check(name, part).map_err(err)?;
                 values.push((*part).to_string());
             }
         }
@@ -156,7 +143,7 @@ fn write_template(f: &mut fmt::Formatter<'_>, template: &[Seg], values: &[&str])
     for seg in template {
         match seg {
             Lit(l) => write!(f, "/{l}")?,
-            Val(_) => write!(f, "/{}", vals.next().copied().unwrap_or_default())?,
+            Val(..) => write!(f, "/{}", vals.next().copied().unwrap_or_default())?,
         }
     }
     Ok(())
@@ -203,31 +190,31 @@ flat_id!(
 flat_id!(
     /// A Data Protection backup vault.
     BackupVaultId, "backup vault ID",
-    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DataProtection"), Lit("backupVaults"), Val("vaultName")],
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DataProtection"), Lit("backupVaults"), Val("vaultName", NameRule::BackupVault)],
     { subscription, resource_group, name }
 );
 flat_id!(
     /// A managed disk.
     ManagedDiskId, "managed disk ID",
-    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.Compute"), Lit("disks"), Val("diskName")],
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.Compute"), Lit("disks"), Val("diskName", NameRule::Name)],
     { subscription, resource_group, name }
 );
 flat_id!(
     /// A PostgreSQL single server.
     PostgresServerId, "PostgreSQL server ID",
-    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("servers"), Val("serverName")],
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("servers"), Val("serverName", NameRule::Name)],
     { subscription, resource_group, name }
 );
 flat_id!(
     /// A PostgreSQL flexible server.
     PostgresFlexibleServerId, "PostgreSQL flexible server ID",
-    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("flexibleServers"), Val("serverName")],
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforPostgreSQL"), Lit("flexibleServers"), Val("serverName", NameRule::Name)],
     { subscription, resource_group, name }
 );
 
 /// Declares an ID nested one level under a vault or server: `{parent}/{segment}/{name}`.
 macro_rules! child_id {
-    ($(#[$meta:meta])* $name:ident, $kind:literal, $parent_ty:ident, $parent:ident, $seg:literal, $valname:literal) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $parent_ty:ident, $parent:ident, $seg:literal, $valname:literal, $rule:expr) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name { pub $parent: $parent_ty, pub name: String }
@@ -236,7 +223,7 @@ macro_rules! child_id {
             fn template() -> Vec<Seg> {
                 let mut t = $parent_ty::TEMPLATE.to_vec();
                 t.push(Lit($seg));
-                t.push(Val($valname));
+                t.push(Val($valname, $rule));
                 t
             }
             /// The expected shape of this kind of ID.
@@ -269,15 +256,15 @@ macro_rules! child_id {
 
 child_id!(
     /// A backup policy inside a vault.
-    BackupPolicyId, "backup policy ID", BackupVaultId, vault, "backupPolicies", "policyName"
+    BackupPolicyId, "backup policy ID", BackupVaultId, vault, "backupPolicies", "policyName", NameRule::AsciiName
 );
 child_id!(
     /// A backup instance inside a vault.
-    BackupInstanceId, "backup instance ID", BackupVaultId, vault, "backupInstances", "backupInstanceName"
+    BackupInstanceId, "backup instance ID", BackupVaultId, vault, "backupInstances", "backupInstanceName", NameRule::AsciiName
 );
 child_id!(
     /// A database on a PostgreSQL single server.
-    PostgresDatabaseId, "PostgreSQL database ID", PostgresServerId, server, "databases", "databaseName"
+    PostgresDatabaseId, "PostgreSQL database ID", PostgresServerId, server, "databases", "databaseName", NameRule::Name
 );
 
 impl BackupVaultId {
@@ -516,7 +503,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem_and_the_shape() {
-        let e = "/subscriptions/s/resourceGroups/rg"
+        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg"
             .parse::<BackupVaultId>()
             .unwrap_err();
         let text = e.to_string();
@@ -538,10 +525,63 @@ mod tests {
         assert!(e.problem().contains("' '"), "{e}");
     }
 
+    /// Issue 10, problem 1: `.`/`..` anywhere, and each segment's own rule.
+    #[test]
+    fn dot_segments_and_each_segments_rule_are_refused() {
+        const SUB: &str = "11111111-1111-1111-1111-111111111111";
+        for bad in [
+            format!("{VAULT}/backupInstances/.."),
+            format!("{VAULT}/backupInstances/."),
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/../backupInstances/bi"
+            ),
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/../providers/Microsoft.DataProtection/backupVaults/v1/backupInstances/bi"
+            ),
+            "/subscriptions/./resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v1/backupInstances/bi".to_string(),
+            format!("{VAULT}/backupInstances/ bi"),
+            format!("{VAULT}/backupInstances/bü"),
+            format!("{VAULT}/backupInstances/{}", "a".repeat(10 * 1024)),
+        ] {
+            let e = bad.parse::<BackupInstanceId>().unwrap_err();
+            assert!(!e.to_string().is_empty());
+        }
+        let vault = |sub: &str, rg: &str, name: &str| {
+            format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupVaults/{name}")
+                .parse::<BackupVaultId>()
+        };
+        // Subscription: a GUID.
+        let e = vault("s", "rg", "v1").unwrap_err();
+        assert!(e.problem().contains("not a GUID"), "{e}");
+        // Resource group: 1-90 of letters/digits/_()-., not ending in '.'; Unicode letters pass.
+        assert!(vault(SUB, "rg_(1)-a.b", "v1").is_ok());
+        assert!(vault(SUB, "rg-äö", "v1").is_ok());
+        assert!(vault(SUB, "rg.", "v1").is_err());
+        assert!(vault(SUB, "rg+1", "v1").is_err());
+        assert!(vault(SUB, &"r".repeat(90), "v1").is_ok());
+        assert!(vault(SUB, &"r".repeat(91), "v1").is_err());
+        // Vault: 2-50 ASCII letters/digits/-, starting with a letter.
+        assert!(vault(SUB, "rg", "v").is_err());
+        assert!(vault(SUB, "rg", "1vault").is_err());
+        assert!(vault(SUB, "rg", "vault_1").is_err());
+        assert!(vault(SUB, "rg", &format!("v{}", "1".repeat(49))).is_ok());
+        assert!(vault(SUB, "rg", &format!("v{}", "1".repeat(50))).is_err());
+        assert!(
+            NameRule::AsciiName
+                .check("n", &"a".repeat(MAX_NAME_LEN))
+                .is_ok()
+        );
+        assert!(
+            NameRule::AsciiName
+                .check("n", &"a".repeat(MAX_NAME_LEN + 1))
+                .is_err()
+        );
+    }
+
     #[test]
     fn datasource_ids_pick_their_kind() {
         let disk: DatasourceId =
-            "/subscriptions/s/resourcegroups/rg-data/providers/microsoft.compute/disks/disk-1"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-data/providers/microsoft.compute/disks/disk-1"
                 .parse()
                 .unwrap();
         assert_eq!(disk.kind(), DatasourceKind::Disk);
@@ -549,9 +589,9 @@ mod tests {
         assert_eq!(disk.name(), "disk-1");
         assert_eq!(
             disk.to_string(),
-            "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
         );
-        let db: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/appdb"
+        let db: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/appdb"
             .parse()
             .unwrap();
         assert_eq!(db.kind(), DatasourceKind::PostgresDatabase);
@@ -560,14 +600,14 @@ mod tests {
             panic!("wrong kind")
         };
         assert_eq!(inner.server.name, "pg-single");
-        let flex: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-1"
+        let flex: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-1"
             .parse()
             .unwrap();
         assert_eq!(
             flex.datasource_type(),
             "Microsoft.DBforPostgreSQL/flexibleServers"
         );
-        let e = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
+        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
             .parse::<DatasourceId>()
             .unwrap_err();
         assert!(

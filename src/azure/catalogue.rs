@@ -315,7 +315,7 @@ mod tests {
     /// An ID of the entry's shape with made-up names.
     fn sample_id(e: &Entry) -> String {
         let mut id = format!(
-            "/subscriptions/s/resourceGroups/rg/providers/{}",
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/{}",
             e.namespace
         );
         for (i, (seg, _)) in e.type_path.iter().enumerate() {
@@ -329,7 +329,7 @@ mod tests {
     /// roles' scopes exist for it.
     #[test]
     fn every_entry_is_consistent() {
-        let policy: BackupPolicyId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupPolicies/p".parse().unwrap();
+        let policy: BackupPolicyId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-a/backupPolicies/p".parse().unwrap();
         let mut kinds = Vec::new();
         for e in CATALOGUE {
             assert!(!kinds.contains(&e.kind), "{:?} listed twice", e.kind);

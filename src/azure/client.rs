@@ -33,7 +33,7 @@ impl OpOptions {
     /// A deadline `timeout` from now and a fresh cancellation token.
     pub fn with_timeout(timeout: std::time::Duration) -> Self {
         OpOptions {
-            deadline: Instant::now() + timeout,
+            deadline: crate::azure::http::instant_after(Instant::now(), timeout),
             cancel: CancellationToken::new(),
         }
     }
@@ -226,14 +226,60 @@ impl DataProtectionClient {
         &self.inner.endpoints
     }
 
-    fn url(&self, path: &str) -> Result<String, AzureError> {
+    /// The Resource Manager URL of `id` followed by `extra` segments. Each segment is pushed
+    /// percent-encoded, and the ID must read back as itself under the naming grammar, so no
+    /// value can add, drop or resolve (`.`, `..`) a path segment: the URL names exactly `id`.
+    fn url<I>(&self, id: &I, extra: &[&str]) -> Result<String, AzureError>
+    where
+        I: std::fmt::Display + std::str::FromStr + PartialEq,
+    {
+        let text = id.to_string();
+        if text.parse::<I>().ok().as_ref() != Some(id) {
+            return Err(AzureError::config(
+                "build request URL",
+                format!("{text:?} is not a valid resource ID; refusing to send a request for it"),
+            ));
+        }
         let mut u: Url = self.inner.endpoints.resource_manager.clone();
-        let base = u.path().trim_end_matches('/').to_string();
-        u.set_path(&format!("{base}{path}"));
         u.set_query(None);
+        {
+            let mut segs = u.path_segments_mut().map_err(|()| {
+                AzureError::config(
+                    "build request URL",
+                    "the Resource Manager endpoint cannot hold a path",
+                )
+            })?;
+            segs.pop_if_empty();
+            for seg in text.split('/').skip(1).chain(extra.iter().copied()) {
+                segs.push(seg);
+            }
+        }
         u.query_pairs_mut()
             .append_pair("api-version", &self.inner.api_version);
         Ok(u.to_string())
+    }
+
+    /// An answer for another resource than the one asked for (a proxy, a redirect, a path the
+    /// service normalised) is an error, never state.
+    fn check_answer(
+        ctx: &CallContext<'_>,
+        resp: &Response,
+        asked: &BackupInstanceId,
+        got: &BackupInstanceResource,
+    ) -> Result<(), AzureError> {
+        match got.id.as_deref() {
+            Some(id) if !crate::azure::wait::same_arm_id(id, &asked.to_string()) => {
+                Err(AzureError::decode(
+                    ctx.operation,
+                    format!(
+                        "the service answered for {id:?} instead of the requested {asked}; the answer was not used"
+                    ),
+                )
+                .with_correlation_id(ctx.correlation_id)
+                .with_request_id(resp.request_id.clone()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The instance as this API version can accept it: properties that 2021-01-01 does not
@@ -336,7 +382,7 @@ impl DataProtectionClient {
         let r = async {
             let bi = self.instance_for_api(instance, ctx.operation)?;
             let body = serde_json::json!({ "backupInstance": bi });
-            let url = self.url(&format!("{vault}/validateForBackup"))?;
+            let url = self.url(vault, &["validateForBackup"])?;
             // Validation changes nothing, so it is retried like a read: the request itself
             // when the connection drops, and the whole validation when the operation ends in
             // an internal error, for as long as the caller's deadline allows.
@@ -346,7 +392,7 @@ impl DataProtectionClient {
                     Err(e)
                         if e.kind() == ErrorKind::OperationFailed
                             && e.is_transient()
-                            && self.inner.pipeline.clock.now() + pause < ctx.deadline =>
+                            && !crate::azure::http::reaches(self.inner.pipeline.clock.now(), pause, ctx.deadline) =>
                     {
                         tracing::warn!(operation = ctx.operation, correlation_id = ctx.correlation_id, error = %e, wait_s = pause.as_secs(), "validation failed inside the service; validating again");
                         self.inner.pipeline.sleep(pause, &ctx).await?;
@@ -426,7 +472,7 @@ impl DataProtectionClient {
                     format!("cannot encode the backup instance: {e}"),
                 )
             })?;
-            let url = self.url(&id.to_string())?;
+            let url = self.url(id, &[])?;
             let resp = self
                 .inner
                 .pipeline
@@ -466,6 +512,7 @@ impl DataProtectionClient {
                 }
             };
             let out: BackupInstanceResource = Self::decode(&ctx, &final_resp)?;
+            Self::check_answer(&ctx, &final_resp, id, &out)?;
             Ok((out, Some(final_resp)))
         }
         .await;
@@ -482,7 +529,7 @@ impl DataProtectionClient {
         let corr = self.start("getBackupInstance", &id.to_string());
         let ctx = op.context("getBackupInstance", &corr);
         let r = async {
-            let url = self.url(&id.to_string())?;
+            let url = self.url(id, &[])?;
             let resp = self
                 .inner
                 .pipeline
@@ -495,6 +542,7 @@ impl DataProtectionClient {
                 return Err(resp.to_error(&ctx));
             }
             let out: BackupInstanceResource = Self::decode(&ctx, &resp)?;
+            Self::check_answer(&ctx, &resp, id, &out)?;
             Ok((Some(out), Some(resp)))
         }
         .await;
@@ -515,7 +563,7 @@ impl DataProtectionClient {
         let r = async {
             let url = match next_link {
                 Some(l) => l.to_string(),
-                None => self.url(&format!("{vault}/backupInstances"))?,
+                None => self.url(vault, &["backupInstances"])?,
             };
             let resp = self
                 .inner
@@ -546,7 +594,7 @@ impl DataProtectionClient {
         let corr = self.start("listBackupInstances", &vault.to_string());
         let ctx = op.context("listBackupInstances", &corr);
         let r = async {
-            let mut url = self.url(&format!("{vault}/backupInstances"))?;
+            let mut url = self.url(vault, &["backupInstances"])?;
             let mut all = Vec::new();
             for _ in 0..MAX_PAGES {
                 let resp = self
@@ -583,7 +631,7 @@ impl DataProtectionClient {
         let corr = self.start("deleteBackupInstance", &id.to_string());
         let ctx = op.context("deleteBackupInstance", &corr);
         let r = async {
-            let url = self.url(&id.to_string())?;
+            let url = self.url(id, &[])?;
             let resp = self
                 .inner
                 .pipeline

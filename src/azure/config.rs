@@ -52,8 +52,9 @@ impl From<&str> for Secret {
 /// delete is not "Always-On", so the default stays on the last version without that rule.
 pub const DEFAULT_API_VERSION: &str = "2025-07-01";
 
-/// The API versions this provider has been tested against. Others are accepted (with a warning
-/// from the provider), because Azure adds versions faster than we release.
+/// The API versions this provider knows; any other is a configuration error, because request and
+/// response shapes differ between versions. Adding a version is adding it here (and to the
+/// catalogue's per-version rules if it changes them).
 pub const KNOWN_API_VERSIONS: &[&str] = &["2021-01-01", DEFAULT_API_VERSION];
 
 /// The oldest Data Protection API version, which lacks several properties.
@@ -81,6 +82,21 @@ pub fn check_api_version(v: &str) -> Result<(), String> {
     if date < API_2021_01_01 {
         return Err(format!(
             "{v:?} is older than {API_2021_01_01}, the first Data Protection version"
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_api_version`] and one of [`KNOWN_API_VERSIONS`]: the rule for what users configure.
+/// (The client itself takes any well-formed version, so recorded traffic of other versions
+/// replays.)
+pub fn check_known_api_version(v: &str) -> Result<(), String> {
+    check_api_version(v)?;
+    let v = v.trim();
+    if !KNOWN_API_VERSIONS.iter().any(|k| k.eq_ignore_ascii_case(v)) {
+        return Err(format!(
+            "{v:?} is not an API version this provider knows (known: {})",
+            KNOWN_API_VERSIONS.join(", ")
         ));
     }
     Ok(())
@@ -183,6 +199,15 @@ mod tests {
         }
         for bad in ["", "2025-7-1", "latest", "2020-12-01", "2025-07-01-beta"] {
             assert!(check_api_version(bad).is_err(), "{bad}");
+            assert!(check_known_api_version(bad).is_err(), "{bad}");
+        }
+        for ok in KNOWN_API_VERSIONS {
+            assert!(check_known_api_version(ok).is_ok(), "{ok}");
+        }
+        // Well-formed but unknown: refused where users configure it, listing the known ones.
+        for unknown in ["2024-02-01-preview", "2024-04-01", "2099-01-01"] {
+            let e = check_known_api_version(unknown).unwrap_err();
+            assert!(e.contains("known: 2021-01-01"), "{unknown}: {e}");
         }
         assert!(KNOWN_API_VERSIONS.contains(&DEFAULT_API_VERSION));
     }

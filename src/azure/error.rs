@@ -19,6 +19,8 @@ pub enum ErrorKind {
     OperationFailed,
     /// The request could not be sent or its answer not read (connection, TLS, timeout).
     Transport,
+    /// A server's TLS certificate is not trusted (never retried: it will not change).
+    UntrustedCertificate,
     /// The caller's deadline passed.
     Timeout,
     /// The caller cancelled.
@@ -118,6 +120,16 @@ impl AzureError {
 
     pub fn decode(operation: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Decode, operation, message)
+    }
+
+    /// A server presented a certificate this client does not trust; `message` names the host.
+    pub fn untrusted_certificate(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::UntrustedCertificate, operation, message)
+    }
+
+    /// See [`ErrorKind::UntrustedCertificate`].
+    pub fn is_untrusted_certificate(&self) -> bool {
+        self.inner.kind == ErrorKind::UntrustedCertificate
     }
 
     /// A transport failure. The reqwest error is stored without its URL: status URLs carry
@@ -489,7 +501,7 @@ mod tests {
         let body = r#"{"code":"UserErrorMissingRequiredPermissions","message":"Appropriate permissions to perform the operation is missing.",
           "additionalInfo":[{"type":"UserFacingError","info":{"message":"Backup vault identity lacks permissions.","recommendedAction":["Assign Disk Backup Reader."],
           "code":"UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent","isRetryable":false,
-          "innerError":{"additionalInfo":{"DetailedNonLocalisedMessage":"Missing Microsoft.Compute/disks/beginGetAccess/action on /subscriptions/s/disk"}}}}]}"#;
+          "innerError":{"additionalInfo":{"DetailedNonLocalisedMessage":"Missing Microsoft.Compute/disks/beginGetAccess/action on /subscriptions/11111111-1111-1111-1111-111111111111/disk"}}}}]}"#;
         let detail: ErrorDetail = serde_json::from_str(body).unwrap();
         let e = AzureError::operation_failed("validateForBackup", "Failed", Some(detail))
             .with_correlation_id("corr-1")

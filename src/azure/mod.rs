@@ -2,6 +2,7 @@
 //! Terraform.
 //!
 //! - [`arm_id`]: typed ARM resource IDs and Key Vault secret URIs (parse, canonical format).
+//! - [`names`]: the service's naming rule for each value inside an ID (never `.` or `..`).
 //! - [`config`]: plain configuration data ([`config::AzureConfig`]) and the redacting [`config::Secret`].
 //! - [`cloud`]: cloud environments, `metadata_host` discovery, endpoint overrides, the shared HTTPS client.
 //! - [`auth`]: choosing the credential once, building it, caching its tokens.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod models;
+pub mod names;
 pub mod poller;
 pub mod reads;
 pub mod wait;

@@ -419,10 +419,10 @@ mod tests {
 
     #[test]
     fn new_for_fills_info_and_set_per_kind() {
-        let policy: BackupPolicyId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupPolicies/p"
+        let policy: BackupPolicyId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-a/backupPolicies/p"
             .parse()
             .unwrap();
-        let db: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/srv/databases/db"
+        let db: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/srv/databases/db"
             .parse()
             .unwrap();
         let kv: KeyVaultSecretUri = "https://kv.vault.azure.net/secrets/conn".parse().unwrap();
@@ -448,19 +448,22 @@ mod tests {
         assert!(json.get("validationType").is_none() && json.get("identityDetails").is_none());
 
         let disk: DatasourceId =
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
                 .parse()
                 .unwrap();
-        let rg: ResourceGroupId = "/subscriptions/s/resourceGroups/snaps".parse().unwrap();
+        let rg: ResourceGroupId =
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/snaps"
+                .parse()
+                .unwrap();
         let bi =
             BackupInstance::new_for(&disk, "westeurope", &policy).with_snapshot_resource_group(&rg);
         assert!(bi.data_source_set_info.is_none());
         let json = serde_json::to_value(&bi).unwrap();
         assert_eq!(
             json["policyInfo"]["policyParameters"]["dataStoreParametersList"][0]["resourceGroupId"],
-            "/subscriptions/s/resourceGroups/snaps"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/snaps"
         );
-        let flex: DatasourceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/f1"
+        let flex: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/f1"
             .parse()
             .unwrap();
         let bi = BackupInstance::new_for(&flex, "westeurope", &policy);

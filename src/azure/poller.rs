@@ -148,7 +148,7 @@ impl Pacer {
             }
         };
         let now = pipeline.clock.now();
-        if now + delay > ctx.deadline {
+        if now.checked_add(delay).is_none_or(|t| t > ctx.deadline) {
             return Err(AzureError::timeout(
                 ctx.operation,
                 format!("the operation was still {what} when the deadline was reached"),

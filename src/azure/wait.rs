@@ -96,10 +96,12 @@ impl Waiter<'_> {
     pub async fn pause(&mut self) -> Result<Duration, Stop> {
         let wait = self.next;
         let now = self.clock.now();
-        let in_window = self
-            .window
-            .is_none_or(|w| now.saturating_duration_since(self.started) + wait <= w);
-        if now + wait >= self.op.deadline || !in_window {
+        let in_window = self.window.is_none_or(|w| {
+            now.saturating_duration_since(self.started)
+                .saturating_add(wait)
+                <= w
+        });
+        if crate::azure::http::reaches(now, wait, self.op.deadline) || !in_window {
             return Err(Stop::Deadline);
         }
         // Checked first so that a cancelled caller does not even start a sleep.
@@ -189,7 +191,7 @@ impl DataProtectionClient {
         cancel: &tokio_util::sync::CancellationToken,
     ) -> OpOptions {
         OpOptions {
-            deadline: self.clock().now() + timeout,
+            deadline: crate::azure::http::instant_after(self.clock().now(), timeout),
             cancel: cancel.clone(),
         }
     }

@@ -10,6 +10,8 @@ fn advice(e: &AzureError, action: &str) -> String {
         format!(
             "The {action} was interrupted (Ctrl-C). Run the command again to finish; the instance's name is deterministic, so nothing is created twice."
         )
+    } else if e.is_untrusted_certificate() {
+        "If the host is the right one (a TLS-inspecting proxy, a private cloud, the emulator), trust its CA: save the CA certificate as a PEM file and set the environment variable `SSL_CERT_FILE` to that file's path (or add the CA to the system's trust store), then run the command again.".to_owned()
     } else if e.is_timeout() {
         format!(
             "The {action} did not finish in time. Azure may still be working on it: raise the matching value in the resource's `timeouts` block and run the command again."

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use azure_core::credentials::TokenCredential;
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
 
 use super::cache::{AccessToken, TokenSource};
 use super::{CONFIG_OP, CredentialMethod, OP};
@@ -32,6 +32,22 @@ impl fmt::Debug for IdentitySource {
 impl TokenSource for IdentitySource {
     async fn fetch(&self, scope: &str) -> Result<AccessToken, AzureError> {
         let t = self.inner.get_token(&[scope], None).await.map_err(|e| {
+            if let Some(u) = crate::azure::http::tls::find_untrusted(&e) {
+                return crate::azure::http::tls::untrusted(OP, &u.host, &u.problem);
+            }
+            if self.method == CredentialMethod::ManagedIdentity {
+                // `azure_identity` flattens transport errors to text; name the endpoint here.
+                let endpoint = match crate::azure::http::tls::find_unreachable(&e) {
+                    Some(u) => u.to_string(),
+                    None => managed_identity_endpoint(),
+                };
+                return AzureError::auth(
+                    OP,
+                    format!(
+                        "managed identity authentication failed: no token from the managed identity endpoint {endpoint}: {e}. Managed identity works only on Azure compute with an identity assigned; elsewhere use another authentication method, or set `msi_endpoint` to an endpoint that serves tokens"
+                    ),
+                );
+            }
             AzureError::auth(
                 OP,
                 format!(
@@ -44,6 +60,15 @@ impl TokenSource for IdentitySource {
             token: Secret::new(t.token.secret()),
             expires_on: t.expires_on,
         })
+    }
+}
+
+/// The endpoint `azure_identity`'s managed identity credential calls: App Service's
+/// `IDENTITY_ENDPOINT` when set, else IMDS.
+fn managed_identity_endpoint() -> String {
+    match std::env::var("IDENTITY_ENDPOINT") {
+        Ok(v) if !v.trim().is_empty() => format!("{} (IDENTITY_ENDPOINT)", v.trim()),
+        _ => "http://169.254.169.254/metadata/identity/oauth2/token (IMDS)".to_string(),
     }
 }
 
@@ -60,7 +85,7 @@ pub fn identity_client_options(
         .trim_end_matches('/')
         .to_string();
     ClientOptions {
-        transport: Some(Transport::new(Arc::new(http.clone()))),
+        transport: Some(crate::azure::http::tls::identity_transport(http)),
         retry: RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: 2,

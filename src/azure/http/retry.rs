@@ -384,6 +384,16 @@ impl Pipeline {
                     return Err(self.deadline_error(ctx, attempt));
                 }
                 Attempt::Failed(e) => {
+                    // An untrusted certificate will not become trusted by trying again.
+                    if let Some(problem) = super::tls::certificate_problem(&e) {
+                        return Err(super::tls::untrusted(
+                            ctx.operation,
+                            &super::tls::host_of(url),
+                            &problem,
+                        )
+                        .with_correlation_id(ctx.correlation_id)
+                        .with_attempts(attempt));
+                    }
                     // A timeout may mean the server acted on the request: only repeat requests
                     // that are safe to repeat. A refused connection never reached the server.
                     let retry = e.is_connect()
@@ -407,8 +417,9 @@ impl Pipeline {
             let delay = server_wait.unwrap_or(backoff);
             let now = self.clock.now();
             let give_up = attempt >= self.retry.max_attempts
-                || now.saturating_duration_since(start) + delay > self.retry.max_elapsed
-                || now + delay >= ctx.deadline;
+                || now.saturating_duration_since(start).saturating_add(delay)
+                    > self.retry.max_elapsed
+                || super::reaches(now, delay, ctx.deadline);
             if give_up {
                 tracing::warn!(
                     operation = ctx.operation,

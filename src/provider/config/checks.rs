@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::table::Check;
 use crate::azure::cloud;
-use crate::azure::config::{KNOWN_API_VERSIONS, check_api_version};
+use crate::azure::config::check_known_api_version;
 
 /// A value that passed its check.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,14 +75,8 @@ impl Check {
                 return Ok(Parsed::Text(text.to_ascii_lowercase()));
             }
             Check::ApiVersion => {
-                if let Err(e) = check_api_version(text) {
-                    return problem(
-                        "Invalid API Version",
-                        format!(
-                            "{origin}: {e} (supported: {}).",
-                            KNOWN_API_VERSIONS.join(", ")
-                        ),
-                    );
+                if let Err(e) = check_known_api_version(text) {
+                    return problem("Invalid API Version", format!("{origin}: {e}."));
                 }
             }
             Check::Duration => {
@@ -93,17 +87,6 @@ impl Check {
             }
         }
         Ok(Parsed::Text(text.to_owned()))
-    }
-
-    /// A value that works but deserves a word: an API version this provider was not tested with.
-    pub(super) fn warning(self, text: &str, origin: &str) -> Option<Problem> {
-        (self == Check::ApiVersion && !KNOWN_API_VERSIONS.contains(&text.trim())).then(|| Problem {
-            summary: "Untested API Version",
-            detail: format!(
-                "{origin} {text} has not been tested with this provider (tested: {}). Since 2025-09-01 the service rejects vaults whose soft delete is not \"Always-On\".",
-                KNOWN_API_VERSIONS.join(", ")
-            ),
-        })
     }
 }
 
@@ -117,11 +100,22 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Durations as Terraform users write them (`30m`, `1h30m`, `90s`).
+/// The longest duration any timeout or wait accepts: a week is far past any Azure operation,
+/// and bounding it keeps every deadline computed from it representable.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Durations as Terraform users write them (`30m`, `1h30m`, `90s`), at most [`MAX_DURATION`].
 pub fn parse_duration(v: &str) -> Result<Duration, String> {
-    humantime::parse_duration(v.trim()).map_err(|e| {
+    let d = humantime::parse_duration(v.trim()).map_err(|e| {
         format!("{v:?} is not a duration ({e}); write it like \"30m\", \"1h30m\" or \"90s\".")
-    })
+    })?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{v:?} is longer than {}, the longest duration accepted; use a shorter one such as \"2h\".",
+            humantime::format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -169,15 +163,33 @@ mod tests {
     }
 
     #[test]
+    fn durations_past_the_bound_are_rejected() {
+        assert_eq!(parse_duration("168h"), Ok(MAX_DURATION));
+        for huge in ["169h", "10000000000000000000s", "1000000y"] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(
+                e.contains("longest duration") || e.contains("not a duration"),
+                "{huge}: {e}"
+            );
+        }
+        let p = Check::Duration
+            .parse("10000000000000000000s", "`role_propagation_timeout`")
+            .unwrap_err();
+        assert_eq!(p.summary, "Invalid Duration");
+    }
+
+    #[test]
     fn api_version_errors_and_warnings() {
         assert!(Check::ApiVersion.parse("2025-07-01", "x").is_ok());
-        assert!(Check::ApiVersion.warning("2025-07-01", "x").is_none());
-        assert!(Check::ApiVersion.parse("2024-04-01", "x").is_ok());
-        assert!(Check::ApiVersion.warning("2024-04-01", "x").is_some());
-        for bad in ["yesterday", "2020-01-01"] {
+        // Unknown versions are errors now (they used to be warnings and reach Azure).
+        for bad in ["yesterday", "2020-01-01", "2024-04-01"] {
             let p = Check::ApiVersion.parse(bad, "`api_version`").unwrap_err();
             assert_eq!(p.summary, "Invalid API Version", "{bad}");
+            assert!(p.detail.contains("`api_version`"), "{}", p.detail);
         }
-        assert!(Check::Text.warning("2024-04-01", "x").is_none());
+        let p = Check::ApiVersion
+            .parse("2024-04-01", "`api_version`")
+            .unwrap_err();
+        assert!(p.detail.contains("known: "), "{}", p.detail);
     }
 }

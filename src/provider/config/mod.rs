@@ -124,13 +124,8 @@ pub fn validate(config: &Value) -> Diagnostics {
         };
         let origin = format!("`{}`", s.name);
         let path = || Some(AttributePath::root(s.name));
-        match s.check.parse(&text, &origin) {
-            Ok(_) => {
-                if let Some(w) = s.check.warning(&text, &origin) {
-                    report(&mut diags, path(), false, w);
-                }
-            }
-            Err(p) => report(&mut diags, path(), true, p),
+        if let Err(p) = s.check.parse(&text, &origin) {
+            report(&mut diags, path(), true, p);
         }
     }
     check_conflicts(config, &mut diags);
@@ -360,11 +355,13 @@ mod tests {
     }
 
     #[test]
-    fn untested_api_version_is_a_warning_not_an_error() {
+    fn unknown_api_version_is_an_error_on_its_attribute() {
         let c = cfg(&[("api_version", Value::string("2024-04-01"))]);
         let d = validate(&c);
-        assert!(!d.has_errors());
+        assert!(d.has_errors());
         assert_eq!(d.len(), 1);
+        let e = d.iter().next().unwrap();
+        assert_eq!(e.attribute.as_ref().unwrap().to_string(), "api_version");
     }
 
     #[test]

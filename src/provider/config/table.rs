@@ -84,7 +84,7 @@ pub(super) const SETTINGS: &[Setting] = &[
         check: Check::Text,
         default: None,
         sensitive: true,
-        description: "The client secret of the service principal.",
+        description: "The client secret of the service principal. Prefer the `ARM_CLIENT_SECRET` environment variable or `client_secret_file_path`: a literal secret in the provider block is stored in the plan file and shown by `terraform show -json` (Terraform does that, not this provider), and it ends up in version control with the configuration.",
     },
     Setting {
         name: "client_secret_file_path",

@@ -37,23 +37,25 @@ pub fn policy_not_in_vault(
     );
 }
 
-pub fn empty_location(diags: &mut Diagnostics) {
+/// `location` is not an Azure region name (`westeurope`: lowercase letters and digits).
+pub fn invalid_location(diags: &mut Diagnostics, location: &str) {
+    let shown: String = location.chars().take(80).collect();
     diags.error_at(
         AttributePath::root(attr::LOCATION),
         "Invalid Location",
         format!(
-            "`{}` must name the datasource's Azure region, e.g. \"westeurope\".",
+            "`{}` {shown:?} is not an Azure region name: use the datasource's region as Azure names it, lowercase letters and digits without spaces, e.g. \"westeurope\" (not \"West Europe\").",
             attr::LOCATION
         ),
     );
 }
 
-pub fn invalid_name(diags: &mut Diagnostics, name: &str) {
+pub fn invalid_name(diags: &mut Diagnostics, problem: &str) {
     diags.error_at(
         AttributePath::root(attr::NAME),
         "Invalid Name",
         format!(
-            "`{}` {name:?} is not a valid backup instance name: use 1-260 letters, digits, `-`, `_` or `.`.",
+            "`{}` is not a valid backup instance name: {problem}. Use 1-260 ASCII letters, digits, `-`, `_` or `.` (not `.` or `..` alone).",
             attr::NAME
         ),
     );

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::diags;
 use super::schema::{self as attr, attribute_of, timeouts as t};
 use crate::azure::arm_id::{
-    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri,
+    BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri, NameRule,
     ResourceGroupId,
 };
 use crate::azure::catalogue::{Input, InputRule, Need};
@@ -153,16 +153,13 @@ fn check_no_computed(v: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// A valid instance name: 1-260 characters, none that ARM paths or URLs reserve.
-fn name_ok(name: &str) -> bool {
-    !(name.is_empty()
-        || name.len() > 260
-        || name.chars().any(|c| {
-            matches!(
-                c,
-                '/' | '\\' | '?' | '#' | '%' | '&' | ':' | '<' | '>' | '*'
-            ) || c.is_control()
-        }))
+/// An Azure region name as ARM spells it in `location` (`westeurope`, `eastus2`): the display
+/// names (`West Europe`) are accepted by some APIs and not others, so only this form is taken.
+fn location_ok(location: &str) -> bool {
+    (1..=64).contains(&location.len())
+        && location
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
 /// Which kind-specific inputs are set must match the datasource's catalogue entry.
@@ -202,14 +199,16 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
         diags::policy_not_in_vault(diags, policy, vault);
     }
     if let Some(location) = str_attr(v, attr::LOCATION)
-        && location.trim().is_empty()
+        && !location_ok(location)
     {
-        diags::empty_location(diags);
+        diags::invalid_location(diags, location);
     }
+    // The same grammar the ID parser applies to the name segment, so a name that validates is
+    // one the URL can carry unchanged.
     if let Some(name) = str_attr(v, attr::NAME)
-        && !name_ok(name)
+        && let Err(problem) = NameRule::AsciiName.check("backupInstanceName", name)
     {
-        diags::invalid_name(diags, name);
+        diags::invalid_name(diags, &problem);
     }
     if let Some(ds) = &datasource {
         check_kind_inputs(v, ds, diags);
@@ -442,15 +441,15 @@ pub(super) mod tests {
     #[test]
     fn default_name_ignores_id_casing() {
         let v: BackupVaultId =
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/V"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/Vault-A"
                 .parse()
                 .unwrap();
         let v2: BackupVaultId =
-            "/subscriptions/s/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/v"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/vault-a"
                 .parse()
                 .unwrap();
         let d: DatasourceId =
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
+            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
                 .parse()
                 .unwrap();
         assert_eq!(default_name(&v, &d), default_name(&v2, &d));

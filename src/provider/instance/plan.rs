@@ -6,8 +6,9 @@ use super::model::{Inputs, body_of, default_name, ids_equal, locations_equal, st
 use super::schema as attr;
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, DatasourceId};
 use crate::azure::client::DataProtectionClient;
+use crate::azure::error::AzureError;
 use crate::provider::Configured;
-use crate::provider::errors::{azure_error, azure_warning};
+use crate::provider::errors::azure_warning;
 use crate::tfplugin::{AttributePath, Context, Diagnostics, Value};
 
 /// The plan's own `validateForBackup` passed (planned private data). Validation takes Azure
@@ -146,9 +147,15 @@ pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
     })
 }
 
-/// Plan-time `validateForBackup`. Problems that cannot fix themselves are errors; permission
-/// problems are warnings, because role assignments in the same apply do not exist yet. Returns
-/// whether the validation passed outright.
+/// What every plan-time validation failure tells the user about apply.
+const APPLY_VALIDATES_AGAIN: &str = "Apply validates again before creating anything and stops with this error if it still holds. (It is a warning here, not an error, because Terraform also plans configured instances during `terraform destroy`, and a destroy must never depend on whether a create would validate.)";
+
+/// Plan-time `validateForBackup` for an instance with no prior state. Every failure is a
+/// warning, never an error: the provider cannot tell a `terraform plan` from the refresh plan
+/// Terraform (1.0 to 1.11 at least) runs before `terraform destroy`, which also plans configured,
+/// absent instances (and the create half of a replacement). The warning keeps the service's
+/// full answer; apply, not told "validated at plan", validates again and fails before any PUT.
+/// Returns whether the validation passed outright (only then may apply skip its own).
 pub async fn plan_validate(
     c: &Configured,
     inputs: &Inputs,
@@ -158,7 +165,11 @@ pub async fn plan_validate(
     let client = &c.client;
     let body = body_of(inputs);
     let id: BackupInstanceId = inputs.id();
+    let id_text = id.to_string();
     let op = client.op_options(inputs.timeouts.read, &ctx.cancel);
+    let warn = |summary: &str, e: &AzureError, note: &str| {
+        azure_warning(summary, "backup validation", Some(&id_text), e, note)
+    };
     match client
         .validate_for_backup(&inputs.vault, &body.properties, &op)
         .await
@@ -174,39 +185,38 @@ pub async fn plan_validate(
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
                 return false;
             }
-            let mut d = azure_error(
-                "Datasource Already Protected",
-                "backup validation",
-                Some(&id.to_string()),
-                &e,
-            );
             // Terraform plans the create half of a replacement with no prior state, so a
             // replacement (new name or vault) of the very instance that protects this datasource
-            // also lands here; the user needs a way through.
-            d.detail.push_str(&format!("\n\nIf this plan replaces the instance that protects this datasource (a new `{}` or `{}`), apply with the provider's `validate_on_plan = false`: destroy runs before create, and apply validates again.", attr::NAME, attr::VAULT_ID));
-            diags.push(diags::with_path(d, attr::DATASOURCE_ID));
-        }
-        Err(e) if e.is_permission() => {
-            diags.push(azure_warning(
-                "Backup Vault Lacks Permissions",
-                "backup validation",
-                Some(&id.to_string()),
+            // also lands here: apply destroys that one first, and its validation then passes.
+            let d = warn(
+                "Datasource Already Protected",
                 &e,
                 &format!(
-                    "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to {} (the provider's `role_propagation_timeout`).",
-                    humantime::format_duration(c.settings.role_propagation_timeout)
+                    "{APPLY_VALIDATES_AGAIN} If this plan replaces the instance that protects this datasource (a new `{}` or `{}`), apply removes it first and the check then passes.",
+                    attr::NAME,
+                    attr::VAULT_ID
                 ),
-            ));
+            );
+            diags.push(diags::with_path(d, attr::DATASOURCE_ID));
         }
+        Err(e) if e.is_permission() => diags.push(warn(
+            "Backup Vault Lacks Permissions",
+            &e,
+            &format!(
+                "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to {} (the provider's `role_propagation_timeout`).",
+                humantime::format_duration(c.settings.role_propagation_timeout)
+            ),
+        )),
         Err(e) if e.is_cancelled() => {
             diags.error("Plan Interrupted", "Validation was interrupted.")
         }
-        Err(e) => diags.push(azure_error(
-            "Backup Validation Failed",
-            "backup validation",
-            Some(&id.to_string()),
+        // A failure of the service, not an answer about the configuration.
+        Err(e) if e.is_transient() || e.is_timeout() => diags.push(warn(
+            "Backup Validation Incomplete",
             &e,
+            "The service could not complete the check during plan (a temporary failure, retried until the `read` timeout). This plan does not depend on it: apply validates again before creating the instance.",
         )),
+        Err(e) => diags.push(warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN)),
     }
     false
 }
