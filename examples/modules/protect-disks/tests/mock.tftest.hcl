@@ -9,8 +9,8 @@ mock_provider "azurebackup" {
 }
 
 variables {
-  vault_id                   = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v"
-  policy_id                  = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupPolicies/p"
+  vault_id                   = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+  policy_id                  = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/p"
   snapshot_resource_group_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-snapshots"
   location                   = "westeurope"
   disk_ids = [
