@@ -70,6 +70,13 @@ pub enum OpKind {
     Create,
     Update,
     Delete,
+    /// `deletedBackupInstances/{name}/undelete`: back to `ProtectionStopped`.
+    Undelete,
+    /// The protection actions; each ends in the state [`OpKind::target_state`] names.
+    StopProtection,
+    SuspendBackups,
+    ResumeProtection,
+    ResumeBackups,
 }
 
 impl OpKind {
@@ -78,8 +85,37 @@ impl OpKind {
             OpKind::Validate => "validate",
             OpKind::Create | OpKind::Update => "put",
             OpKind::Delete => "delete",
+            OpKind::Undelete => "undelete",
+            OpKind::StopProtection => "stopProtection",
+            OpKind::SuspendBackups => "suspendBackups",
+            OpKind::ResumeProtection => "resumeProtection",
+            OpKind::ResumeBackups => "resumeBackups",
         }
     }
+
+    /// The protection state a successful action leaves (both `currentProtectionState` and
+    /// `protectionStatus.status`, as the recordings show).
+    pub fn target_state(self) -> Option<&'static str> {
+        match self {
+            OpKind::StopProtection | OpKind::Undelete => Some("ProtectionStopped"),
+            OpKind::SuspendBackups => Some("BackupsSuspended"),
+            OpKind::ResumeProtection | OpKind::ResumeBackups => Some("ProtectionConfigured"),
+            _ => None,
+        }
+    }
+}
+
+/// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`) and its times.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Deleted {
+    pub instance: Instance,
+    pub deletion_ms: u64,
+    pub purge_ms: u64,
+}
+
+/// Lower-cased key of the soft-deleted instance named `name` in `vault_id`.
+pub fn deleted_key(vault_id: &str, name: &str) -> String {
+    lower(&format!("{vault_id}/deletedBackupInstances/{name}"))
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -152,6 +188,8 @@ pub struct Persisted {
     pub knobs: Knobs,
     pub instances: Vec<Instance>,
     pub operations: Vec<Operation>,
+    #[serde(default)]
+    pub deleted: Vec<Deleted>,
     pub tokens: Vec<(String, u64)>,
     pub ca_cert_pem: Option<String>,
     pub ca_key_pem: Option<String>,
@@ -165,6 +203,8 @@ pub struct State {
     /// Lower-cased datasource ID → keys of the instances protecting it (for "already protected").
     by_datasource: HashMap<String, BTreeSet<String>>,
     pub operations: HashMap<String, Operation>,
+    /// Soft-deleted instances, keyed by [`deleted_key`].
+    pub deleted: BTreeMap<String, Deleted>,
     pending: BTreeSet<String>,
     pub tokens: HashMap<String, u64>,
     pub log: VecDeque<LogEntry>,
@@ -183,6 +223,7 @@ impl State {
             instances: BTreeMap::new(),
             by_datasource: HashMap::new(),
             operations: HashMap::new(),
+            deleted: BTreeMap::new(),
             pending: BTreeSet::new(),
             tokens: HashMap::new(),
             log: VecDeque::new(),
@@ -203,6 +244,10 @@ impl State {
             }
             s.operations.insert(o.id.clone(), o);
         }
+        for d in p.deleted {
+            s.deleted
+                .insert(deleted_key(&d.instance.vault_id, &d.instance.name), d);
+        }
         s.tokens = p.tokens.into_iter().collect();
         s
     }
@@ -215,6 +260,7 @@ impl State {
             knobs: self.knobs.clone(),
             instances: self.instances.values().cloned().collect(),
             operations: self.operations.values().cloned().collect(),
+            deleted: self.deleted.values().cloned().collect(),
             tokens: self
                 .tokens
                 .iter()
@@ -289,7 +335,11 @@ impl State {
         let duration = match kind {
             OpKind::Validate => self.knobs.validate_ms,
             OpKind::Create | OpKind::Update => self.knobs.put_ms,
-            OpKind::Delete => self.knobs.delete_ms,
+            OpKind::Delete | OpKind::Undelete => self.knobs.delete_ms,
+            OpKind::StopProtection
+            | OpKind::SuspendBackups
+            | OpKind::ResumeProtection
+            | OpKind::ResumeBackups => self.knobs.put_ms,
         };
         let x: f64 = self.rng.random();
         let f = &self.knobs.faults;
@@ -402,7 +452,9 @@ impl State {
         let forced = op.forced_failure.then(internal_failure);
         let mut result: Result<(), (Value, u16)> = match (forced, op.kind) {
             (Some(e), _) => Err(e),
-            (None, OpKind::Delete) => Ok(()),
+            (None, OpKind::Delete | OpKind::Undelete | OpKind::StopProtection) => Ok(()),
+            (None, OpKind::SuspendBackups | OpKind::ResumeBackups) => Ok(()),
+            (None, OpKind::ResumeProtection) => self.check_resume(&op),
             (None, _) => match &op.candidate {
                 Some(c) => super::validation::check_permissions(
                     &self.world,
@@ -442,21 +494,75 @@ impl State {
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
-                    let subjects = [
-                        inst.name.as_str(),
-                        inst.id.as_str(),
-                        inst.data_source_info.resource_id.as_str(),
-                    ];
-                    inst.protection_outcome = Some(self.knobs.protection_outcome(&subjects));
-                    inst.protection_due_ms = Some(at);
+                    // An update of a stopped or suspended instance keeps that state (a guess,
+                    // see docs/emulator.md); otherwise protection is configured again.
+                    let held = op
+                        .previous
+                        .as_ref()
+                        .map(|p| p.protection_state.as_str())
+                        .filter(|s| is_held(s));
+                    if let Some(s) = held {
+                        inst.protection_state = s.to_string();
+                        inst.protection_status = s.to_string();
+                        inst.protection_due_ms = None;
+                    } else {
+                        let subjects = [
+                            inst.name.as_str(),
+                            inst.id.as_str(),
+                            inst.data_source_info.resource_id.as_str(),
+                        ];
+                        inst.protection_outcome = Some(self.knobs.protection_outcome(&subjects));
+                        inst.protection_due_ms = Some(at);
+                    }
                 }
             }
             OpKind::Delete => {
                 if result.is_ok() {
-                    self.remove_instance(&key);
+                    if let Some(inst) = self.remove_instance(&key) {
+                        self.soft_delete(inst, at);
+                    }
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
+                    if let Some(p) = &op.previous {
+                        inst.protection_state = p.protection_state.clone();
+                        inst.protection_status = p.protection_status.clone();
+                    }
+                }
+            }
+            OpKind::Undelete => {
+                let dkey = deleted_key(&op.vault_id, &super::armpath::last_segment(&key));
+                if let (Ok(()), Some(d)) = (&result, self.deleted.remove(&dkey)) {
+                    let mut inst = d.instance;
+                    inst.provisioning_state = "Succeeded".into();
+                    inst.protection_state = "ProtectionStopped".into();
+                    inst.protection_status = "ProtectionStopped".into();
+                    inst.protection_error = None;
+                    inst.protection_due_ms = None;
+                    inst.busy_operation = None;
+                    self.insert_instance(key.clone(), inst);
+                }
+            }
+            OpKind::StopProtection
+            | OpKind::SuspendBackups
+            | OpKind::ResumeProtection
+            | OpKind::ResumeBackups => {
+                if let Some(inst) = self.instances.get_mut(&key) {
+                    inst.busy_operation = None;
+                    match (&result, op.kind.target_state()) {
+                        (Ok(()), Some(s)) => {
+                            inst.protection_state = s.to_string();
+                            inst.protection_status = s.to_string();
+                            inst.protection_error = None;
+                            inst.protection_due_ms = None;
+                        }
+                        _ => {
+                            if let Some(p) = &op.previous {
+                                inst.protection_state = p.protection_state.clone();
+                                inst.protection_status = p.protection_status.clone();
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -478,6 +584,69 @@ impl State {
                     o.error = Some(e.take());
                     o.error_http = *http;
                 }
+            }
+        }
+    }
+
+    /// After a successful DELETE: kept under `deletedBackupInstances` when the vault's soft
+    /// delete is on, gone for good otherwise.
+    fn soft_delete(&mut self, mut inst: Instance, at: u64) {
+        let Some(sd) = self
+            .world
+            .vault(&inst.vault_id)
+            .map(|v| v.soft_delete.clone())
+        else {
+            return;
+        };
+        if sd.is_off() {
+            return;
+        }
+        inst.protection_state = "SoftDeleted".into();
+        inst.protection_status = "SoftDeleted".into();
+        inst.provisioning_state = "Succeeded".into();
+        inst.protection_due_ms = None;
+        inst.busy_operation = None;
+        let key = deleted_key(&inst.vault_id, &inst.name);
+        self.deleted.insert(
+            key,
+            Deleted {
+                instance: inst,
+                deletion_ms: at,
+                purge_ms: at + u64::from(sd.retention_days) * 24 * 3600 * 1000,
+            },
+        );
+    }
+
+    /// Forgets soft-deleted instances whose scheduled purge time has passed.
+    pub fn purge_deleted(&mut self, now: u64) {
+        let before = self.deleted.len();
+        self.deleted.retain(|_, d| d.purge_ms > now);
+        if self.deleted.len() != before {
+            self.bump();
+        }
+    }
+
+    /// `resumeProtection` fails when another instance now protects the datasource [REC].
+    fn check_resume(&self, op: &Operation) -> Result<(), (Value, u16)> {
+        let key = op.instance_key.clone().unwrap_or_default();
+        let Some(inst) = self.instances.get(&key) else {
+            return Ok(());
+        };
+        match self.protecting(&inst.data_source_info.resource_id, Some(&key)) {
+            None => Ok(()),
+            Some(other) => {
+                let code = "UserErrorDppDatasourceAlreadyHasBackupInstance";
+                let message = format!(
+                    "Datasource is already associated with the backup instance {} in the Backup vault {} with the protection status as {}.",
+                    other.friendly_name, other.vault_id, other.protection_status
+                );
+                let info = super::errors::user_facing(
+                    code,
+                    &message,
+                    &["Stop protection of the other backup instance, then retry."],
+                    None,
+                );
+                Err((super::errors::error_object(code, &message, Some(info)), 400))
             }
         }
     }
@@ -558,6 +727,11 @@ impl State {
         }
         Some(inst)
     }
+}
+
+/// States in which an instance holds its data without regular backups.
+pub fn is_held(state: &str) -> bool {
+    matches!(state, "ProtectionStopped" | "BackupsSuspended")
 }
 
 /// Sets an instance to the end state of `outcome`. `Stuck` keeps it configuring for ever.
