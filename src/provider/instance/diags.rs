@@ -48,6 +48,32 @@ pub fn empty_location(diags: &mut Diagnostics) {
     );
 }
 
+pub fn not_one_of(diags: &mut Diagnostics, name: &str, value: &str, allowed: &[&str]) {
+    diags.error_at(
+        AttributePath::root(name),
+        "Invalid Value",
+        format!(
+            "`{name}` {value:?} is not one of {}.",
+            allowed
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+}
+
+pub fn invalid_identity(diags: &mut Diagnostics, id: &str) {
+    diags.error_at(
+        AttributePath::root(attr::USER_ASSIGNED_IDENTITY_ID),
+        "Invalid User-Assigned Identity ID",
+        format!(
+            "`{}` {id:?} is not a user-assigned identity's ARM ID (`/subscriptions/{{s}}/resourceGroups/{{rg}}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{{name}}`).",
+            attr::USER_ASSIGNED_IDENTITY_ID
+        ),
+    );
+}
+
 pub fn invalid_name(diags: &mut Diagnostics, name: &str) {
     diags.error_at(
         AttributePath::root(attr::NAME),

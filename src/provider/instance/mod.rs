@@ -11,6 +11,7 @@
 
 mod apply;
 mod diags;
+mod lifecycle;
 mod model;
 mod plan;
 pub mod schema;
@@ -24,7 +25,7 @@ use crate::tfplugin::{
     ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse, Resource, Schema, Value,
 };
-use model::{check_inputs, parse_inputs, state_of, str_attr, timeouts_of};
+use model::{check_inputs, is_soft_deleted, parse_inputs, state_of, str_attr, timeouts_of};
 use schema as attr;
 
 pub use model::default_name;
@@ -71,6 +72,7 @@ impl Resource for InstanceResource {
     // -- plan: the same checks, API-version rules, planned values, plan-time validation ----------
     async fn plan(&self, req: PlanRequest, ctx: &Context) -> PlanResponse {
         let mut diags = Diagnostics::new();
+
         let inputs = check_inputs(&req.config, &mut diags);
         let configured = self.shared.get();
         if let Some(c) = &configured {
@@ -107,6 +109,13 @@ impl Resource for InstanceResource {
             diagnostics: diags,
             ..Default::default()
         }
+    }
+
+    // -- destroy plan: say plainly when destroy keeps the instance in Azure --------------------
+    fn plan_destroy(&self, prior: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        plan::plan_destroy(prior, &mut diags);
+        diags
     }
 
     // -- create, update, delete: one `apply` call, told apart by prior and planned state --------
@@ -165,6 +174,11 @@ impl Resource for InstanceResource {
         let op = c.client.op_options(timeouts.read, &ctx.cancel);
         // Refresh of many instances: served from the vault's list when that is cheaper.
         match c.reads.read(&id, &op).await {
+            // Soft-deleted (or being soft-deleted) is gone for Terraform: a create recovers it.
+            Ok(Some(res)) if is_soft_deleted(&res) => {
+                tracing::warn!(instance = %id, "backup instance is soft-deleted; removing it from state");
+                ReadResponse::default()
+            }
             Ok(Some(res)) => ReadResponse {
                 new_state: state_of(&res, &id, &state),
                 ..Default::default()

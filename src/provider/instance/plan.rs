@@ -41,6 +41,16 @@ pub fn check_against_client(client: &DataProtectionClient, v: &Value, diags: &mu
             ),
         );
     }
+    if !client.supports_auth_credentials() && !v.get(attr::USER_ASSIGNED_IDENTITY_ID).is_null() {
+        diags::not_supported_by_api(
+            diags,
+            attr::USER_ASSIGNED_IDENTITY_ID,
+            format!(
+                "API version {api} has no `identityDetails`, so the vault's system-assigned identity is always used. Use a newer `api_version` on the provider (for example 2025-07-01) or remove `{}`.",
+                attr::USER_ASSIGNED_IDENTITY_ID
+            ),
+        );
+    }
     if !client.supports_tags() && !v.get(attr::TAGS).is_null() {
         diags::not_supported_by_api(
             diags,
@@ -59,8 +69,39 @@ fn set_all(planned: &mut Value, names: &[&str], value: impl Fn(&str) -> Value) {
     }
 }
 
+/// A destroy: with `StopProtectionRetainData` nothing is deleted, and the plan says so.
+pub fn plan_destroy(prior: &Value, diags: &mut Diagnostics) {
+    if prior.get(attr::DESTROY_BEHAVIOR).as_str()
+        == Some(attr::destroy::STOP_PROTECTION_RETAIN_DATA)
+    {
+        diags.warning(
+            "Backup Instance Will Be Kept",
+            format!(
+                "`{}` is \"{}\": destroying {} stops its protection, keeps every recovery point and removes it from Terraform state only. The instance stays in Azure in ProtectionStopped (and its recovery points keep costing storage) until you delete it there.",
+                attr::DESTROY_BEHAVIOR,
+                attr::destroy::STOP_PROTECTION_RETAIN_DATA,
+                str_attr(prior, attr::ID).unwrap_or("the backup instance")
+            ),
+        );
+    }
+}
+
+/// Settings with a default: a null configuration value plans the default.
+fn plan_defaults(config: &Value, planned: &mut Value) {
+    for (name, default) in [
+        (attr::PROTECTION_MODE, Value::string(attr::mode::PROTECTED)),
+        (attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
+        (attr::RECOVER_SOFT_DELETED, Value::bool(true)),
+    ] {
+        if config.get(name).is_null() {
+            planned.set(name, default);
+        }
+    }
+}
+
 /// A create: the real ID and name are known now, instead of "(known after apply)".
 pub fn plan_create(config: &Value, planned: &mut Value) {
+    plan_defaults(config, planned);
     let vault: Option<BackupVaultId> =
         str_attr(config, attr::VAULT_ID).and_then(|s| s.parse().ok());
     let ds: Option<DatasourceId> =
@@ -93,6 +134,7 @@ pub fn plan_create(config: &Value, planned: &mut Value) {
 
 /// An update or a replacement: returns the attributes that force a new instance.
 pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<AttributePath> {
+    plan_defaults(config, planned);
     set_all(planned, &[attr::ID, attr::DATASOURCE_TYPE], |a| {
         prior.get(a).clone()
     });
@@ -137,13 +179,16 @@ pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<At
 
 /// Whether an attribute Azure stores changes (not merely its spelling).
 pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
-    attr::IN_PLACE.iter().any(|a| {
-        let (old, new) = (prior.get(a), planned.get(a));
-        match (old.as_str(), new.as_str()) {
-            (Some(o), Some(n)) if a.ends_with("_id") || a.ends_with("_uri") => !ids_equal(o, n),
-            _ => old != new,
-        }
-    })
+    attr::IN_PLACE
+        .iter()
+        .chain([&attr::PROTECTION_MODE])
+        .any(|a| {
+            let (old, new) = (prior.get(a), planned.get(a));
+            match (old.as_str(), new.as_str()) {
+                (Some(o), Some(n)) if a.ends_with("_id") || a.ends_with("_uri") => !ids_equal(o, n),
+                _ => old != new,
+            }
+        })
 }
 
 /// Plan-time `validateForBackup`. Problems that cannot fix themselves are errors; permission
@@ -186,6 +231,46 @@ pub async fn plan_validate(
             d.detail.push_str(&format!("\n\nIf this plan replaces the instance that protects this datasource (a new `{}` or `{}`), apply with the provider's `validate_on_plan = false`: destroy runs before create, and apply validates again.", attr::NAME, attr::VAULT_ID));
             diags.push(diags::with_path(d, attr::DATASOURCE_ID));
         }
+        Err(e) if e.is_soft_deleted_conflict() => {
+            if inputs.recover_soft_deleted {
+                tracing::info!(instance = %id, "a soft-deleted instance blocks the create; apply will recover it");
+                return false;
+            }
+            match super::lifecycle::find_blocking(client, inputs, &op).await {
+                Ok(Some(d)) => diags.push(super::lifecycle::blocked(
+                    &d,
+                    inputs,
+                    &format!(" `{}` is false.", attr::RECOVER_SOFT_DELETED),
+                )),
+                _ => diags.push(diags::with_path(
+                    azure_error(
+                        "Backup Validation Failed",
+                        "backup validation",
+                        Some(&id.to_string()),
+                        &e,
+                    ),
+                    attr::DATASOURCE_ID,
+                )),
+            }
+        }
+        Err(e) if e.is_identity_not_attached() => diags.push(diags::with_path(
+            azure_error(
+                "User-Assigned Identity Not Attached",
+                "backup validation",
+                Some(&id.to_string()),
+                &e,
+            ),
+            attr::USER_ASSIGNED_IDENTITY_ID,
+        )),
+        Err(e) if e.is_always_on_required() => diags.push(diags::with_path(
+            azure_error(
+                "Backup Validation Failed",
+                "backup validation",
+                Some(&id.to_string()),
+                &e,
+            ),
+            attr::VAULT_ID,
+        )),
         Err(e) if e.is_permission() => {
             diags.push(azure_warning(
                 "Backup Vault Lacks Permissions",

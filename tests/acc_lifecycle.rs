@@ -1,0 +1,242 @@
+//! End to end: real Terraform (1.11.4 on PATH and 1.0.3) against the emulator for the
+//! secure-by-default lifecycle: soft delete and recovery on create, `protection_mode` changed in
+//! place, `destroy_behavior = "StopProtectionRetainData"`, and the API versions that require
+//! `AlwaysOn` soft delete. Prints the ARM requests per create / destroy / recover.
+
+mod common;
+
+use common::emu::{self, Emu};
+use common::{Terraform, TfOutput, Workdir, terraforms};
+
+fn config(provider_extra: &str, resource_extra: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    azurebackup = {{ source = "azurebackup/azurebackup" }}
+  }}
+}}
+provider "azurebackup" {{
+{provider_extra}
+}}
+resource "azurebackup_instance" "x" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{ds}"
+  location                   = "westeurope"
+  policy_id                  = "{policy}"
+  snapshot_resource_group_id = "{rg}"
+{resource_extra}
+}}
+output "id" {{ value = azurebackup_instance.x.id }}
+output "protection_state" {{ value = azurebackup_instance.x.protection_state }}
+"#,
+        vault = emu::vault(),
+        ds = emu::disk("disk-1"),
+        policy = emu::policy("policy-disk"),
+        rg = emu::rg("rg-snapshots"),
+    )
+}
+
+fn apply(wd: &Workdir) -> TfOutput {
+    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
+}
+
+fn destroy(wd: &Workdir) -> TfOutput {
+    wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"])
+}
+
+fn plan_exit(wd: &Workdir) -> TfOutput {
+    wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+}
+
+fn output(wd: &Workdir, name: &str) -> String {
+    let out = wd.run(&["output", "-raw", "-no-color", name]);
+    out.assert_success();
+    out.stdout.trim().to_owned()
+}
+
+fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
+    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
+}
+
+fn assert_empty_plan(tf: &Terraform, wd: &Workdir, what: &str) {
+    let out = plan_exit(wd);
+    assert_eq!(out.status, 0, "{}", ctx(tf, what, &out));
+}
+
+/// The whole soft-delete cycle in an AlwaysOn vault at `api`: apply → destroy (soft-deleted) →
+/// apply recovers the same instance (no duplicate, nothing left soft-deleted) → empty plan.
+fn soft_delete_cycle(tf: &Terraform, emu: &Emu, provider_extra: &str) -> (u64, u64, u64) {
+    let wd = emu.workdir(tf);
+    wd.write("main.tf", &config(provider_extra, ""));
+    emu.take_arm_requests();
+    let out = apply(&wd);
+    assert!(out.success(), "{}", ctx(tf, "create", &out));
+    let create = emu.take_arm_requests();
+    let id = output(&wd, "id");
+    let out = destroy(&wd);
+    assert!(out.success(), "{}", ctx(tf, "destroy", &out));
+    let destroy_n = emu.take_arm_requests();
+    assert!(emu.instances().is_empty());
+    let deleted = emu.deleted_instances();
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    let out = apply(&wd);
+    assert!(out.success(), "{}", ctx(tf, "recreate (recover)", &out));
+    let recover = emu.take_arm_requests();
+    assert_eq!(output(&wd, "id"), id, "the same instance is adopted");
+    assert_eq!(output(&wd, "protection_state"), "ProtectionConfigured");
+    let all = emu.instances();
+    assert_eq!(all.len(), 1, "recovered, not duplicated: {all:?}");
+    assert!(
+        emu.deleted_instances().is_empty(),
+        "no leftover soft-deleted instance"
+    );
+    assert_empty_plan(tf, &wd, "plan after recovery");
+    let out = destroy(&wd);
+    assert!(out.success(), "{}", ctx(tf, "final destroy", &out));
+    (create, destroy_n, recover)
+}
+
+#[test]
+fn always_on_vault_destroy_then_apply_recovers_the_instance() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        emu.set_soft_delete("AlwaysOn");
+        let (c, d, r) = soft_delete_cycle(&tf, &emu, "");
+        println!(
+            "terraform {}: ARM requests per create {c}, destroy {d}, recover {r}",
+            tf.version
+        );
+    }
+}
+
+/// With `recover_soft_deleted = false` the create fails naming the soft-deleted instance, its
+/// purge time and the ways out; nothing is created.
+#[test]
+fn recover_soft_deleted_false_explains_the_ways_out() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        emu.set_soft_delete("On");
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &config("", "  recover_soft_deleted = false"));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "create", &out));
+        let out = destroy(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
+        let out = apply(&wd);
+        assert!(!out.success(), "{}", ctx(&tf, "blocked create", &out));
+        let text = out.combined();
+        for needle in [
+            "Soft-Deleted Backup Instance Blocks Create",
+            "deletedBackupInstances/",
+            "purges it for good at",
+            "recover_soft_deleted",
+            "another vault",
+        ] {
+            assert!(
+                text.contains(needle),
+                "{needle}: {}",
+                ctx(&tf, "blocked", &out)
+            );
+        }
+        assert!(emu.instances().is_empty());
+        assert_eq!(emu.deleted_instances().len(), 1);
+    }
+}
+
+/// Protected → BackupsSuspended → ProtectionStopped → Protected, each in place, each followed by
+/// an empty plan.
+#[test]
+fn protection_mode_round_trip_in_place() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &config("", ""));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "create", &out));
+        let id = output(&wd, "id");
+        for (mode, state) in [
+            ("BackupsSuspended", "BackupsSuspended"),
+            ("ProtectionStopped", "ProtectionStopped"),
+            ("Protected", "ProtectionConfigured"),
+        ] {
+            wd.write(
+                "main.tf",
+                &config("", &format!("  protection_mode = \"{mode}\"")),
+            );
+            let out = apply(&wd);
+            assert!(out.success(), "{}", ctx(&tf, mode, &out));
+            assert!(
+                out.stdout.contains("1 changed") && out.stdout.contains("0 destroyed"),
+                "{}",
+                ctx(&tf, "in place", &out)
+            );
+            assert_eq!(output(&wd, "id"), id);
+            assert_eq!(output(&wd, "protection_state"), state);
+            assert_eq!(emu.instances()[0]["current_protection_state"], state);
+            assert_empty_plan(&tf, &wd, mode);
+        }
+    }
+}
+
+/// `destroy_behavior = "StopProtectionRetainData"`: destroy leaves the instance in Azure in
+/// ProtectionStopped and the state empty.
+#[test]
+fn stop_protection_retain_data_keeps_the_instance() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write(
+            "main.tf",
+            &config("", "  destroy_behavior = \"StopProtectionRetainData\""),
+        );
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "create", &out));
+        let out = destroy(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "destroy", &out));
+        if tf.at_least(1, 3) {
+            assert!(
+                out.combined().contains("Backup Instance Will Be Kept"),
+                "{}",
+                ctx(&tf, "destroy warns", &out)
+            );
+        }
+        let list = wd.run(&["state", "list", "-no-color"]);
+        assert!(list.stdout.trim().is_empty(), "{}", list.combined());
+        let all = emu.instances();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0]["current_protection_state"], "ProtectionStopped");
+        assert!(emu.deleted_instances().is_empty());
+    }
+}
+
+/// api_version 2026-06-01: an `On` vault is refused with the service's reason and the fix; an
+/// AlwaysOn vault passes the whole soft-delete lifecycle.
+#[test]
+fn api_2026_06_01_needs_always_on() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        emu.set_soft_delete("On");
+        let wd = emu.workdir(&tf);
+        let provider = "  api_version = \"2026-06-01\"";
+        wd.write("main.tf", &config(provider, ""));
+        let out = apply(&wd);
+        assert!(!out.success(), "{}", ctx(&tf, "On vault", &out));
+        let text = out.combined().replace('\n', " ");
+        for needle in [
+            "Backup Vault Needs Always-On Soft Delete",
+            "requires backup vaults to have the soft delete setting",
+            "AlwaysOn",
+            "api_version = \"2025-07-01\"",
+        ] {
+            assert!(
+                text.contains(needle),
+                "{needle}: {}",
+                ctx(&tf, "refusal", &out)
+            );
+        }
+        assert!(emu.instances().is_empty());
+        emu.set_soft_delete("AlwaysOn");
+        soft_delete_cycle(&tf, &emu, provider);
+    }
+}
