@@ -7,8 +7,14 @@ mod common;
 
 use common::emu::{self, Emu};
 use common::{Terraform, TfOutput, Workdir, terraforms};
+use serde_json::json;
 
 fn config(provider_extra: &str, resource_extra: &str) -> String {
+    config_at(&emu::vault(), provider_extra, resource_extra)
+}
+
+fn config_at(vault: &str, provider_extra: &str, resource_extra: &str) -> String {
+    let policy = format!("{vault}/backupPolicies/policy-disk");
     format!(
         r#"
 terraform {{
@@ -30,9 +36,8 @@ resource "azurebackup_instance" "x" {{
 output "id" {{ value = azurebackup_instance.x.id }}
 output "protection_state" {{ value = azurebackup_instance.x.protection_state }}
 "#,
-        vault = emu::vault(),
         ds = emu::disk("disk-1"),
-        policy = emu::policy("policy-disk"),
+        policy = policy,
         rg = emu::rg("rg-snapshots"),
     )
 }
@@ -238,5 +243,115 @@ fn api_2026_06_01_needs_always_on() {
         assert!(emu.instances().is_empty());
         emu.set_soft_delete("AlwaysOn");
         soft_delete_cycle(&tf, &emu, provider);
+    }
+}
+
+/// A second vault (same identity, its own disk policy) for vault moves.
+fn add_second_vault(emu: &Emu) -> String {
+    let mut world = emu.admin("GET", "/world", None);
+    let v2 = emu::vault().replace("vault-demo", "vault-two");
+    let principal = world["vaults"][0]["principal_id"].clone();
+    world["vaults"]
+        .as_array_mut()
+        .expect("vaults")
+        .push(json!({"id": v2, "location": "westeurope", "principal_id": principal}));
+    world["policies"].as_array_mut().expect("policies").push(
+        json!({"id": format!("{v2}/backupPolicies/policy-disk"), "datasource_type": "Microsoft.Compute/disks"}),
+    );
+    emu.admin("PUT", "/world", Some(world));
+    v2
+}
+
+/// A name change and a vault move plan and apply (destroy, then create) although at plan time
+/// the datasource is protected by the very instance being replaced; `create_before_destroy`
+/// across vaults is refused before anything changes in Azure, naming it.
+#[test]
+fn replacement_by_name_and_vault_and_create_before_destroy() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let v2 = add_second_vault(&emu);
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &config("", ""));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "create", &out));
+
+        wd.write("main.tf", &config("", "  name = \"renamed\""));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "rename", &out));
+        assert!(
+            out.stdout.contains("1 added, 0 changed, 1 destroyed"),
+            "{}",
+            ctx(&tf, "rename replaces", &out)
+        );
+        assert!(output(&wd, "id").ends_with("/backupInstances/renamed"));
+        assert_eq!(emu.instances().len(), 1);
+        assert_empty_plan(&tf, &wd, "after rename");
+
+        wd.write("main.tf", &config_at(&v2, "", "  name = \"renamed\""));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "vault move", &out));
+        let all = emu.instances();
+        assert_eq!(all.len(), 1);
+        assert!(all[0]["vault_id"].as_str().unwrap().ends_with("vault-two"));
+        assert_empty_plan(&tf, &wd, "after vault move");
+
+        let cbd = "  name = \"renamed\"\n  lifecycle {\n    create_before_destroy = true\n  }";
+        wd.write("main.tf", &config_at(&emu::vault(), "", cbd));
+        let before = emu.instances();
+        let out = apply(&wd);
+        assert!(
+            !out.success(),
+            "{}",
+            ctx(&tf, "create_before_destroy", &out)
+        );
+        assert!(
+            out.combined().contains("create_before_destroy"),
+            "{}",
+            ctx(&tf, "names it", &out)
+        );
+        assert_eq!(emu.instances(), before, "nothing changed in Azure");
+    }
+}
+
+/// `user_assigned_identity_id`: an identity not attached to the vault is the service's error on
+/// that attribute at plan; attached, it is sent as `identityDetails` and read back; with
+/// api_version 2021-01-01 it is a plan error.
+#[test]
+fn user_assigned_identity() {
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let uami = format!(
+            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-backup",
+            emu::rg("rg-backup")
+        );
+        let wd = emu.workdir(&tf);
+        let extra = format!("  user_assigned_identity_id = \"{uami}\"");
+        wd.write("main.tf", &config("", &extra));
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!out.success(), "{}", ctx(&tf, "not attached", &out));
+        let text = out.combined();
+        assert!(
+            text.contains(
+                "The User Identity provided in input is not attached to the Backup Vault"
+            ) && text.contains("user_assigned_identity_id"),
+            "{}",
+            ctx(&tf, "not attached error", &out)
+        );
+
+        let mut world = emu.admin("GET", "/world", None);
+        world["vaults"][0]["user_assigned_identities"] = json!([uami]);
+        emu.admin("PUT", "/world", Some(world));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "attached", &out));
+        assert_empty_plan(&tf, &wd, "after create with identity");
+
+        wd.write("main.tf", &config("  api_version = \"2021-01-01\"", &extra));
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!out.success(), "{}", ctx(&tf, "2021-01-01", &out));
+        assert!(
+            out.combined().contains("Not Supported By API Version"),
+            "{}",
+            ctx(&tf, "2021-01-01 error", &out)
+        );
     }
 }

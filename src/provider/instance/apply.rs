@@ -82,7 +82,9 @@ pub async fn create(
                     &e,
                 );
                 diags.push(if e.is_already_protected() {
-                    diags::with_path(d, attr::DATASOURCE_ID)
+                    let mut d = diags::with_path(d, attr::DATASOURCE_ID);
+                    d.detail.push_str(&diags::one_protection_at_a_time());
+                    d
                 } else {
                     d
                 });

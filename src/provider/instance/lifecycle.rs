@@ -231,3 +231,51 @@ pub async fn recover(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProtectionAction::*;
+    use attr::mode::*;
+
+    /// Every pair of modes has its path; stopped to suspended goes through resume.
+    #[test]
+    fn actions_between_modes() {
+        for m in ALL {
+            assert!(actions(m, m).is_empty());
+        }
+        assert_eq!(actions(PROTECTED, BACKUPS_SUSPENDED), vec![SuspendBackups]);
+        assert_eq!(actions(PROTECTED, PROTECTION_STOPPED), vec![StopProtection]);
+        assert_eq!(
+            actions(BACKUPS_SUSPENDED, PROTECTION_STOPPED),
+            vec![StopProtection]
+        );
+        assert_eq!(actions(BACKUPS_SUSPENDED, PROTECTED), vec![ResumeBackups]);
+        assert_eq!(
+            actions(PROTECTION_STOPPED, PROTECTED),
+            vec![ResumeProtection]
+        );
+        assert_eq!(
+            actions(PROTECTION_STOPPED, BACKUPS_SUSPENDED),
+            vec![ResumeProtection, SuspendBackups]
+        );
+    }
+
+    #[test]
+    fn modes_of_states() {
+        use crate::provider::instance::model::{is_soft_deleted, mode_of_state};
+        assert_eq!(mode_of_state(Some("ProtectionStopped")), PROTECTION_STOPPED);
+        assert_eq!(mode_of_state(Some("BackupsSuspended")), BACKUPS_SUSPENDED);
+        for s in [
+            None,
+            Some("ConfiguringProtection"),
+            Some("ProtectionConfigured"),
+        ] {
+            assert_eq!(mode_of_state(s), PROTECTED);
+        }
+        let mut res = BackupInstanceResource::default();
+        assert!(!is_soft_deleted(&res));
+        res.properties.current_protection_state = Some("SoftDeleting".into());
+        assert!(is_soft_deleted(&res));
+    }
+}

@@ -35,11 +35,45 @@ pub const TYPE_NAME: &str = "azurebackup_instance";
 
 pub struct InstanceResource {
     shared: Arc<Shared>,
+    /// Instances this provider process has planned to replace, with their datasources. Terraform
+    /// plans the create half of a replacement with no prior state; this is how that plan knows
+    /// the datasource is protected by the very instance being replaced.
+    replacing: std::sync::Mutex<Vec<(BackupInstanceId, String)>>,
 }
 
 impl InstanceResource {
     pub fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            replacing: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn note_replacing(&self, prior: &Value) {
+        let id = str_attr(prior, attr::ID).and_then(|s| s.parse::<BackupInstanceId>().ok());
+        let ds = str_attr(prior, attr::DATASOURCE_ID).map(str::to_owned);
+        if let (Some(id), Some(ds), Ok(mut list)) = (id, ds, self.replacing.lock())
+            && !list.iter().any(|(i, _)| *i == id)
+        {
+            // Bounded: one entry per resource instance in a plan.
+            if list.len() >= 10_000 {
+                list.remove(0);
+            }
+            list.push((id, ds));
+        }
+    }
+
+    /// The instances being replaced that protected `datasource`.
+    fn replaced_for(&self, datasource: &str) -> Vec<BackupInstanceId> {
+        self.replacing
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|(_, ds)| crate::azure::wait::same_arm_id(ds, datasource))
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn configured(&self, diags: &mut Diagnostics) -> Option<Arc<Configured>> {
@@ -88,6 +122,9 @@ impl Resource for InstanceResource {
         let mut planned = req.proposed_new_state;
         if !req.prior_state.is_null() {
             let requires_replace = plan::plan_update(&req.config, &req.prior_state, &mut planned);
+            if !requires_replace.is_empty() {
+                self.note_replacing(&req.prior_state);
+            }
             return PlanResponse {
                 planned_state: planned,
                 requires_replace,
@@ -99,7 +136,14 @@ impl Resource for InstanceResource {
         let mut planned_private = Vec::new();
         if let (Some(inputs), Some(c)) = (&inputs, &configured)
             && c.settings.validate_on_plan
-            && plan::plan_validate(c, inputs, ctx, &mut diags).await
+            && plan::plan_validate(
+                c,
+                inputs,
+                &self.replaced_for(&inputs.datasource.to_string()),
+                ctx,
+                &mut diags,
+            )
+            .await
         {
             planned_private = plan::VALIDATED_AT_PLAN.to_vec();
         }

@@ -197,6 +197,7 @@ pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
 pub async fn plan_validate(
     c: &Configured,
     inputs: &Inputs,
+    replaced: &[BackupInstanceId],
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> bool {
@@ -219,16 +220,24 @@ pub async fn plan_validate(
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
                 return false;
             }
+            // The create half of a replacement: the instance being replaced protects the
+            // datasource until destroy runs first; apply validates again then.
+            for old in replaced {
+                if client
+                    .protects(old, &inputs.datasource.to_string(), &op)
+                    .await
+                {
+                    tracing::info!(instance = %id, replaced = %old, "datasource protected by the instance this plan replaces; apply validates after the destroy");
+                    return false;
+                }
+            }
             let mut d = azure_error(
                 "Datasource Already Protected",
                 "backup validation",
                 Some(&id.to_string()),
                 &e,
             );
-            // Terraform plans the create half of a replacement with no prior state, so a
-            // replacement (new name or vault) of the very instance that protects this datasource
-            // also lands here; the user needs a way through.
-            d.detail.push_str(&format!("\n\nIf this plan replaces the instance that protects this datasource (a new `{}` or `{}`), apply with the provider's `validate_on_plan = false`: destroy runs before create, and apply validates again.", attr::NAME, attr::VAULT_ID));
+            d.detail.push_str(&diags::one_protection_at_a_time());
             diags.push(diags::with_path(d, attr::DATASOURCE_ID));
         }
         Err(e) if e.is_soft_deleted_conflict() => {
