@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::armpath::lower;
 use super::knobs::{Knobs, OperationOutcome, ProtectionOutcome};
+pub use super::lifecycle::{Deleted, deleted_key, is_held};
 use super::world::World;
 
 /// Longest request log kept; older entries fall off so memory stays bounded.
@@ -103,19 +104,6 @@ impl OpKind {
             _ => None,
         }
     }
-}
-
-/// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`) and its times.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Deleted {
-    pub instance: Instance,
-    pub deletion_ms: u64,
-    pub purge_ms: u64,
-}
-
-/// Lower-cased key of the soft-deleted instance named `name` in `vault_id`.
-pub fn deleted_key(vault_id: &str, name: &str) -> String {
-    lower(&format!("{vault_id}/deletedBackupInstances/{name}"))
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -530,41 +518,11 @@ impl State {
                     }
                 }
             }
-            OpKind::Undelete => {
-                let dkey = deleted_key(&op.vault_id, &super::armpath::last_segment(&key));
-                if let (Ok(()), Some(d)) = (&result, self.deleted.remove(&dkey)) {
-                    let mut inst = d.instance;
-                    inst.provisioning_state = "Succeeded".into();
-                    inst.protection_state = "ProtectionStopped".into();
-                    inst.protection_status = "ProtectionStopped".into();
-                    inst.protection_error = None;
-                    inst.protection_due_ms = None;
-                    inst.busy_operation = None;
-                    self.insert_instance(key.clone(), inst);
-                }
-            }
-            OpKind::StopProtection
+            OpKind::Undelete
+            | OpKind::StopProtection
             | OpKind::SuspendBackups
             | OpKind::ResumeProtection
-            | OpKind::ResumeBackups => {
-                if let Some(inst) = self.instances.get_mut(&key) {
-                    inst.busy_operation = None;
-                    match (&result, op.kind.target_state()) {
-                        (Ok(()), Some(s)) => {
-                            inst.protection_state = s.to_string();
-                            inst.protection_status = s.to_string();
-                            inst.protection_error = None;
-                            inst.protection_due_ms = None;
-                        }
-                        _ => {
-                            if let Some(p) = &op.previous {
-                                inst.protection_state = p.protection_state.clone();
-                                inst.protection_status = p.protection_status.clone();
-                            }
-                        }
-                    }
-                }
-            }
+            | OpKind::ResumeBackups => self.complete_lifecycle(&op, &key, result.is_ok()),
         }
         if let Some(inst) = self
             .instances
@@ -584,69 +542,6 @@ impl State {
                     o.error = Some(e.take());
                     o.error_http = *http;
                 }
-            }
-        }
-    }
-
-    /// After a successful DELETE: kept under `deletedBackupInstances` when the vault's soft
-    /// delete is on, gone for good otherwise.
-    fn soft_delete(&mut self, mut inst: Instance, at: u64) {
-        let Some(sd) = self
-            .world
-            .vault(&inst.vault_id)
-            .map(|v| v.soft_delete.clone())
-        else {
-            return;
-        };
-        if sd.is_off() {
-            return;
-        }
-        inst.protection_state = "SoftDeleted".into();
-        inst.protection_status = "SoftDeleted".into();
-        inst.provisioning_state = "Succeeded".into();
-        inst.protection_due_ms = None;
-        inst.busy_operation = None;
-        let key = deleted_key(&inst.vault_id, &inst.name);
-        self.deleted.insert(
-            key,
-            Deleted {
-                instance: inst,
-                deletion_ms: at,
-                purge_ms: at + u64::from(sd.retention_days) * 24 * 3600 * 1000,
-            },
-        );
-    }
-
-    /// Forgets soft-deleted instances whose scheduled purge time has passed.
-    pub fn purge_deleted(&mut self, now: u64) {
-        let before = self.deleted.len();
-        self.deleted.retain(|_, d| d.purge_ms > now);
-        if self.deleted.len() != before {
-            self.bump();
-        }
-    }
-
-    /// `resumeProtection` fails when another instance now protects the datasource [REC].
-    fn check_resume(&self, op: &Operation) -> Result<(), (Value, u16)> {
-        let key = op.instance_key.clone().unwrap_or_default();
-        let Some(inst) = self.instances.get(&key) else {
-            return Ok(());
-        };
-        match self.protecting(&inst.data_source_info.resource_id, Some(&key)) {
-            None => Ok(()),
-            Some(other) => {
-                let code = "UserErrorDppDatasourceAlreadyHasBackupInstance";
-                let message = format!(
-                    "Datasource is already associated with the backup instance {} in the Backup vault {} with the protection status as {}.",
-                    other.friendly_name, other.vault_id, other.protection_status
-                );
-                let info = super::errors::user_facing(
-                    code,
-                    &message,
-                    &["Stop protection of the other backup instance, then retry."],
-                    None,
-                );
-                Err((super::errors::error_object(code, &message, Some(info)), 400))
             }
         }
     }
@@ -727,11 +622,6 @@ impl State {
         }
         Some(inst)
     }
-}
-
-/// States in which an instance holds its data without regular backups.
-pub fn is_held(state: &str) -> bool {
-    matches!(state, "ProtectionStopped" | "BackupsSuspended")
 }
 
 /// Sets an instance to the end state of `outcome`. `Stuck` keeps it configuring for ever.

@@ -339,10 +339,10 @@ pub fn check_sync(
         }
         Kind::PgFlex | Kind::PgServer => {}
     }
-    check_identity(vault, inst)?;
+    super::lifecycle::check_identity(vault, inst)?;
     // Only a new instance can collide; an update of a live one cannot.
     if self_key.is_none_or(|k| !state.instances.contains_key(k)) {
-        check_soft_deleted(state, vault, inst)?;
+        super::lifecycle::check_soft_deleted(state, vault, inst)?;
     }
     if let Some(existing) = state.protecting(ds_id, self_key) {
         let same_vault = lower(&existing.vault_id) == lower(&vault.id);
@@ -377,83 +377,6 @@ pub fn check_sync(
     }
     Ok(())
 }
-
-/// `identityDetails` naming a user-assigned identity must name one attached to the vault.
-fn check_identity(vault: &Vault, inst: &Instance) -> Result<(), ApiError> {
-    let Some(d) = &inst.identity_details else {
-        return Ok(());
-    };
-    let system = d
-        .get("useSystemAssignedIdentity")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    let uami = str_field(d, &["userAssignedIdentityArmUrl"]).filter(|s| !s.is_empty());
-    match (system, uami) {
-        (true, _) => Ok(()),
-        (false, Some(u))
-            if vault
-                .user_assigned_identities
-                .iter()
-                .any(|a| lower(a) == lower(u)) =>
-        {
-            Ok(())
-        }
-        (false, _) => Err(ApiError::service(
-            StatusCode::BAD_REQUEST,
-            "UserErrorUserIdentityNotAttachedToBackupVault",
-            format!(
-                "The User Identity provided in input is not attached to the Backup Vault. Please attach the User Identity '{}' to the Backup Vault '{}' and retry.",
-                uami.unwrap_or(""),
-                vault.id
-            ),
-            &[
-                "Attach the user-assigned identity to the Backup vault, or use the vault's system-assigned identity.",
-            ],
-            None,
-        )),
-    }
-}
-
-/// The strict reading of an undocumented case: while a soft-deleted instance with the same name
-/// or datasource exists in the same vault, a new one is refused (see docs/emulator.md).
-fn check_soft_deleted(state: &State, vault: &Vault, inst: &Instance) -> Result<(), ApiError> {
-    let prefix = format!("{}/deletedbackupinstances/", lower(&vault.id));
-    let ds = lower(&inst.data_source_info.resource_id);
-    let hit = state
-        .deleted
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, d)| d)
-        .find(|d| {
-            lower(&d.instance.name) == lower(&inst.name)
-                || lower(&d.instance.data_source_info.resource_id) == ds
-        });
-    let Some(d) = hit else {
-        return Ok(());
-    };
-    let purge = time::OffsetDateTime::from_unix_timestamp((d.purge_ms / 1000) as i64)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
-    Err(ApiError::service(
-        StatusCode::BAD_REQUEST,
-        SOFT_DELETED_CODE,
-        format!(
-            "The backup instance '{}/deletedBackupInstances/{}' of datasource '{}' is soft-deleted in this Backup vault and is scheduled to be purged at {purge}.",
-            vault.id, d.instance.name, d.instance.data_source_info.resource_id
-        ),
-        &[
-            "Undelete the soft-deleted backup instance and resume its protection, or protect the datasource in another Backup vault.",
-        ],
-        None,
-    ))
-}
-
-/// Emulator-chosen code for [`check_soft_deleted`]; the real service's answer is unknown.
-pub const SOFT_DELETED_CODE: &str = "UserErrorSoftDeletedBackupInstanceExists";
 
 fn denied(principal: &str, missing: &[Requirement]) -> String {
     let parts: Vec<String> = missing
