@@ -22,6 +22,9 @@ use crate::azure::http::{Clock, tokio_clock};
 use crate::azure::models::{BackupInstance, BackupInstanceList, BackupInstanceResource};
 use crate::azure::poller::{self, PollConfig, PollRequest};
 
+mod lifecycle;
+pub use lifecycle::ProtectionAction;
+
 /// The caller's bounds for one operation.
 #[derive(Debug, Clone)]
 pub struct OpOptions {

@@ -55,7 +55,20 @@ pub const DEFAULT_API_VERSION: &str = "2025-07-01";
 /// The API versions this provider knows; any other is a configuration error, because request and
 /// response shapes differ between versions. Adding a version is adding it here (and to the
 /// catalogue's per-version rules if it changes them).
-pub const KNOWN_API_VERSIONS: &[&str] = &["2021-01-01", DEFAULT_API_VERSION];
+pub const KNOWN_API_VERSIONS: &[&str] = &[
+    "2021-01-01",
+    DEFAULT_API_VERSION,
+    API_2025_09_01,
+    "2026-06-01",
+];
+
+/// The first version that refuses vaults whose soft delete is not `AlwaysOn`.
+pub const API_2025_09_01: &str = "2025-09-01";
+
+/// Whether `v` is one of the versions that require `AlwaysOn` soft delete on the vault.
+pub fn requires_always_on(v: &str) -> bool {
+    v.get(..10).is_some_and(|d| d >= API_2025_09_01)
+}
 
 /// The oldest Data Protection API version, which lacks several properties.
 pub const API_2021_01_01: &str = "2021-01-01";

@@ -333,6 +333,28 @@ impl AzureError {
         self.inner.status == Some(404) || self.has_code(NOT_FOUND)
     }
 
+    /// The vault's soft delete is not `AlwaysOn` but the API version (2025-09-01 and later)
+    /// requires it. The service's code was never captured, so its message decides.
+    pub fn is_always_on_required(&self) -> bool {
+        let m = self.message().to_ascii_lowercase();
+        m.contains("requires backup vaults to have the soft delete setting")
+            || m.contains("always-on soft delete")
+            || self.has_code(&["UserErrorAlwaysOnSoftDeleteRequired"])
+    }
+
+    /// A soft-deleted instance in the vault blocks this one (same name or datasource). What
+    /// the real service answers is undocumented; the emulator's code and the words are matched.
+    pub fn is_soft_deleted_conflict(&self) -> bool {
+        self.has_code(&["UserErrorSoftDeletedBackupInstanceExists"])
+            || self.message().to_ascii_lowercase().contains("soft-deleted")
+    }
+
+    /// The user-assigned identity in `identityDetails` is not attached to the vault.
+    pub fn is_identity_not_attached(&self) -> bool {
+        self.message()
+            .contains("The User Identity provided in input is not attached to the Backup Vault")
+    }
+
     pub fn is_already_protected(&self) -> bool {
         self.has_code(ALREADY_PROTECTED)
     }

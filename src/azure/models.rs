@@ -318,6 +318,48 @@ pub struct BackupInstanceList {
     pub next_link: Option<String>,
 }
 
+/// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedBackupInstanceResource {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub properties: DeletedBackupInstance,
+}
+
+/// The full backup instance body plus `deletionInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedBackupInstance {
+    #[serde(flatten)]
+    pub instance: BackupInstance,
+    #[serde(default, deserialize_with = "nullable")]
+    pub deletion_info: DeletionInfo,
+}
+
+/// When the instance was deleted and when Azure purges it for good (read-only strings).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionInfo {
+    pub deletion_time: Option<String>,
+    pub billing_end_date: Option<String>,
+    pub scheduled_purge_time: Option<String>,
+    #[serde(rename = "deleteActivityID")]
+    pub delete_activity_id: Option<String>,
+}
+
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedBackupInstanceList {
+    #[serde(default, deserialize_with = "nullable")]
+    pub value: Vec<DeletedBackupInstanceResource>,
+    pub next_link: Option<String>,
+}
+
 fn datasource(
     object_type: &str,
     datasource_type: &str,

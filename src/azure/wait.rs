@@ -238,6 +238,42 @@ impl DataProtectionClient {
         }
     }
 
+    /// Polls the instance until its protection state is `want` (a protection action or an
+    /// undelete finished: the service may report the old state for a while after the operation).
+    pub async fn wait_for_state(
+        &self,
+        id: &BackupInstanceId,
+        want: &str,
+        op: &OpOptions,
+    ) -> Result<BackupInstanceResource, ProtectionWaitError> {
+        let fail = |last: Option<BackupInstanceResource>, kind| {
+            Err(ProtectionWaitError {
+                last: last.map(Box::new),
+                kind,
+            })
+        };
+        let mut waiter = PROTECTION.waiter(self.clock(), op);
+        let mut last = None;
+        loop {
+            match self.get_backup_instance(id, op).await {
+                Ok(Some(res)) if state_is(&res, &|s| s.eq_ignore_ascii_case(want)).0 => {
+                    return Ok(res);
+                }
+                Ok(Some(res)) => {
+                    tracing::info!(instance = %id, want, state = res.properties.current_protection_state.as_deref().unwrap_or("unknown"), "waiting for the protection state");
+                    last = Some(res);
+                }
+                Ok(None) => return fail(None, ProtectionWaitFailure::Vanished),
+                Err(e) => return fail(last, ProtectionWaitFailure::Azure(e)),
+            }
+            match waiter.pause().await {
+                Ok(_) => {}
+                Err(Stop::Deadline) => return fail(last, ProtectionWaitFailure::Timeout),
+                Err(Stop::Cancelled) => return fail(last, ProtectionWaitFailure::Cancelled),
+            }
+        }
+    }
+
     /// Retries `call` while another operation holds the instance (409), until the deadline. A
     /// create interrupted by a crash leaves its operation running, and the retried apply must
     /// wait for it rather than fail.

@@ -69,6 +69,13 @@ fn to_diag(
         e.message(),
         advice(e, action)
     );
+    // API 2025-09-01 and later refuse vaults without Always-On soft delete: say what to change.
+    let summary = if e.is_always_on_required() {
+        detail.push_str("\n\nTo fix it, either turn the vault's soft delete to Always-On (`securitySettings.softDeleteSettings.state = \"AlwaysOn\"`; azurerm: `soft_delete = \"AlwaysOn\"`; this cannot be undone), or set the provider's `api_version = \"2025-07-01\"`, the last API version without this rule.");
+        "Backup Vault Needs Always-On Soft Delete"
+    } else {
+        summary
+    };
     let actions = e.recommended_actions();
     if !actions.is_empty() {
         detail.push_str("\n\nRecommended action (from Azure):");

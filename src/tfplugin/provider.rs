@@ -98,6 +98,11 @@ pub trait Resource: Send + Sync + 'static {
         Ok(state)
     }
     async fn plan(&self, req: PlanRequest, ctx: &Context) -> PlanResponse;
+    /// A destroy plan (Terraform 1.3 and later ask for one): only diagnostics to show, e.g. a
+    /// warning that destroy keeps something. The planned state is null regardless.
+    fn plan_destroy(&self, _prior: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse;
     async fn read(&self, req: ReadRequest, ctx: &Context) -> ReadResponse;
     async fn import(&self, id: &str, ctx: &Context) -> ImportResponse;

@@ -155,6 +155,43 @@ impl Emu {
         self.admin("PUT", "/world", Some(world));
     }
 
+    /// Sets the demo vault's soft delete (`Off`, `On`, `AlwaysOn`).
+    pub fn set_soft_delete(&self, state: &str) {
+        let mut world = self.admin("GET", "/world", None);
+        world["vaults"][0]["soft_delete"] = json!({"state": state, "retention_days": 14});
+        self.admin("PUT", "/world", Some(world));
+    }
+
+    /// Soft-deleted instances of every vault.
+    pub fn deleted_instances(&self) -> Vec<Value> {
+        self.admin("GET", "/deleted-instances", None)["deleted_instances"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many ARM requests (token and admin calls excluded) the emulator served since the
+    /// last call, which resets the counters.
+    pub fn take_arm_requests(&self) -> u64 {
+        let c = self.counters();
+        let n = c["operations"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| {
+                        !matches!(
+                            k.as_str(),
+                            "token" | "admin" | "managedIdentityToken" | "metadata" | "discovery"
+                        )
+                    })
+                    .map(|(_, v)| v["count"].as_u64().unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0);
+        self.admin("DELETE", "/requests", None);
+        n
+    }
+
     /// Per-operation request counts.
     pub fn counters(&self) -> Value {
         self.admin("GET", "/counters", None)

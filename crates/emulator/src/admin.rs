@@ -29,6 +29,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/admin/datasources", post(add_datasources))
         .route("/admin/grants", post(add_grant).delete(revoke_grant))
         .route("/admin/instances", get(instances))
+        .route("/admin/deleted-instances", get(deleted_instances))
         .route("/admin/instances/protection-state", post(flip_protection))
         .route("/admin/instances/{*id}", delete(delete_instance))
         .route("/admin/knobs", get(get_knobs).put(put_knobs))
@@ -225,6 +226,27 @@ async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     drop(st);
     shared.persist_soon();
     axum::Json(json!({"removed": removed})).into_response()
+}
+
+/// Soft-deleted instances of every vault, with their deletion and purge times (ms since epoch).
+async fn deleted_instances(State(shared): State<Arc<Shared>>) -> Response {
+    let mut st = shared.lock();
+    let now = now_ms();
+    st.settle(now);
+    st.purge_deleted(now);
+    let list: Vec<Value> = st
+        .deleted
+        .values()
+        .map(|d| {
+            json!({
+                "id": format!("{}/deletedBackupInstances/{}", d.instance.vault_id, d.instance.name),
+                "name": d.instance.name, "vault_id": d.instance.vault_id,
+                "datasource_id": d.instance.data_source_info.resource_id,
+                "deletion_ms": d.deletion_ms, "purge_ms": d.purge_ms,
+            })
+        })
+        .collect();
+    axum::Json(json!({"deleted_instances": list})).into_response()
 }
 
 async fn instances(State(shared): State<Arc<Shared>>) -> Response {

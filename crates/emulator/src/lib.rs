@@ -23,6 +23,7 @@ pub mod dataprotection;
 pub mod errors;
 pub mod identity;
 pub mod knobs;
+pub mod lifecycle;
 pub mod server;
 pub mod state;
 pub mod tls;

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::armpath::lower;
 use super::knobs::{Knobs, OperationOutcome, ProtectionOutcome};
+pub use super::lifecycle::{Deleted, deleted_key, is_held};
 use super::world::World;
 
 /// Longest request log kept; older entries fall off so memory stays bounded.
@@ -70,6 +71,13 @@ pub enum OpKind {
     Create,
     Update,
     Delete,
+    /// `deletedBackupInstances/{name}/undelete`: back to `ProtectionStopped`.
+    Undelete,
+    /// The protection actions; each ends in the state [`OpKind::target_state`] names.
+    StopProtection,
+    SuspendBackups,
+    ResumeProtection,
+    ResumeBackups,
 }
 
 impl OpKind {
@@ -78,6 +86,22 @@ impl OpKind {
             OpKind::Validate => "validate",
             OpKind::Create | OpKind::Update => "put",
             OpKind::Delete => "delete",
+            OpKind::Undelete => "undelete",
+            OpKind::StopProtection => "stopProtection",
+            OpKind::SuspendBackups => "suspendBackups",
+            OpKind::ResumeProtection => "resumeProtection",
+            OpKind::ResumeBackups => "resumeBackups",
+        }
+    }
+
+    /// The protection state a successful action leaves (both `currentProtectionState` and
+    /// `protectionStatus.status`, as the recordings show).
+    pub fn target_state(self) -> Option<&'static str> {
+        match self {
+            OpKind::StopProtection | OpKind::Undelete => Some("ProtectionStopped"),
+            OpKind::SuspendBackups => Some("BackupsSuspended"),
+            OpKind::ResumeProtection | OpKind::ResumeBackups => Some("ProtectionConfigured"),
+            _ => None,
         }
     }
 }
@@ -152,6 +176,8 @@ pub struct Persisted {
     pub knobs: Knobs,
     pub instances: Vec<Instance>,
     pub operations: Vec<Operation>,
+    #[serde(default)]
+    pub deleted: Vec<Deleted>,
     pub tokens: Vec<(String, u64)>,
     pub ca_cert_pem: Option<String>,
     pub ca_key_pem: Option<String>,
@@ -165,6 +191,8 @@ pub struct State {
     /// Lower-cased datasource ID → keys of the instances protecting it (for "already protected").
     by_datasource: HashMap<String, BTreeSet<String>>,
     pub operations: HashMap<String, Operation>,
+    /// Soft-deleted instances, keyed by [`deleted_key`].
+    pub deleted: BTreeMap<String, Deleted>,
     pending: BTreeSet<String>,
     pub tokens: HashMap<String, u64>,
     pub log: VecDeque<LogEntry>,
@@ -183,6 +211,7 @@ impl State {
             instances: BTreeMap::new(),
             by_datasource: HashMap::new(),
             operations: HashMap::new(),
+            deleted: BTreeMap::new(),
             pending: BTreeSet::new(),
             tokens: HashMap::new(),
             log: VecDeque::new(),
@@ -203,6 +232,10 @@ impl State {
             }
             s.operations.insert(o.id.clone(), o);
         }
+        for d in p.deleted {
+            s.deleted
+                .insert(deleted_key(&d.instance.vault_id, &d.instance.name), d);
+        }
         s.tokens = p.tokens.into_iter().collect();
         s
     }
@@ -215,6 +248,7 @@ impl State {
             knobs: self.knobs.clone(),
             instances: self.instances.values().cloned().collect(),
             operations: self.operations.values().cloned().collect(),
+            deleted: self.deleted.values().cloned().collect(),
             tokens: self
                 .tokens
                 .iter()
@@ -289,7 +323,11 @@ impl State {
         let duration = match kind {
             OpKind::Validate => self.knobs.validate_ms,
             OpKind::Create | OpKind::Update => self.knobs.put_ms,
-            OpKind::Delete => self.knobs.delete_ms,
+            OpKind::Delete | OpKind::Undelete => self.knobs.delete_ms,
+            OpKind::StopProtection
+            | OpKind::SuspendBackups
+            | OpKind::ResumeProtection
+            | OpKind::ResumeBackups => self.knobs.put_ms,
         };
         let x: f64 = self.rng.random();
         let f = &self.knobs.faults;
@@ -402,7 +440,9 @@ impl State {
         let forced = op.forced_failure.then(internal_failure);
         let mut result: Result<(), (Value, u16)> = match (forced, op.kind) {
             (Some(e), _) => Err(e),
-            (None, OpKind::Delete) => Ok(()),
+            (None, OpKind::Delete | OpKind::Undelete | OpKind::StopProtection) => Ok(()),
+            (None, OpKind::SuspendBackups | OpKind::ResumeBackups) => Ok(()),
+            (None, OpKind::ResumeProtection) => self.check_resume(&op),
             (None, _) => match &op.candidate {
                 Some(c) => super::validation::check_permissions(
                     &self.world,
@@ -442,23 +482,47 @@ impl State {
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
-                    let subjects = [
-                        inst.name.as_str(),
-                        inst.id.as_str(),
-                        inst.data_source_info.resource_id.as_str(),
-                    ];
-                    inst.protection_outcome = Some(self.knobs.protection_outcome(&subjects));
-                    inst.protection_due_ms = Some(at);
+                    // An update of a stopped or suspended instance keeps that state (a guess,
+                    // see docs/emulator.md); otherwise protection is configured again.
+                    let held = op
+                        .previous
+                        .as_ref()
+                        .map(|p| p.protection_state.as_str())
+                        .filter(|s| is_held(s));
+                    if let Some(s) = held {
+                        inst.protection_state = s.to_string();
+                        inst.protection_status = s.to_string();
+                        inst.protection_due_ms = None;
+                    } else {
+                        let subjects = [
+                            inst.name.as_str(),
+                            inst.id.as_str(),
+                            inst.data_source_info.resource_id.as_str(),
+                        ];
+                        inst.protection_outcome = Some(self.knobs.protection_outcome(&subjects));
+                        inst.protection_due_ms = Some(at);
+                    }
                 }
             }
             OpKind::Delete => {
                 if result.is_ok() {
-                    self.remove_instance(&key);
+                    if let Some(inst) = self.remove_instance(&key) {
+                        self.soft_delete(inst, at);
+                    }
                 } else if let Some(inst) = self.instances.get_mut(&key) {
                     inst.provisioning_state = "Succeeded".into();
                     inst.busy_operation = None;
+                    if let Some(p) = &op.previous {
+                        inst.protection_state = p.protection_state.clone();
+                        inst.protection_status = p.protection_status.clone();
+                    }
                 }
             }
+            OpKind::Undelete
+            | OpKind::StopProtection
+            | OpKind::SuspendBackups
+            | OpKind::ResumeProtection
+            | OpKind::ResumeBackups => self.complete_lifecycle(&op, &key, result.is_ok()),
         }
         if let Some(inst) = self
             .instances

@@ -339,6 +339,11 @@ pub fn check_sync(
         }
         Kind::PgFlex | Kind::PgServer => {}
     }
+    super::lifecycle::check_identity(vault, inst)?;
+    // Only a new instance can collide; an update of a live one cannot.
+    if self_key.is_none_or(|k| !state.instances.contains_key(k)) {
+        super::lifecycle::check_soft_deleted(state, vault, inst)?;
+    }
     if let Some(existing) = state.protecting(ds_id, self_key) {
         let same_vault = lower(&existing.vault_id) == lower(&vault.id);
         let (code, message) = if same_vault {

@@ -85,6 +85,48 @@ pub struct Vault {
     pub location: String,
     /// Object ID of the vault's system-assigned identity; grants name it.
     pub principal_id: String,
+    /// `properties.securitySettings.softDeleteSettings`; `Off` when left out.
+    #[serde(default, skip_serializing_if = "SoftDelete::is_off")]
+    pub soft_delete: SoftDelete,
+    /// ARM IDs of the user-assigned identities attached to the vault (`identityDetails` must name
+    /// one of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_assigned_identities: Vec<String>,
+}
+
+/// A vault's soft delete setting, as `softDeleteSettings{state, retentionDurationInDays}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SoftDelete {
+    pub state: SoftDeleteState,
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SoftDeleteState {
+    Off,
+    On,
+    AlwaysOn,
+}
+
+impl Default for SoftDelete {
+    fn default() -> Self {
+        SoftDelete {
+            state: SoftDeleteState::Off,
+            retention_days: default_retention_days(),
+        }
+    }
+}
+
+impl SoftDelete {
+    pub fn is_off(&self) -> bool {
+        self.state == SoftDeleteState::Off
+    }
+}
+
+fn default_retention_days() -> u32 {
+    14
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -231,6 +273,8 @@ impl World {
                 id: vault.clone(),
                 location: "westeurope".into(),
                 principal_id: principal.clone(),
+                soft_delete: SoftDelete::default(),
+                user_assigned_identities: Vec::new(),
             }],
             policies: vec![
                 Policy {
@@ -306,6 +350,12 @@ impl World {
         };
         for v in &self.vaults {
             check_rg(&v.id, "vault")?;
+            if !(14..=180).contains(&v.soft_delete.retention_days) {
+                return Err(format!(
+                    "vault '{}': soft_delete.retention_days must be 14 to 180",
+                    v.id
+                ));
+            }
             if !lower(&v.id).contains("/providers/microsoft.dataprotection/backupvaults/") {
                 return Err(format!(
                     "vault id '{}' is not a Microsoft.DataProtection/backupVaults ID",

@@ -257,6 +257,13 @@ async fn answers_match_the_2026_06_01_examples() {
     let dir = examples_dir();
     let dir = dir.join("2026-06-01");
     let emu = start_fast().await;
+    // The example's identityDetails names a user-assigned identity, which must be attached.
+    let mut world = emu.admin(reqwest::Method::GET, "/world", None).await.body;
+    world["vaults"][0]["user_assigned_identities"] = json!([format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami"
+    )]);
+    emu.admin(reqwest::Method::PUT, "/world", Some(&world))
+        .await;
     emu.knobs(json!({"put_ms": 60000})).await;
     let put_ex = example(&dir, "PutBackupInstance.json");
     let body = pg_body(&dir, "PutBackupInstance.json");

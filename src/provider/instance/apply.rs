@@ -7,12 +7,14 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::diags;
+use super::lifecycle;
 use super::model::{
     Inputs, body_of, ids_equal, known_or_null, merge_planned, state_of, str_attr, timeouts_of,
 };
 use super::schema as attr;
 use crate::azure::arm_id::BackupInstanceId;
 use crate::azure::client::{DataProtectionClient, OpOptions};
+use crate::azure::error::AzureError;
 use crate::azure::wait::Validation;
 use crate::provider::Configured;
 use crate::provider::errors::azure_error;
@@ -54,7 +56,8 @@ pub async fn create(
     let mut put = None;
     if validated_at_plan {
         let first = put_when_idle().await;
-        if !matches!(&first, Err(e) if e.is_permission() || e.is_already_protected()) {
+        if !matches!(&first, Err(e) if e.is_permission() || e.is_already_protected() || e.is_soft_deleted_conflict())
+        {
             put = Some(first);
         }
     }
@@ -68,6 +71,9 @@ pub async fn create(
                 tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
             }
             Ok(Validation::Passed) => {}
+            Err(e) if e.is_soft_deleted_conflict() => {
+                return soft_deleted(client, inputs, planned, &op, e).await;
+            }
             Err(e) => {
                 let d = azure_error(
                     "Unable to Create Backup Instance",
@@ -76,7 +82,9 @@ pub async fn create(
                     &e,
                 );
                 diags.push(if e.is_already_protected() {
-                    diags::with_path(d, attr::DATASOURCE_ID)
+                    let mut d = diags::with_path(d, attr::DATASOURCE_ID);
+                    d.detail.push_str(&diags::one_protection_at_a_time());
+                    d
                 } else {
                     d
                 });
@@ -91,6 +99,9 @@ pub async fn create(
 
     let created = match put {
         Ok(res) => res,
+        Err(e) if e.is_soft_deleted_conflict() => {
+            return soft_deleted(client, inputs, planned, &op, e).await;
+        }
         Err(e) => {
             diags.push(azure_error(
                 "Unable to Create Backup Instance",
@@ -108,7 +119,13 @@ pub async fn create(
         }
     };
     tracing::info!(instance = %id, "backup instance exists; waiting for protection");
-    match client.wait_for_protection(&id, &op, Some(created)).await {
+    let settled = match client.wait_for_protection(&id, &op, Some(created)).await {
+        Ok(res) if inputs.protection_mode != attr::mode::PROTECTED => {
+            lifecycle::converge_mode(client, &id, res, &inputs.protection_mode, &op).await
+        }
+        other => other,
+    };
+    match settled {
         Ok(res) => response(state_of(&res, &id, planned), diags),
         Err(e) => {
             let (res, err) = diags::split(e);
@@ -159,7 +176,8 @@ pub async fn update(
     let id = inputs.id();
     let id_text = id.to_string();
     let op = client.op_options(inputs.timeouts.update, &ctx.cancel);
-    if !azure_changed(prior, planned) {
+    let mode_changed = prior.get(attr::PROTECTION_MODE).as_str() != Some(&inputs.protection_mode);
+    if !azure_changed(prior, planned) && !mode_changed {
         // Only spelling changed (ID casing, timeouts): nothing to send to Azure.
         return match client.get_backup_instance(&id, &op).await {
             Ok(Some(res)) => response(merge_planned(state_of(&res, &id, planned), planned), diags),
@@ -180,9 +198,23 @@ pub async fn update(
     }
     tracing::info!(instance = %id, "updating backup instance");
     let body = body_of(inputs);
-    let put = client
-        .when_idle(&id, &op, || client.put_backup_instance(&id, &body, &op))
-        .await;
+    // A policy change is a PUT in any mode (the emulator keeps a stopped or suspended instance
+    // so; what Azure does is not documented); the mode is changed after it.
+    let put = if azure_changed(prior, planned) {
+        client
+            .when_idle(&id, &op, || client.put_backup_instance(&id, &body, &op))
+            .await
+    } else {
+        match client.get_backup_instance(&id, &op).await {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(AzureError::new(
+                crate::azure::error::ErrorKind::Service,
+                "getBackupInstance",
+                format!("the backup instance {id} no longer exists"),
+            )),
+            Err(e) => Err(e),
+        }
+    };
     let updated = match put {
         Ok(res) => res,
         Err(e) => {
@@ -200,7 +232,7 @@ pub async fn update(
             return response(new_state, diags);
         }
     };
-    match client.wait_for_protection(&id, &op, Some(updated)).await {
+    match lifecycle::converge_mode(client, &id, updated, &inputs.protection_mode, &op).await {
         Ok(res) => response(state_of(&res, &id, planned), diags),
         Err(e) => {
             let (res, err) = diags::split(e);
@@ -229,6 +261,25 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
     };
     let timeouts = timeouts_of(prior, &mut Diagnostics::new());
     let op = client.op_options(timeouts.delete, &ctx.cancel);
+    if prior.get(attr::DESTROY_BEHAVIOR).as_str()
+        == Some(attr::destroy::STOP_PROTECTION_RETAIN_DATA)
+    {
+        tracing::info!(instance = %id, "stopping protection and keeping the data instead of deleting");
+        return match lifecycle::stop_and_retain(client, &id, &op).await {
+            Ok(_) => ApplyResponse::default(),
+            Err(e) => {
+                let (res, err) = diags::split(e);
+                diags.push(diags::wait_error(
+                    err,
+                    res.as_ref(),
+                    &id,
+                    "to stop protection",
+                    timeouts.delete,
+                ));
+                response(prior.clone(), diags)
+            }
+        };
+    }
     tracing::info!(instance = %id, "deleting backup instance");
     let deleted = client
         .when_idle(&id, &op, || client.delete_backup_instance(&id, &op))
@@ -261,6 +312,54 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
                 &e,
             ));
             response(prior.clone(), diags)
+        }
+    }
+}
+
+/// A soft-deleted instance blocks the create: recover and adopt it, or say why not.
+async fn soft_deleted(
+    client: &DataProtectionClient,
+    inputs: &Inputs,
+    planned: &Value,
+    op: &OpOptions,
+    e: AzureError,
+) -> ApplyResponse {
+    let mut diags = Diagnostics::new();
+    let id = inputs.id();
+    let found = lifecycle::find_blocking(client, inputs, op)
+        .await
+        .ok()
+        .flatten();
+    let Some(d) = found else {
+        let err = azure_error(
+            "Unable to Create Backup Instance",
+            "creation of the backup instance",
+            Some(&id.to_string()),
+            &e,
+        );
+        diags.push(diags::with_path(err, attr::DATASOURCE_ID));
+        return response(Value::Null, diags);
+    };
+    if !inputs.recover_soft_deleted {
+        diags.push(lifecycle::blocked(
+            &d,
+            inputs,
+            &format!(
+                " `{}` is false, so the provider left it alone.",
+                attr::RECOVER_SOFT_DELETED
+            ),
+        ));
+        return response(Value::Null, diags);
+    }
+    match lifecycle::recover(client, inputs, &d, op).await {
+        Ok(res) => response(state_of(&res, &id, planned), diags),
+        Err(f) => {
+            diags.push(f.diag);
+            let state = f
+                .existing
+                .map(|r| state_of(&r, &id, planned))
+                .unwrap_or(Value::Null);
+            response(state, diags)
         }
     }
 }

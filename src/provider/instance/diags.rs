@@ -50,6 +50,38 @@ pub fn invalid_location(diags: &mut Diagnostics, location: &str) {
     );
 }
 
+pub fn not_one_of(diags: &mut Diagnostics, name: &str, value: &str, allowed: &[&str]) {
+    diags.error_at(
+        AttributePath::root(name),
+        "Invalid Value",
+        format!(
+            "`{name}` {value:?} is not one of {}.",
+            allowed
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+}
+
+pub fn invalid_identity(diags: &mut Diagnostics, id: &str) {
+    diags.error_at(
+        AttributePath::root(attr::USER_ASSIGNED_IDENTITY_ID),
+        "Invalid User-Assigned Identity ID",
+        format!(
+            "`{}` {id:?} is not a user-assigned identity's ARM ID (`/subscriptions/{{s}}/resourceGroups/{{rg}}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{{name}}`).",
+            attr::USER_ASSIGNED_IDENTITY_ID
+        ),
+    );
+}
+
+/// Appended to "already protected": a replacement with `create_before_destroy` cannot work,
+/// because Azure lets one instance at a time protect a datasource.
+pub fn one_protection_at_a_time() -> String {
+    "\n\nIf this create replaces the instance that protects the datasource and its resource has `lifecycle { create_before_destroy = true }`, Azure cannot do that: a datasource is protected by one backup instance at a time, so the new one cannot exist before the old one is gone. Nothing was changed in Azure. Remove `create_before_destroy` (Terraform then destroys the old instance first), or destroy the old instance before applying.".to_string()
+}
+
 pub fn invalid_name(diags: &mut Diagnostics, problem: &str) {
     diags.error_at(
         AttributePath::root(attr::NAME),

@@ -11,6 +11,7 @@
 
 mod apply;
 mod diags;
+mod lifecycle;
 mod model;
 mod plan;
 pub mod schema;
@@ -24,7 +25,7 @@ use crate::tfplugin::{
     ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, MoveRequest, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
-use model::{check_inputs, parse_inputs, str_attr, timeouts_of};
+use model::{check_inputs, is_soft_deleted, parse_inputs, str_attr, timeouts_of};
 use schema as attr;
 
 pub use model::{default_name, ids_equal, state_of};
@@ -34,11 +35,45 @@ pub const TYPE_NAME: &str = "azurebackup_instance";
 
 pub struct InstanceResource {
     shared: Arc<Shared>,
+    /// Instances this provider process has planned to replace, with their datasources. Terraform
+    /// plans the create half of a replacement with no prior state; this is how that plan knows
+    /// the datasource is protected by the very instance being replaced.
+    replacing: std::sync::Mutex<Vec<(BackupInstanceId, String)>>,
 }
 
 impl InstanceResource {
     pub fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            replacing: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn note_replacing(&self, prior: &Value) {
+        let id = str_attr(prior, attr::ID).and_then(|s| s.parse::<BackupInstanceId>().ok());
+        let ds = str_attr(prior, attr::DATASOURCE_ID).map(str::to_owned);
+        if let (Some(id), Some(ds), Ok(mut list)) = (id, ds, self.replacing.lock())
+            && !list.iter().any(|(i, _)| *i == id)
+        {
+            // Bounded: one entry per resource instance in a plan.
+            if list.len() >= 10_000 {
+                list.remove(0);
+            }
+            list.push((id, ds));
+        }
+    }
+
+    /// The instances being replaced that protected `datasource`.
+    fn replaced_for(&self, datasource: &str) -> Vec<BackupInstanceId> {
+        self.replacing
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|(_, ds)| crate::azure::wait::same_arm_id(ds, datasource))
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn configured(&self, diags: &mut Diagnostics) -> Option<Arc<Configured>> {
@@ -71,6 +106,7 @@ impl Resource for InstanceResource {
     // -- plan: the same checks, API-version rules, planned values, plan-time validation ----------
     async fn plan(&self, req: PlanRequest, ctx: &Context) -> PlanResponse {
         let mut diags = Diagnostics::new();
+
         let inputs = check_inputs(&req.config, &mut diags);
         let configured = self.shared.get();
         if let Some(c) = &configured {
@@ -86,6 +122,9 @@ impl Resource for InstanceResource {
         let mut planned = req.proposed_new_state;
         if !req.prior_state.is_null() {
             let requires_replace = plan::plan_update(&req.config, &req.prior_state, &mut planned);
+            if !requires_replace.is_empty() {
+                self.note_replacing(&req.prior_state);
+            }
             return PlanResponse {
                 planned_state: planned,
                 requires_replace,
@@ -97,7 +136,14 @@ impl Resource for InstanceResource {
         let mut planned_private = Vec::new();
         if let (Some(inputs), Some(c)) = (&inputs, &configured)
             && c.settings.validate_on_plan
-            && plan::plan_validate(c, inputs, ctx, &mut diags).await
+            && plan::plan_validate(
+                c,
+                inputs,
+                &self.replaced_for(&inputs.datasource.to_string()),
+                ctx,
+                &mut diags,
+            )
+            .await
         {
             planned_private = plan::VALIDATED_AT_PLAN.to_vec();
         }
@@ -107,6 +153,13 @@ impl Resource for InstanceResource {
             diagnostics: diags,
             ..Default::default()
         }
+    }
+
+    // -- destroy plan: say plainly when destroy keeps the instance in Azure --------------------
+    fn plan_destroy(&self, prior: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        plan::plan_destroy(prior, &mut diags);
+        diags
     }
 
     // -- create, update, delete: one `apply` call, told apart by prior and planned state --------
@@ -165,6 +218,11 @@ impl Resource for InstanceResource {
         let op = c.client.op_options(timeouts.read, &ctx.cancel);
         // Refresh of many instances: served from the vault's list when that is cheaper.
         match c.reads.read(&id, &op).await {
+            // Soft-deleted (or being soft-deleted) is gone for Terraform: a create recovers it.
+            Ok(Some(res)) if is_soft_deleted(&res) => {
+                tracing::warn!(instance = %id, "backup instance is soft-deleted; removing it from state");
+                ReadResponse::default()
+            }
             Ok(Some(res)) => ReadResponse {
                 new_state: state_of(&res, &id, &state),
                 ..Default::default()

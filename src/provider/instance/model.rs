@@ -11,7 +11,7 @@ use crate::azure::arm_id::{
     ResourceGroupId,
 };
 use crate::azure::catalogue::{Input, InputRule, Need};
-use crate::azure::models::{BackupInstance, BackupInstanceResource};
+use crate::azure::models::{BackupInstance, BackupInstanceResource, IdentityDetails};
 use crate::tfplugin::{AttributePath, Diagnostics, Value};
 
 /// Namespace of the deterministic instance names (UUIDv5). Never change it: a different namespace
@@ -39,6 +39,10 @@ pub struct Inputs {
     pub friendly_name: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
     pub timeouts: Timeouts,
+    /// One of [`attr::mode::ALL`].
+    pub protection_mode: String,
+    pub recover_soft_deleted: bool,
+    pub user_assigned_identity: Option<String>,
 }
 
 impl Inputs {
@@ -213,6 +217,21 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
     if let Some(ds) = &datasource {
         check_kind_inputs(v, ds, diags);
     }
+    for (name, allowed) in [
+        (attr::PROTECTION_MODE, attr::mode::ALL),
+        (attr::DESTROY_BEHAVIOR, attr::destroy::ALL),
+    ] {
+        if let Some(value) = str_attr(v, name)
+            && !allowed.contains(&value)
+        {
+            diags::not_one_of(diags, name, value, allowed);
+        }
+    }
+    if let Some(uami) = str_attr(v, attr::USER_ASSIGNED_IDENTITY_ID)
+        && !is_user_assigned_identity_id(uami)
+    {
+        diags::invalid_identity(diags, uami);
+    }
     let inputs_known = attr::INPUTS.iter().all(|a| v.get(a).is_wholly_known());
     if diags.len() > before || !inputs_known {
         return None;
@@ -239,7 +258,47 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
         friendly_name: str_attr(v, attr::FRIENDLY_NAME).map(str::to_owned),
         tags,
         timeouts,
+        protection_mode: str_attr(v, attr::PROTECTION_MODE)
+            .unwrap_or(attr::mode::PROTECTED)
+            .to_owned(),
+        recover_soft_deleted: v.get(attr::RECOVER_SOFT_DELETED).as_bool().unwrap_or(true),
+        user_assigned_identity: str_attr(v, attr::USER_ASSIGNED_IDENTITY_ID).map(str::to_owned),
     })
+}
+
+/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`.
+fn is_user_assigned_identity_id(id: &str) -> bool {
+    let segs: Vec<&str> = id.split('/').collect();
+    segs.len() == 9
+        && segs[0].is_empty()
+        && segs[1].eq_ignore_ascii_case("subscriptions")
+        && segs[3].eq_ignore_ascii_case("resourceGroups")
+        && segs[5].eq_ignore_ascii_case("providers")
+        && segs[6].eq_ignore_ascii_case("Microsoft.ManagedIdentity")
+        && segs[7].eq_ignore_ascii_case("userAssignedIdentities")
+        && [2, 4, 8].iter().all(|i| !segs[*i].trim().is_empty())
+}
+
+/// The `protection_mode` an observed protection state amounts to.
+pub fn mode_of_state(state: Option<&str>) -> &'static str {
+    match state {
+        Some(s) if s.eq_ignore_ascii_case("ProtectionStopped") => attr::mode::PROTECTION_STOPPED,
+        Some(s) if s.eq_ignore_ascii_case("BackupsSuspended") => attr::mode::BACKUPS_SUSPENDED,
+        _ => attr::mode::PROTECTED,
+    }
+}
+
+/// A soft-deleted (or soft-deleting) instance is gone as far as Terraform is concerned.
+pub fn is_soft_deleted(res: &BackupInstanceResource) -> bool {
+    let p = &res.properties;
+    let status = p
+        .protection_status
+        .as_ref()
+        .and_then(|s| s.status.as_deref());
+    [p.current_protection_state.as_deref(), status]
+        .into_iter()
+        .flatten()
+        .any(|s| s.eq_ignore_ascii_case("SoftDeleted") || s.eq_ignore_ascii_case("SoftDeleting"))
 }
 
 /// The request body, from the inputs alone (the datasource kind decides the shape).
@@ -251,6 +310,12 @@ pub fn body_of(inputs: &Inputs) -> BackupInstanceResource {
     }
     if let Some(secret) = &inputs.secret {
         props = props.with_secret_store(secret);
+    }
+    if let Some(uami) = &inputs.user_assigned_identity {
+        props.identity_details = Some(IdentityDetails {
+            use_system_assigned_identity: Some(false),
+            user_assigned_identity_arm_url: Some(uami.clone()),
+        });
     }
     BackupInstanceResource {
         id: None,
@@ -310,7 +375,33 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
         .or_else(|| p.data_source_info.datasource_type.clone());
     let datasource_id = p.data_source_info.resource_id.clone();
     let status = p.protection_status.as_ref().and_then(|s| s.status.clone());
+    let uami = p
+        .identity_details
+        .as_ref()
+        .filter(|d| d.use_system_assigned_identity != Some(true))
+        .and_then(|d| d.user_assigned_identity_arm_url.clone());
+    // Provider-side settings come from the prior (or planned) value, else their defaults.
+    let setting = |name: &str, default: Value| match prior.get(name) {
+        Value::Null | Value::Unknown => default,
+        v => v.clone(),
+    };
     Value::object([
+        (
+            attr::PROTECTION_MODE,
+            Value::string(mode_of_state(p.current_protection_state.as_deref())),
+        ),
+        (
+            attr::DESTROY_BEHAVIOR,
+            setting(attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
+        ),
+        (
+            attr::RECOVER_SOFT_DELETED,
+            setting(attr::RECOVER_SOFT_DELETED, Value::bool(true)),
+        ),
+        (
+            attr::USER_ASSIGNED_IDENTITY_ID,
+            keep(attr::USER_ASSIGNED_IDENTITY_ID, uami, ids_equal),
+        ),
         (attr::ID, keep(attr::ID, Some(id.to_string()), ids_equal)),
         (
             attr::VAULT_ID,

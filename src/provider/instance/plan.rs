@@ -42,6 +42,16 @@ pub fn check_against_client(client: &DataProtectionClient, v: &Value, diags: &mu
             ),
         );
     }
+    if !client.supports_auth_credentials() && !v.get(attr::USER_ASSIGNED_IDENTITY_ID).is_null() {
+        diags::not_supported_by_api(
+            diags,
+            attr::USER_ASSIGNED_IDENTITY_ID,
+            format!(
+                "API version {api} has no `identityDetails`, so the vault's system-assigned identity is always used. Use a newer `api_version` on the provider (for example 2025-07-01) or remove `{}`.",
+                attr::USER_ASSIGNED_IDENTITY_ID
+            ),
+        );
+    }
     if !client.supports_tags() && !v.get(attr::TAGS).is_null() {
         diags::not_supported_by_api(
             diags,
@@ -60,8 +70,39 @@ fn set_all(planned: &mut Value, names: &[&str], value: impl Fn(&str) -> Value) {
     }
 }
 
+/// A destroy: with `StopProtectionRetainData` nothing is deleted, and the plan says so.
+pub fn plan_destroy(prior: &Value, diags: &mut Diagnostics) {
+    if prior.get(attr::DESTROY_BEHAVIOR).as_str()
+        == Some(attr::destroy::STOP_PROTECTION_RETAIN_DATA)
+    {
+        diags.warning(
+            "Backup Instance Will Be Kept",
+            format!(
+                "`{}` is \"{}\": destroying {} stops its protection, keeps every recovery point and removes it from Terraform state only. The instance stays in Azure in ProtectionStopped (and its recovery points keep costing storage) until you delete it there.",
+                attr::DESTROY_BEHAVIOR,
+                attr::destroy::STOP_PROTECTION_RETAIN_DATA,
+                str_attr(prior, attr::ID).unwrap_or("the backup instance")
+            ),
+        );
+    }
+}
+
+/// Settings with a default: a null configuration value plans the default.
+fn plan_defaults(config: &Value, planned: &mut Value) {
+    for (name, default) in [
+        (attr::PROTECTION_MODE, Value::string(attr::mode::PROTECTED)),
+        (attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
+        (attr::RECOVER_SOFT_DELETED, Value::bool(true)),
+    ] {
+        if config.get(name).is_null() {
+            planned.set(name, default);
+        }
+    }
+}
+
 /// A create: the real ID and name are known now, instead of "(known after apply)".
 pub fn plan_create(config: &Value, planned: &mut Value) {
+    plan_defaults(config, planned);
     let vault: Option<BackupVaultId> =
         str_attr(config, attr::VAULT_ID).and_then(|s| s.parse().ok());
     let ds: Option<DatasourceId> =
@@ -94,6 +135,7 @@ pub fn plan_create(config: &Value, planned: &mut Value) {
 
 /// An update or a replacement: returns the attributes that force a new instance.
 pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<AttributePath> {
+    plan_defaults(config, planned);
     set_all(planned, &[attr::ID, attr::DATASOURCE_TYPE], |a| {
         prior.get(a).clone()
     });
@@ -138,13 +180,16 @@ pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<At
 
 /// Whether an attribute Azure stores changes (not merely its spelling).
 pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
-    attr::IN_PLACE.iter().any(|a| {
-        let (old, new) = (prior.get(a), planned.get(a));
-        match (old.as_str(), new.as_str()) {
-            (Some(o), Some(n)) if a.ends_with("_id") || a.ends_with("_uri") => !ids_equal(o, n),
-            _ => old != new,
-        }
-    })
+    attr::IN_PLACE
+        .iter()
+        .chain([&attr::PROTECTION_MODE])
+        .any(|a| {
+            let (old, new) = (prior.get(a), planned.get(a));
+            match (old.as_str(), new.as_str()) {
+                (Some(o), Some(n)) if a.ends_with("_id") || a.ends_with("_uri") => !ids_equal(o, n),
+                _ => old != new,
+            }
+        })
 }
 
 /// What every plan-time validation failure tells the user about apply.
@@ -153,12 +198,14 @@ const APPLY_VALIDATES_AGAIN: &str = "Apply validates again before creating anyth
 /// Plan-time `validateForBackup` for an instance with no prior state. Every failure is a
 /// warning, never an error: the provider cannot tell a `terraform plan` from the refresh plan
 /// Terraform (1.0 to 1.11 at least) runs before `terraform destroy`, which also plans configured,
-/// absent instances (and the create half of a replacement). The warning keeps the service's
-/// full answer; apply, not told "validated at plan", validates again and fails before any PUT.
+/// absent instances. The warning keeps the service's full answer, on the attribute at fault;
+/// apply, not told "validated at plan", validates again and fails before any PUT. `replaced`
+/// are the instances this plan replaces: the one protecting the datasource is no conflict.
 /// Returns whether the validation passed outright (only then may apply skip its own).
 pub async fn plan_validate(
     c: &Configured,
     inputs: &Inputs,
+    replaced: &[BackupInstanceId],
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> bool {
@@ -185,20 +232,55 @@ pub async fn plan_validate(
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
                 return false;
             }
-            // Terraform plans the create half of a replacement with no prior state, so a
-            // replacement (new name or vault) of the very instance that protects this datasource
-            // also lands here: apply destroys that one first, and its validation then passes.
+            // The create half of a replacement: the instance being replaced protects the
+            // datasource until destroy runs first; apply validates again then.
+            for old in replaced {
+                if client
+                    .protects(old, &inputs.datasource.to_string(), &op)
+                    .await
+                {
+                    tracing::info!(instance = %id, replaced = %old, "datasource protected by the instance this plan replaces; apply validates after the destroy");
+                    return false;
+                }
+            }
             let d = warn(
                 "Datasource Already Protected",
                 &e,
-                &format!(
-                    "{APPLY_VALIDATES_AGAIN} If this plan replaces the instance that protects this datasource (a new `{}` or `{}`), apply removes it first and the check then passes.",
-                    attr::NAME,
-                    attr::VAULT_ID
-                ),
+                &format!("{APPLY_VALIDATES_AGAIN}{}", diags::one_protection_at_a_time()),
             );
             diags.push(diags::with_path(d, attr::DATASOURCE_ID));
         }
+        Err(e) if e.is_soft_deleted_conflict() => {
+            if inputs.recover_soft_deleted {
+                tracing::info!(instance = %id, "a soft-deleted instance blocks the create; apply will recover it");
+                return false;
+            }
+            match super::lifecycle::find_blocking(client, inputs, &op).await {
+                Ok(Some(d)) => {
+                    let mut blocked = super::lifecycle::blocked(
+                        &d,
+                        inputs,
+                        &format!(" `{}` is false.", attr::RECOVER_SOFT_DELETED),
+                    );
+                    blocked.severity = crate::tfplugin::Severity::Warning;
+                    blocked.detail.push_str("\n\n");
+                    blocked.detail.push_str(APPLY_VALIDATES_AGAIN);
+                    diags.push(blocked);
+                }
+                _ => diags.push(diags::with_path(
+                    warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN),
+                    attr::DATASOURCE_ID,
+                )),
+            }
+        }
+        Err(e) if e.is_identity_not_attached() => diags.push(diags::with_path(
+            warn("User-Assigned Identity Not Attached", &e, APPLY_VALIDATES_AGAIN),
+            attr::USER_ASSIGNED_IDENTITY_ID,
+        )),
+        Err(e) if e.is_always_on_required() => diags.push(diags::with_path(
+            warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN),
+            attr::VAULT_ID,
+        )),
         Err(e) if e.is_permission() => diags.push(warn(
             "Backup Vault Lacks Permissions",
             &e,

@@ -21,6 +21,26 @@ pub const PROTECTION_STATE: &str = "protection_state";
 pub const PROTECTION_STATUS: &str = "protection_status";
 pub const PROVISIONING_STATE: &str = "provisioning_state";
 pub const TIMEOUTS: &str = "timeouts";
+pub const PROTECTION_MODE: &str = "protection_mode";
+pub const DESTROY_BEHAVIOR: &str = "destroy_behavior";
+pub const RECOVER_SOFT_DELETED: &str = "recover_soft_deleted";
+pub const USER_ASSIGNED_IDENTITY_ID: &str = "user_assigned_identity_id";
+
+/// The values of `protection_mode`, each named after the protection state it leads to (except
+/// `Protected`, which is `ProtectionConfigured`).
+pub mod mode {
+    pub const PROTECTED: &str = "Protected";
+    pub const BACKUPS_SUSPENDED: &str = "BackupsSuspended";
+    pub const PROTECTION_STOPPED: &str = "ProtectionStopped";
+    pub const ALL: &[&str] = &[PROTECTED, BACKUPS_SUSPENDED, PROTECTION_STOPPED];
+}
+
+/// The values of `destroy_behavior`.
+pub mod destroy {
+    pub const DELETE: &str = "Delete";
+    pub const STOP_PROTECTION_RETAIN_DATA: &str = "StopProtectionRetainData";
+    pub const ALL: &[&str] = &[DELETE, STOP_PROTECTION_RETAIN_DATA];
+}
 
 /// The attributes of the `timeouts` block.
 pub mod timeouts {
@@ -54,7 +74,10 @@ pub const IN_PLACE: &[&str] = &[
     KEY_VAULT_SECRET_URI,
     FRIENDLY_NAME,
     TAGS,
+    USER_ASSIGNED_IDENTITY_ID,
 ];
+/// Settings kept in state only (how the provider behaves); changing them calls no Azure API.
+pub const PROVIDER_SIDE: &[&str] = &[DESTROY_BEHAVIOR, RECOVER_SOFT_DELETED];
 /// The user's inputs: only when all are known can the request body be built.
 pub const INPUTS: &[&str] = &[
     VAULT_ID,
@@ -66,6 +89,10 @@ pub const INPUTS: &[&str] = &[
     NAME,
     TAGS,
     TIMEOUTS,
+    PROTECTION_MODE,
+    DESTROY_BEHAVIOR,
+    RECOVER_SOFT_DELETED,
+    USER_ASSIGNED_IDENTITY_ID,
 ];
 
 /// The attribute that carries a kind-specific catalogue input.
@@ -89,6 +116,10 @@ pub fn schema() -> Schema {
         Attribute::optional_computed(NAME, s.clone()).requires_replace().description("The name of the backup instance. Defaults to `{datasource name}-{UUIDv5 of the vault and datasource IDs}`, so a create retried after a crash finds the same instance instead of making a second one. Changing it creates a new instance."),
         Attribute::optional_computed(FRIENDLY_NAME, s.clone()).description("A display name for the instance. Defaults to what the service chooses."),
         Attribute::optional(TAGS, Type::Map(Box::new(Type::String))).description("Tags on the backup instance. Not available with `api_version = \"2021-01-01\"`."),
+        Attribute::optional_computed(PROTECTION_MODE, s.clone()).description("What the instance does: `Protected` (default; backups run by the policy), `BackupsSuspended` (no new backups; recovery points expire by the policy, except the latest, which is kept) or `ProtectionStopped` (no new backups; every recovery point is kept for ever). Changed in place with Azure's suspendBackups / stopProtection / resumeBackups / resumeProtection; apply waits until `protection_state` agrees. A policy change is accepted in any mode."),
+        Attribute::optional_computed(DESTROY_BEHAVIOR, s.clone()).description("What `terraform destroy` (or removing the resource) does: `Delete` (default) deletes the instance; in a vault with soft delete on, Azure keeps it soft-deleted for the vault's retention days, and a later create of the same instance recovers it (see `recover_soft_deleted`). `StopProtectionRetainData` does **not** delete anything: it stops protection, keeps every recovery point, and only removes the instance from Terraform state; it stays in Azure in `ProtectionStopped` (and keeps costing storage) until you delete it there."),
+        Attribute::optional_computed(RECOVER_SOFT_DELETED, Type::Bool).description("When a create meets a soft-deleted instance in the same vault (same name, or the same datasource), undelete it, resume protection, bring it to this configuration's policy and `protection_mode`, and adopt it. Defaults to `true`. With `false` the create fails, naming the soft-deleted instance and its scheduled purge time."),
+        Attribute::optional(USER_ASSIGNED_IDENTITY_ID, s.clone()).description("The ARM ID of a user-assigned managed identity attached to the vault, used instead of the vault's system-assigned identity (sent as `identityDetails`). The identity needs the roles the datasource kind requires. Not available with `api_version = \"2021-01-01\"`. Can be changed in place."),
         Attribute::computed(DATASOURCE_TYPE, s.clone()).description("The datasource type derived from `datasource_id`, e.g. `Microsoft.Compute/disks`."),
         Attribute::computed(PROTECTION_STATE, s.clone()).description("The instance's current protection state as Azure reports it (`currentProtectionState`), e.g. `ProtectionConfigured`."),
         Attribute::computed(PROTECTION_STATUS, s.clone()).description("The instance's protection status (`protectionStatus.status`), e.g. `ProtectionConfigured`."),
@@ -133,7 +164,14 @@ mod tests {
     fn constants_match_the_schema() {
         let s = schema();
         let names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
-        for group in [COMPUTED_ONLY, REPLACE, IN_PLACE, INPUTS, OBSERVED] {
+        for group in [
+            COMPUTED_ONLY,
+            REPLACE,
+            IN_PLACE,
+            INPUTS,
+            OBSERVED,
+            PROVIDER_SIDE,
+        ] {
             for a in group {
                 assert!(names.contains(a) || *a == TIMEOUTS, "{a} not in schema");
             }

@@ -352,7 +352,7 @@ impl Server {
                 }),
                 requires_replace: Vec::new(),
                 planned_private: req.prior_private,
-                diagnostics: Diagnostics::new(),
+                diagnostics: reg.resource.plan_destroy(&prior_state),
             };
         }
         let ctx = self.context();

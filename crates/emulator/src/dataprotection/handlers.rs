@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use super::query_param;
 use super::shapes::{
     Ctx, conflict, empty, failed_response, json_resp, not_found_instance, op_not_found,
-    render_instance, retry_after, with_headers,
+    render_deleted, render_instance, retry_after, with_headers,
 };
 use crate::armpath::lower;
 use crate::errors::ApiError;
-use crate::state::{OpKind, OpStatus, Operation, State as EmuState, now_ms};
+use crate::state::{OpKind, OpStatus, Operation, State as EmuState, deleted_key, is_held, now_ms};
 use crate::validation::{check_sync, is_legacy, parse_instance};
 use crate::world::Vault;
 
@@ -244,12 +244,18 @@ pub(super) fn delete(
         &vault.id,
         Some(key.clone()),
         None,
-        None,
+        Some(inst.clone()),
         &subjects,
     );
+    let soft = !vault.soft_delete.is_off();
     if let Some(i) = st.instances.get_mut(&key) {
         i.busy_operation = Some(id.clone());
         i.provisioning_state = "Deleting".into();
+        if soft {
+            // The enum's transient value while the instance moves to deletedBackupInstances.
+            i.protection_state = "SoftDeleting".into();
+            i.protection_status = "SoftDeleting".into();
+        }
     }
     let op = st
         .operations
@@ -347,7 +353,12 @@ pub(super) fn operation_result(
         )),
         OpStatus::Failed => Ok(failed_response(op)),
         OpStatus::Succeeded => match op.kind {
-            OpKind::Delete => Ok(empty(StatusCode::NO_CONTENT)),
+            OpKind::Delete
+            | OpKind::Undelete
+            | OpKind::StopProtection
+            | OpKind::SuspendBackups
+            | OpKind::ResumeProtection
+            | OpKind::ResumeBackups => Ok(empty(StatusCode::NO_CONTENT)),
             OpKind::Create | OpKind::Update => {
                 let key = op.instance_key.clone().unwrap_or_default();
                 match st.instances.get(&key) {
@@ -398,4 +409,183 @@ pub(super) fn instance_operation_result(
             }
         }
     }
+}
+
+/// `GET {vault}/deletedBackupInstances`: every soft-deleted instance of the vault (one page).
+pub(super) fn list_deleted(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+) -> Result<Response, ApiError> {
+    st.purge_deleted(now_ms());
+    let prefix = format!("{}/deletedbackupinstances/", lower(&vault.id));
+    let items: Vec<Value> = st
+        .deleted
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, d)| render_deleted(d, ctx.api))
+        .collect();
+    Ok(json_resp(StatusCode::OK, json!({"value": items})))
+}
+
+fn deleted_not_found(name: &str) -> ApiError {
+    // The recorded 404 of the service has this non-ARM body.
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        body: json!({"ErrorCode": "UserErrorGenericResourceNotFound",
+                     "Message": {"Language": "en-US", "Value": format!("Azure resource does not exist: deleted backup instance '{name}'.")},
+                     "Values": []}),
+        code: "UserErrorGenericResourceNotFound".into(),
+        www_authenticate: None,
+    }
+}
+
+pub(super) fn get_deleted(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    name: &str,
+) -> Result<Response, ApiError> {
+    st.purge_deleted(now_ms());
+    let d = st
+        .deleted
+        .get(&deleted_key(&vault.id, name))
+        .ok_or_else(|| deleted_not_found(name))?;
+    Ok(json_resp(StatusCode::OK, render_deleted(d, ctx.api)))
+}
+
+/// `POST …/deletedBackupInstances/{name}/undelete`: 202 with `Location` (the spec's shape; the
+/// recorded service answered 200 at once, which clients must accept too).
+pub(super) fn undelete(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    name: &str,
+) -> Result<Response, ApiError> {
+    st.purge_deleted(now_ms());
+    let d = st
+        .deleted
+        .get(&deleted_key(&vault.id, name))
+        .cloned()
+        .ok_or_else(|| deleted_not_found(name))?;
+    let key = lower(&d.instance.id);
+    if st.instances.contains_key(&key) {
+        return Err(ApiError::bad_request(
+            "UserErrorBackupInstanceAlreadyExists",
+            format!("A backup instance named '{name}' already exists in the Backup vault."),
+        ));
+    }
+    if st.operations.values().any(|o| {
+        o.kind == OpKind::Undelete
+            && o.status == OpStatus::Inprogress
+            && o.instance_key.as_deref() == Some(key.as_str())
+    }) {
+        return Err(conflict(name));
+    }
+    let sub = crate::armpath::subscription_of(&vault.id).unwrap_or_default();
+    let subjects = [
+        d.instance.name.as_str(),
+        d.instance.id.as_str(),
+        d.instance.data_source_info.resource_id.as_str(),
+    ];
+    let id = st.start_operation(
+        OpKind::Undelete,
+        ctx.api,
+        &sub,
+        &vault.location,
+        &vault.id,
+        Some(key),
+        None,
+        None,
+        &subjects,
+    );
+    let op = st
+        .operations
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| op_not_found(&id))?;
+    Ok(with_headers(
+        empty(StatusCode::ACCEPTED),
+        &[
+            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
+            ("Location", ctx.location_result_url(&op)),
+            ("Retry-After", retry_after(st)),
+        ],
+    ))
+}
+
+/// The protection actions on a live instance, with the states each may start from (the
+/// service's exact rules are not documented; see "Deviations" in docs/emulator.md).
+pub(super) fn action(
+    st: &mut EmuState,
+    ctx: &Ctx,
+    vault: &Vault,
+    name: &str,
+    kind: OpKind,
+    now: u64,
+) -> Result<Response, ApiError> {
+    let key = lower(&format!("{}/backupInstances/{}", vault.id, name));
+    let inst = match st.instances.get_mut(&key) {
+        Some(i) => {
+            EmuState::settle_instance(i, now);
+            i.clone()
+        }
+        None => return Err(not_found_instance(name, &vault.id)),
+    };
+    if busy(st, &inst) {
+        return Err(conflict(name));
+    }
+    let state = inst.protection_state.as_str();
+    let allowed = match kind {
+        OpKind::StopProtection => !matches!(state, "ProtectionStopped"),
+        OpKind::SuspendBackups => state == "ProtectionConfigured",
+        OpKind::ResumeProtection => is_held(state),
+        OpKind::ResumeBackups => state == "BackupsSuspended",
+        _ => false,
+    };
+    if !allowed {
+        return Err(ApiError::service(
+            StatusCode::BAD_REQUEST,
+            "UserErrorInvalidProtectionStateForOperation",
+            format!(
+                "The operation '{}' is not allowed for the backup instance '{name}' in the protection state '{state}'.",
+                kind.knob_name()
+            ),
+            &["Check the backup instance's protection state, then retry."],
+            None,
+        ));
+    }
+    let sub = crate::armpath::subscription_of(&vault.id).unwrap_or_default();
+    let subjects = [
+        inst.name.as_str(),
+        inst.id.as_str(),
+        inst.data_source_info.resource_id.as_str(),
+    ];
+    let id = st.start_operation(
+        kind,
+        ctx.api,
+        &sub,
+        &vault.location,
+        &vault.id,
+        Some(key.clone()),
+        None,
+        Some(inst.clone()),
+        &subjects,
+    );
+    if let Some(i) = st.instances.get_mut(&key) {
+        i.busy_operation = Some(id.clone());
+    }
+    let op = st
+        .operations
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| op_not_found(&id))?;
+    Ok(with_headers(
+        empty(StatusCode::ACCEPTED),
+        &[
+            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
+            ("Location", ctx.location_result_url(&op)),
+            ("Retry-After", retry_after(st)),
+        ],
+    ))
 }

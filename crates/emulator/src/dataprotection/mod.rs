@@ -15,14 +15,27 @@ use serde_json::json;
 use super::armpath::{lower, request_segments};
 use super::errors::ApiError;
 use super::server::Shared;
+use super::state::OpKind;
 use super::state::{State as EmuState, now_ms};
-use super::world::Vault;
-use handlers::{delete, instance_operation_result, list, operation_result, put, validate};
+use super::world::{SoftDeleteState, Vault};
+use handlers::{
+    action, delete, get_deleted, instance_operation_result, list, list_deleted, operation_result,
+    put, undelete, validate,
+};
 use shapes::{Ctx, json_resp, not_found_instance, op_not_found, render_vault, status_response};
 pub use shapes::{render_instance, render_operation};
 
 /// The api-versions this emulator speaks; anything else is refused as ARM refuses it.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["2021-01-01", "2025-07-01"];
+pub const SUPPORTED_API_VERSIONS: &[&str] =
+    &["2021-01-01", "2025-07-01", "2025-09-01", "2026-06-01"];
+
+/// From this api-version on, every request on a vault without `AlwaysOn` soft delete is refused.
+const ALWAYS_ON_SINCE: &str = "2025-09-01";
+/// The service's words for that refusal (captured in azurerm PR #31877; the code was not).
+pub const ALWAYS_ON_MESSAGE: &str = "This API version requires backup vaults to have the soft delete setting configured to Enable Always-On Soft Delete.";
+const ALWAYS_ON_ACTION: &str = "To use this API version, you must configure backup vaults with the soft delete setting set to Enable Always-On Soft Delete. If you don't want to enable this setting, use an older API version instead.";
+/// Our guess at the code; only the message and recommended action are known.
+pub const ALWAYS_ON_CODE: &str = "UserErrorAlwaysOnSoftDeleteRequired";
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Which operation a request is, for the request log and counters.
@@ -77,6 +90,13 @@ pub fn classify(method: &Method, path: &str) -> String {
                 _ => "getBackupInstance",
             },
             ["backupinstances", _, "operationresults", _] => "backupInstanceOperationResult",
+            ["backupinstances", _, "stopprotection"] => "stopProtection",
+            ["backupinstances", _, "suspendbackups"] => "suspendBackups",
+            ["backupinstances", _, "resumeprotection"] => "resumeProtection",
+            ["backupinstances", _, "resumebackups"] => "resumeBackups",
+            ["deletedbackupinstances"] => "listDeletedBackupInstances",
+            ["deletedbackupinstances", _] => "getDeletedBackupInstance",
+            ["deletedbackupinstances", _, "undelete"] => "undeleteBackupInstance",
             ["operationstatus", _] => "operationStatus",
             ["operationresults", _] => "operationResult",
             [] => "getBackupVault",
@@ -296,6 +316,7 @@ fn route(
             let resource_type = match ls.get(8) {
                 Some(&"backupinstances") => "backupVaults/backupInstances",
                 Some(&"backuppolicies") => "backupVaults/backupPolicies",
+                Some(&"deletedbackupinstances") => "backupVaults/deletedBackupInstances",
                 Some(_) => "backupVaults/operationStatus",
                 None => "backupVaults",
             };
@@ -323,6 +344,17 @@ fn route(
                     ),
                 )
             })?;
+            if api.as_str() >= ALWAYS_ON_SINCE
+                && vault.soft_delete.state != SoftDeleteState::AlwaysOn
+            {
+                return Err(ApiError::service(
+                    StatusCode::BAD_REQUEST,
+                    ALWAYS_ON_CODE,
+                    ALWAYS_ON_MESSAGE,
+                    &[ALWAYS_ON_ACTION],
+                    None,
+                ));
+            }
             let ctx = Ctx {
                 base: &shared.base_url,
                 api: &api,
@@ -347,6 +379,17 @@ fn route(
                 "The requested resource does not exist in this emulator.",
             ))
         }
+    }
+}
+
+/// The protection action a lower-cased `backupInstances/{name}/{verb}` segment names.
+fn action_kind(verb: &str) -> Option<OpKind> {
+    match verb {
+        "stopprotection" => Some(OpKind::StopProtection),
+        "suspendbackups" => Some(OpKind::SuspendBackups),
+        "resumeprotection" => Some(OpKind::ResumeProtection),
+        "resumebackups" => Some(OpKind::ResumeBackups),
+        _ => None,
     }
 }
 
@@ -406,6 +449,15 @@ fn vault_route(
         }
         (["backupinstances", _], &Method::PUT) => put(st, ctx, vault, &rest[1], body),
         (["backupinstances", _], &Method::DELETE) => delete(st, ctx, vault, &rest[1]),
+        (["backupinstances", _, verb], &Method::POST) if action_kind(verb).is_some() => {
+            let kind = action_kind(verb).unwrap_or(OpKind::StopProtection);
+            action(st, ctx, vault, &rest[1], kind, now)
+        }
+        (["deletedbackupinstances"], &Method::GET) => list_deleted(st, ctx, vault),
+        (["deletedbackupinstances", _], &Method::GET) => get_deleted(st, ctx, vault, &rest[1]),
+        (["deletedbackupinstances", _, "undelete"], &Method::POST) => {
+            undelete(st, ctx, vault, &rest[1])
+        }
         (["backupinstances", _, "operationresults", _], &Method::GET) => {
             let key = lower(&format!("{}/backupInstances/{}", vault.id, rest[1]));
             let op = st

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::errors::ApiError;
-use crate::state::{Instance, OpStatus, Operation, State as EmuState, now_ms};
+use crate::state::{Deleted, Instance, OpStatus, Operation, State as EmuState, now_ms};
 use crate::validation::is_legacy;
 use crate::world::Vault;
 
@@ -190,6 +190,29 @@ pub fn render_instance(inst: &Instance, api: &str) -> Value {
     out
 }
 
+/// A soft-deleted instance: the full instance body plus `deletionInfo`, both states
+/// `SoftDeleted`, under `deletedBackupInstances` (shape of the spec's GetDeletedBackupInstance).
+pub fn render_deleted(d: &Deleted, api: &str) -> Value {
+    let mut v = render_instance(&d.instance, api);
+    v["id"] = json!(format!(
+        "{}/deletedBackupInstances/{}",
+        d.instance.vault_id, d.instance.name
+    ));
+    v["type"] = json!("Microsoft.DataProtection/backupVaults/deletedBackupInstances");
+    let props = &mut v["properties"];
+    props["objectType"] = json!("DeletedBackupInstance");
+    props["currentProtectionState"] = json!("SoftDeleted");
+    props["protectionStatus"] = json!({"status": "SoftDeleted"});
+    props["provisioningState"] = json!("Succeeded");
+    props["deletionInfo"] = json!({
+        "deletionTime": format_time(d.deletion_ms, false),
+        "billingEndDate": format_time(d.deletion_ms, false),
+        "scheduledPurgeTime": format_time(d.purge_ms, false),
+        "deleteActivityID": format!("{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, d.instance.id.as_bytes())),
+    });
+    v
+}
+
 pub(super) fn not_found_instance(name: &str, vault: &str) -> ApiError {
     ApiError::service(
         StatusCode::NOT_FOUND,
@@ -215,13 +238,28 @@ pub(super) fn retry_after(st: &EmuState) -> String {
 }
 
 pub(super) fn render_vault(st: &EmuState, vault: &Vault) -> Value {
+    let mut identity = json!({"type": "SystemAssigned", "principalId": vault.principal_id, "tenantId": st.world.tenant_id});
+    if !vault.user_assigned_identities.is_empty() {
+        identity["type"] = json!("SystemAssigned,UserAssigned");
+        let map: serde_json::Map<String, Value> = vault
+            .user_assigned_identities
+            .iter()
+            .map(|id| (id.clone(), json!({})))
+            .collect();
+        identity["userAssignedIdentities"] = Value::Object(map);
+    }
+    let sd = &vault.soft_delete;
     json!({
         "id": vault.id,
         "name": crate::armpath::last_segment(&vault.id),
         "type": "Microsoft.DataProtection/backupVaults",
         "location": vault.location,
-        "identity": {"type": "SystemAssigned", "principalId": vault.principal_id, "tenantId": st.world.tenant_id},
-        "properties": {"provisioningState": "Succeeded", "storageSettings": [{"datastoreType": "VaultStore", "type": "LocallyRedundant"}]},
+        "identity": identity,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "storageSettings": [{"datastoreType": "VaultStore", "type": "LocallyRedundant"}],
+            "securitySettings": {"softDeleteSettings": {"state": sd.state, "retentionDurationInDays": sd.retention_days}},
+        },
     })
 }
 
