@@ -13,6 +13,7 @@ mod apply;
 mod diags;
 mod model;
 mod plan;
+mod plan_marks;
 pub mod schema;
 
 use std::sync::Arc;
@@ -97,7 +98,7 @@ impl Resource for InstanceResource {
         let mut planned_private = Vec::new();
         if let (Some(inputs), Some(c)) = (&inputs, &configured)
             && c.settings.validate_on_plan
-            && plan::plan_validate(c, inputs, ctx, &mut diags).await
+            && plan::validate_once(c, inputs, ctx, &mut diags).await
         {
             planned_private = plan::VALIDATED_AT_PLAN.to_vec();
         }
