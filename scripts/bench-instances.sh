@@ -4,8 +4,9 @@
 # Prints, per phase (apply, refresh = `terraform plan`, destroy): wall time next to the floor that
 # Terraform core sets (N built-in `terraform_data` resources, measured in the same run), ARM
 # requests per instance (and in all, by operation, from the emulator's counters), and the
-# provider's peak RSS (GNU time on every provider process Terraform starts). Also the stripped
-# binary's size. Numbers only: nothing here passes or fails on a threshold.
+# provider's peak RSS (the kernel's VmHWM of every provider process Terraform starts, sampled
+# until it exits; and the largest anonymous part seen, the rest being the binary's pages). Also
+# the stripped binary's size. Numbers only: nothing here passes or fails on a threshold.
 #   usage: scripts/bench-instances.sh [N]
 #   env:   PROFILE=release|debug (default release), LATENCY_MS=50, PARALLELISM=20 (apply and
 #          destroy; refresh uses Terraform's default of 10), TERRAFORM=path (default: PATH)
@@ -22,11 +23,15 @@ if [ "$profile" = release ]; then cargo build --quiet --release "${bins[@]}"; el
 bin="$root/target/$profile/terraform-provider-azurebackup"
 emulator="$root/target/$profile/azurebackup-emulator"
 tf=${TERRAFORM:-$(command -v terraform || { bash scripts/install-terraform.sh >/dev/null; echo "$root/.tools/terraform-1.0.3/terraform"; })}
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed to measure the provider's RSS" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/azurebackup-bench.XXXXXX")
 emu_pid=""
-cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+sampler_pid=""
+cleanup() {
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+  [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$work"
+}
 trap cleanup EXIT
 
 # Operations finish at once: what is measured is the provider and its requests, not Azure's
@@ -45,13 +50,34 @@ print(json.dumps([{"id": f"/subscriptions/{sub}/resourceGroups/rg-data/providers
 PY
 curl_admin -X POST -H 'content-type: application/json' --data @"$work/disks.json" "$admin/datasources" >/dev/null
 
-# A wrapper in the dev_overrides directory runs the real provider under GNU time.
-mkdir -p "$work/plugin" "$work/rss"
+# A wrapper in the dev_overrides directory notes the provider's PID and execs it (so Terraform
+# stays its parent, as without the wrapper); a sampler keeps each process's peak RSS (VmHWM,
+# which the kernel keeps as a high-water mark) until it exits.
+mkdir -p "$work/plugin" "$work/rss" "$work/pids"
 cat >"$work/plugin/terraform-provider-azurebackup" <<WRAP
 #!/bin/sh
-exec /usr/bin/time -f %M -o "$work/rss/\$\$" "$bin" "\$@"
+touch "$work/pids/\$\$"
+exec "$bin" "\$@"
 WRAP
 chmod +x "$work/plugin/terraform-provider-azurebackup"
+(
+  while :; do
+    for f in "$work/pids/"*; do
+      [ -e "$f" ] || continue
+      pid=${f##*/}
+      st=$(cat "/proc/$pid/status" 2>/dev/null) || st=""
+      hwm=$(printf '%s\n' "$st" | sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p')
+      anon=$(printf '%s\n' "$st" | sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p')
+      if [ -n "$hwm" ]; then
+        echo "$hwm" >"$work/rss/$pid"
+        prev=$(cat "$work/rss/anon-$pid" 2>/dev/null || echo 0)
+        [ "${anon:-0}" -gt "$prev" ] && echo "$anon" >"$work/rss/anon-$pid"
+      else rm -f "$f"; fi
+    done
+    sleep 0.02
+  done
+) &
+sampler_pid=$!
 cat >"$work/terraform.rc" <<RC
 provider_installation {
   dev_overrides { "registry.terraform.io/azurebackup/azurebackup" = "$work/plugin" }
@@ -110,23 +136,24 @@ phase() {
   run "$work/tf" "$name" "${ours_args[@]}"
   curl_admin "$admin/counters" >"$work/$name.counters"
   local rss
-  rss=$(cat "$work/rss/"* 2>/dev/null | sort -n | tail -n1)
-  python3 - "$name" "$(cat "$work/$name.time")" "$(cat "$work/floor-$name.time")" "$n" "${rss:-0}" "$work/$name.counters" <<'PY'
+  rss=$(cat "$work/rss/"[0-9]* 2>/dev/null | sort -n | tail -n1)
+  anon=$(cat "$work/rss/anon-"* 2>/dev/null | sort -n | tail -n1)
+  python3 - "$name" "$(cat "$work/$name.time")" "$(cat "$work/floor-$name.time")" "$n" "${rss:-0}" "${anon:-0}" "$work/$name.counters" <<'PY'
 import json, sys
-name, ours, floor, n, rss, counters = sys.argv[1:]
+name, ours, floor, n, rss, anon, counters = sys.argv[1:]
 ops = json.load(open(counters))["operations"]
 # ARM requests only: identity (token, discovery, metadata) is not ARM.
 arm = {k: v["count"] for k, v in ops.items() if k not in ("token", "discovery", "metadata", "managedIdentityToken", "admin")}
 total = sum(arm.values())
 ours, floor, n = float(ours), float(floor), int(n)
 by = ", ".join("%s %d" % (k, v) for k, v in sorted(arm.items()))
-print("%-8s %8.2f %8.2f %6.2f %9.2f %8d %8.1f   %s" % (name, ours, floor, ours / floor if floor else 0, total / n, total, int(rss) / 1024, by))
+print("%-8s %8.2f %8.2f %6.2f %9.2f %8d %8.1f %6.1f   %s" % (name, ours, floor, ours / floor if floor else 0, total / n, total, int(rss) / 1024, int(anon) / 1024, by))
 PY
 }
 
 size=$(stat -c %s "$bin")
 echo "terraform $("$tf" version | head -n1 | sed 's/^Terraform v//'), provider $profile build ($(python3 -c "print('%.1f' % ($size/1048576))") MB), $n instances in one vault, ARM latency ${latency} ms, -parallelism=$parallelism for apply and destroy"
-echo "phase     ours(s) floor(s) ratio  ARM req/inst ARM req  RSS(MB)   ARM requests by operation"
+echo "phase     ours(s) floor(s) ratio  ARM req/inst ARM req  RSS(MB) anon(MB)  ARM requests by operation"
 phase apply apply -auto-approve -parallelism="$parallelism" -- apply -auto-approve -parallelism="$parallelism"
 phase refresh plan -- plan
 phase destroy destroy -auto-approve -parallelism="$parallelism" -- destroy -auto-approve -parallelism="$parallelism"
