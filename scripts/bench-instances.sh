@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
-# Benchmark: N managed-disk backup instances (default 100) against the emulator with zero latency.
-# Prints wall times of apply, refresh-plan and destroy, ARM requests per instance for each phase
-# (from the emulator's request log), and the provider's peak RSS (GNU time on every provider
-# process Terraform starts). Numbers only: nothing here passes or fails on a threshold.
-#   usage: scripts/bench-instances.sh [N]     (PROFILE=debug for a debug build)
+# Benchmark: N managed-disk backup instances in one vault (default 100) against the emulator,
+# every ARM request delayed by LATENCY_MS (default 50; real ARM answers in 50-300 ms).
+# Prints, per phase (apply, refresh = `terraform plan`, destroy): wall time next to the floor that
+# Terraform core sets (N built-in `terraform_data` resources, measured in the same run), ARM
+# requests per instance (and in all, by operation, from the emulator's counters), and the
+# provider's peak RSS (the kernel's VmHWM of every provider process Terraform starts, sampled
+# until it exits; and the largest anonymous part seen, the rest being the binary's pages). Also
+# the stripped binary's size. Numbers only: nothing here passes or fails on a threshold.
+#   usage: scripts/bench-instances.sh [N]
+#   env:   PROFILE=release|debug (default release), LATENCY_MS=50, PARALLELISM=20 (apply and
+#          destroy; refresh uses Terraform's default of 10), TERRAFORM=path (default: PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 n=${1:-100}
 profile=${PROFILE:-release}
+latency=${LATENCY_MS:-50}
+parallelism=${PARALLELISM:-20}
 
 bins=(--workspace --bins)
 if [ "$profile" = release ]; then cargo build --quiet --release "${bins[@]}"; else cargo build --quiet "${bins[@]}"; fi
 bin="$root/target/$profile/terraform-provider-azurebackup"
 emulator="$root/target/$profile/azurebackup-emulator"
-tf=$(command -v terraform || { bash scripts/install-terraform.sh >/dev/null; echo "$root/.tools/terraform-1.0.3/terraform"; })
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed to measure the provider's RSS" >&2; exit 1; }
+tf=${TERRAFORM:-$(command -v terraform || { bash scripts/install-terraform.sh >/dev/null; echo "$root/.tools/terraform-1.0.3/terraform"; })}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/azurebackup-bench.XXXXXX")
 emu_pid=""
-cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+sampler_pid=""
+cleanup() {
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+  [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$work"
+}
 trap cleanup EXIT
 
-"$emulator" --listen 127.0.0.1:0 --ca-file "$work/ca.pem" --validate-ms 0 --put-ms 0 --protection-ms 0 --delete-ms 0 --retry-after 0 >"$work/emu.json" 2>"$work/emu.log" &
+# Operations finish at once: what is measured is the provider and its requests, not Azure's
+# minutes of configuring protection.
+"$emulator" --listen 127.0.0.1:0 --ca-file "$work/ca.pem" --validate-ms 0 --put-ms 0 --protection-ms 0 --delete-ms 0 --retry-after 0 --latency-ms "$latency" >"$work/emu.json" 2>"$work/emu.log" &
 emu_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/emu.json" ] && break; sleep 0.1; done
 eval "$(python3 -c 'import json,sys,shlex; d=json.loads(open(sys.argv[1]).readline()); print("\n".join("export %s=%s" % (k, shlex.quote(v)) for k,v in d["env"].items())); print("admin=%s" % shlex.quote(d["admin"]))' "$work/emu.json")"
@@ -36,13 +50,34 @@ print(json.dumps([{"id": f"/subscriptions/{sub}/resourceGroups/rg-data/providers
 PY
 curl_admin -X POST -H 'content-type: application/json' --data @"$work/disks.json" "$admin/datasources" >/dev/null
 
-# A wrapper in the dev_overrides directory runs the real provider under GNU time.
-mkdir -p "$work/plugin" "$work/rss"
+# A wrapper in the dev_overrides directory notes the provider's PID and execs it (so Terraform
+# stays its parent, as without the wrapper); a sampler keeps each process's peak RSS (VmHWM,
+# which the kernel keeps as a high-water mark) until it exits.
+mkdir -p "$work/plugin" "$work/rss" "$work/pids"
 cat >"$work/plugin/terraform-provider-azurebackup" <<WRAP
 #!/bin/sh
-exec /usr/bin/time -f %M -o "$work/rss/\$\$" "$bin" "\$@"
+touch "$work/pids/\$\$"
+exec "$bin" "\$@"
 WRAP
 chmod +x "$work/plugin/terraform-provider-azurebackup"
+(
+  while :; do
+    for f in "$work/pids/"*; do
+      [ -e "$f" ] || continue
+      pid=${f##*/}
+      st=$(cat "/proc/$pid/status" 2>/dev/null) || st=""
+      hwm=$(printf '%s\n' "$st" | sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p')
+      anon=$(printf '%s\n' "$st" | sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p')
+      if [ -n "$hwm" ]; then
+        echo "$hwm" >"$work/rss/$pid"
+        prev=$(cat "$work/rss/anon-$pid" 2>/dev/null || echo 0)
+        [ "${anon:-0}" -gt "$prev" ] && echo "$anon" >"$work/rss/anon-$pid"
+      else rm -f "$f"; fi
+    done
+    sleep 0.02
+  done
+) &
+sampler_pid=$!
 cat >"$work/terraform.rc" <<RC
 provider_installation {
   dev_overrides { "registry.terraform.io/azurebackup/azurebackup" = "$work/plugin" }
@@ -50,7 +85,7 @@ provider_installation {
 }
 RC
 export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-mkdir -p "$work/tf"
+mkdir -p "$work/tf" "$work/floor"
 cat >"$work/tf/main.tf" <<HCL
 terraform {
   required_providers {
@@ -70,23 +105,55 @@ resource "azurebackup_instance" "disk" {
   snapshot_resource_group_id = "/subscriptions/$sub/resourceGroups/rg-snapshots"
 }
 HCL
-cd "$work/tf"
+# The floor: the same number of resources of Terraform's built-in provider (no plugin process).
+cat >"$work/floor/main.tf" <<HCL
+resource "terraform_data" "x" {
+  for_each = toset([for i in range($n) : format("bench-%04d", i)])
+  input    = each.key
+}
+HCL
 
-phase() {
-  local name=$1; shift
-  rm -f "$work/rss/"*
-  curl_admin -X DELETE "$admin/requests" >/dev/null
+# run DIR NAME ARGS...: runs Terraform, leaves the wall time in $work/NAME.time.
+run() {
+  local dir=$1 name=$2; shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  "$tf" "$@" -input=false -no-color >"$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
+  (cd "$dir" && "$tf" "$@" -input=false -no-color >"$work/$name.log" 2>&1) || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
   t1=$(date +%s.%N)
-  local reqs rss
-  reqs=$(curl_admin "$admin/requests" | python3 -c 'import json,sys; r=json.load(sys.stdin)["requests"]; print(sum(1 for x in r if not x.get("path","").startswith("/admin") and "oauth2" not in x.get("path","")))')
-  rss=$(cat "$work/rss/"* 2>/dev/null | sort -n | tail -n1)
-  python3 -c 'import sys; name,t0,t1,reqs,n,rss=sys.argv[1:]; print("%-14s %8.2f s   %6.2f ARM requests/instance   provider peak RSS %6.1f MB" % (name, float(t1)-float(t0), int(reqs)/int(n), int(rss or 0)/1024))' "$name" "$t0" "$t1" "$reqs" "$n" "${rss:-0}"
+  python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$t0" "$t1" >"$work/$name.time"
 }
 
-echo "terraform: $("$tf" version | head -n1), provider: $profile build, instances: $n"
-phase apply apply -auto-approve
-phase refresh-plan plan
-phase destroy destroy -auto-approve
+# phase NAME FLOOR_ARGS -- ARGS: the floor, then ours, then one line of numbers.
+phase() {
+  local name=$1; shift
+  local floor_args=() ours_args=()
+  while [ "$1" != -- ]; do floor_args+=("$1"); shift; done
+  shift
+  ours_args=("$@")
+  run "$work/floor" "floor-$name" "${floor_args[@]}"
+  rm -f "$work/rss/"*
+  curl_admin -X DELETE "$admin/requests" >/dev/null
+  run "$work/tf" "$name" "${ours_args[@]}"
+  curl_admin "$admin/counters" >"$work/$name.counters"
+  local rss
+  rss=$(cat "$work/rss/"[0-9]* 2>/dev/null | sort -n | tail -n1)
+  anon=$(cat "$work/rss/anon-"* 2>/dev/null | sort -n | tail -n1)
+  python3 - "$name" "$(cat "$work/$name.time")" "$(cat "$work/floor-$name.time")" "$n" "${rss:-0}" "${anon:-0}" "$work/$name.counters" <<'PY'
+import json, sys
+name, ours, floor, n, rss, anon, counters = sys.argv[1:]
+ops = json.load(open(counters))["operations"]
+# ARM requests only: identity (token, discovery, metadata) is not ARM.
+arm = {k: v["count"] for k, v in ops.items() if k not in ("token", "discovery", "metadata", "managedIdentityToken", "admin")}
+total = sum(arm.values())
+ours, floor, n = float(ours), float(floor), int(n)
+by = ", ".join("%s %d" % (k, v) for k, v in sorted(arm.items()))
+print("%-8s %8.2f %8.2f %6.2f %9.2f %8d %8.1f %6.1f   %s" % (name, ours, floor, ours / floor if floor else 0, total / n, total, int(rss) / 1024, int(anon) / 1024, by))
+PY
+}
+
+size=$(stat -c %s "$bin")
+echo "terraform $("$tf" version | head -n1 | sed 's/^Terraform v//'), provider $profile build ($(python3 -c "print('%.1f' % ($size/1048576))") MB), $n instances in one vault, ARM latency ${latency} ms, -parallelism=$parallelism for apply and destroy"
+echo "phase     ours(s) floor(s) ratio  ARM req/inst ARM req  RSS(MB) anon(MB)  ARM requests by operation"
+phase apply apply -auto-approve -parallelism="$parallelism" -- apply -auto-approve -parallelism="$parallelism"
+phase refresh plan -- plan
+phase destroy destroy -auto-approve -parallelism="$parallelism" -- destroy -auto-approve -parallelism="$parallelism"

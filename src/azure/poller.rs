@@ -79,6 +79,14 @@ pub async fn poll(
     initial: &Response,
     req: PollRequest<'_>,
 ) -> Result<Option<Response>, AzureError> {
+    // A 200/201 whose body already says `Succeeded` is the final answer: polling would only ask
+    // again what this response told (and sleep first).
+    if matches!(initial.status, 200 | 201)
+        && !req.is_delete
+        && provisioning_state(&initial.body).and_then(|s| classify(&s)) == Some(Terminal::Succeeded)
+    {
+        return Ok(Some(initial.clone()));
+    }
     let async_url = initial.header("azure-asyncoperation").map(str::to_string);
     let location = initial.header("location").map(str::to_string);
     let mut pacer = Pacer::new(cfg, retry_after(&initial.headers));

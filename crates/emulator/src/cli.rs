@@ -56,6 +56,9 @@ pub struct Cli {
     /// Backup instances per LIST page (knob page_size)
     #[arg(long, value_name = "N")]
     pub page_size: Option<u64>,
+    /// Delay added to every ARM request (knob latency_ms)
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
     /// Lifetime of issued tokens (knob token_lifetime_secs)
     #[arg(long, value_name = "N")]
     pub token_lifetime_secs: Option<u64>,
@@ -98,6 +101,7 @@ impl Cli {
             ("delete_ms", self.delete_ms),
             ("retry_after", self.retry_after),
             ("page_size", self.page_size),
+            ("latency_ms", self.latency_ms),
             ("token_lifetime_secs", self.token_lifetime_secs),
         ] {
             if let Some(n) = v {

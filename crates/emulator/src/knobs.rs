@@ -18,8 +18,12 @@ pub struct Knobs {
     pub delete_ms: u64,
     /// Seconds sent in `Retry-After` on 201/202 answers, running polls and 429s.
     pub retry_after: u64,
-    /// Backup instances per LIST page (the rest is behind `nextLink`).
+    /// Backup instances per LIST page (the rest is behind `nextLink`). The real service pages at
+    /// 200 (Azure/azure-powershell#18904: a list of a larger vault stops at 200 with a nextLink).
     pub page_size: usize,
+    /// Added to every ARM request before it is answered, to model ARM's 50-300 ms round trip
+    /// (benchmarks); identity and admin requests are not delayed.
+    pub latency_ms: u64,
     /// Lifetime of issued access tokens.
     pub token_lifetime_secs: u64,
     /// First matching rule decides how protection ends; no match means `ProtectionConfigured`.
@@ -39,7 +43,8 @@ impl Default for Knobs {
             protection_ms: 1000,
             delete_ms: 1000,
             retry_after: 1,
-            page_size: 100,
+            page_size: 200,
+            latency_ms: 0,
             token_lifetime_secs: 3599,
             protection: Vec::new(),
             operation_rules: Vec::new(),
@@ -140,6 +145,9 @@ impl Knobs {
         }
         if self.page_size == 0 {
             return Err("page_size must be at least 1".into());
+        }
+        if self.latency_ms > 60_000 {
+            return Err("latency_ms must not exceed 60000".into());
         }
         for r in &self.operation_rules {
             if !["validate", "put", "delete", "any"].contains(&r.operation.as_str()) {

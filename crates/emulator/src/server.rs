@@ -144,12 +144,17 @@ async fn handle(
     let client_request_id = header_str(&req, "x-ms-client-request-id").map(str::to_string);
     let is_admin = operation == "admin";
     let is_arm = path.len() > 14 && path[..14].eq_ignore_ascii_case("/subscriptions");
-    let (fault, retry_after) = if is_arm {
+    let (fault, retry_after, latency_ms) = if is_arm {
         let mut st = shared.lock();
-        (st.draw_fault(), st.knobs.retry_after)
+        (st.draw_fault(), st.knobs.retry_after, st.knobs.latency_ms)
     } else {
-        (Fault::None, 0)
+        (Fault::None, 0, 0)
     };
+    // ARM's round trip, paid before the request acts (as the real front door's is), so that
+    // concurrent clients overlap their waits as they would against Azure.
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
     let record = |status: u16| {
         if is_admin {
             return;

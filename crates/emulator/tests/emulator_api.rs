@@ -1085,3 +1085,34 @@ async fn concurrent_creates_are_safe() {
         20
     );
 }
+
+/// The `latency_ms` knob holds every ARM request at least that long (the request log's `ms` says
+/// so too), while the admin API answers at once; 0 is the default. Only lower bounds are checked.
+#[tokio::test]
+async fn latency_knob_delays_arm_requests() {
+    let emu = start_fast().await;
+    assert_eq!(azurebackup_emulator::Knobs::default().latency_ms, 0);
+    assert_eq!(azurebackup_emulator::Knobs::default().page_size, 200);
+    emu.knobs(json!({"latency_ms": 150})).await;
+    let url = format!("{}/backupInstances?api-version={NEW}", vault());
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(emu.get(&url), emu.get(&url));
+    assert_eq!((a.status, b.status), (200, 200));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
+    let log = emu.admin(Method::GET, "/requests", None).await;
+    let listed: Vec<f64> = log.body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["operation"] == "listBackupInstances")
+        .map(|r| r["ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2, "{}", log.text);
+    assert!(listed.iter().all(|ms| *ms >= 150.0), "{listed:?}");
+    assert!(
+        emu.admin(Method::PUT, "/knobs", Some(&json!({"latency_ms": 600_000})))
+            .await
+            .status
+            >= 400
+    );
+}

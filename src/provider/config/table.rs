@@ -255,7 +255,7 @@ pub(super) const SETTINGS: &[Setting] = &[
         check: Check::Bool,
         default: Some("true"),
         sensitive: false,
-        description: "Run the service's `validateForBackup` check during `plan` for new instances, so that problems show before apply.",
+        description: "Run the service's `validateForBackup` check during `plan` for new instances, so that problems show before apply. It runs once per Terraform command: the plan that `apply` repeats just before creating takes the first plan's result (kept in a small marker file in the temporary directory), and the create itself re-checks only when Azure refuses it.",
     },
     Setting {
         name: "coalesce_reads",

@@ -1,6 +1,7 @@
 //! Applying: create (validate with the role-propagation wait, PUT, wait for protection), update
-//! (PUT only when something Azure stores changed) and delete (then confirm it is gone). Every
-//! path that may have left an instance in Azure puts it into state, so nothing is orphaned.
+//! (PUT only when something Azure stores changed) and delete (the operation's end is the proof
+//! it is gone: no read-back). Every path that may have left an instance in Azure puts it into
+//! state, so nothing is orphaned.
 
 use std::time::Duration;
 
@@ -253,7 +254,6 @@ pub async fn update(
 }
 
 pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context) -> ApplyResponse {
-    let mut diags = Diagnostics::new();
     let Some(id) = str_attr(prior, attr::ID).and_then(|s| s.parse::<BackupInstanceId>().ok())
     else {
         // Nothing we can address: the object never existed in Azure.
@@ -268,6 +268,7 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
         return match lifecycle::stop_and_retain(client, &id, &op).await {
             Ok(_) => ApplyResponse::default(),
             Err(e) => {
+                let mut diags = Diagnostics::new();
                 let (res, err) = diags::split(e);
                 diags.push(diags::wait_error(
                     err,
@@ -285,6 +286,7 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
         .when_idle(&id, &op, || client.delete_backup_instance(&id, &op))
         .await;
     if let Err(e) = deleted {
+        let mut diags = Diagnostics::new();
         diags.push(azure_error(
             "Unable to Delete Backup Instance",
             "deletion of the backup instance",
@@ -293,27 +295,9 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
         ));
         return response(prior.clone(), diags);
     }
-    // Confirm: a delete that "succeeded" while the instance is still there would leave the user
-    // believing the datasource is unprotected when it is not (or vice versa).
-    match client.get_backup_instance(&id, &op).await {
-        Ok(None) => ApplyResponse::default(),
-        Ok(Some(res)) => {
-            diags.error(
-                "Backup Instance Still Exists",
-                format!("Azure reported the deletion of {id} as finished, but the instance still exists (protection state: {}). Run destroy again in a few minutes.", res.properties.current_protection_state.unwrap_or_default()),
-            );
-            response(prior.clone(), diags)
-        }
-        Err(e) => {
-            diags.push(azure_error(
-                "Unable to Confirm Deletion",
-                "reading of the backup instance after deletion",
-                Some(&id.to_string()),
-                &e,
-            ));
-            response(prior.clone(), diags)
-        }
-    }
+    // No read-back: the operation's `Succeeded` (or the 204/404 of a DELETE) already says the
+    // instance is gone, and a GET would only cost a request per instance.
+    ApplyResponse::default()
 }
 
 /// A soft-deleted instance blocks the create: recover and adopt it, or say why not.

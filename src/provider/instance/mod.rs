@@ -14,6 +14,7 @@ mod diags;
 mod lifecycle;
 mod model;
 mod plan;
+mod plan_marks;
 pub mod schema;
 
 use std::sync::Arc;
@@ -136,7 +137,7 @@ impl Resource for InstanceResource {
         let mut planned_private = Vec::new();
         if let (Some(inputs), Some(c)) = (&inputs, &configured)
             && c.settings.validate_on_plan
-            && plan::plan_validate(
+            && plan::validate_once(
                 c,
                 inputs,
                 &self.replaced_for(&inputs.datasource.to_string()),

@@ -3,6 +3,7 @@
 
 use super::diags;
 use super::model::{Inputs, body_of, default_name, ids_equal, locations_equal, str_attr};
+use super::plan_marks;
 use super::schema as attr;
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, DatasourceId};
 use crate::azure::client::DataProtectionClient;
@@ -190,6 +191,28 @@ pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
                 _ => old != new,
             }
         })
+}
+
+/// Plan-time validation, once per Terraform command: apply's re-plan of an instance whose plan
+/// already validated this body takes that plan's word (see [`super::plan_marks`]).
+pub async fn validate_once(
+    c: &Configured,
+    inputs: &Inputs,
+    replaced: &[BackupInstanceId],
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> bool {
+    let key = plan_marks::key(&inputs.id().to_string(), &body_of(inputs));
+    let marks = plan_marks::Marks::for_this_command();
+    if marks.as_ref().is_some_and(|m| m.take(&key)) {
+        tracing::info!(instance = %inputs.id(), "validated by this command's plan; not validating again");
+        return true;
+    }
+    let passed = plan_validate(c, inputs, replaced, ctx, diags).await;
+    if let (true, Some(m)) = (passed, &marks) {
+        m.mark(&key);
+    }
+    passed
 }
 
 /// What every plan-time validation failure tells the user about apply.
