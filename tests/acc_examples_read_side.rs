@@ -99,7 +99,8 @@ fn data_source_and_function_examples_work_against_the_emulator() {
         );
         assert_eq!(
             o["protected_disk_ids"]["value"],
-            serde_json::json!([emu::disk("disk-1")]),
+            // disk-1 (disk.tf) and disk-2 (stop_and_retain.tf) are both protected disks.
+            serde_json::json!([emu::disk("disk-1"), emu::disk("disk-2")]),
             "{o}"
         );
         assert_eq!(

@@ -327,7 +327,22 @@ fn user_assigned_identity() {
         let wd = emu.workdir(&tf);
         let extra = format!("  user_assigned_identity_id = \"{uami}\"");
         wd.write("main.tf", &config("", &extra));
+        // Plan shows the service's answer as a warning (plan-time findings never fail a plan:
+        // Terraform also plans absent instances before a destroy); apply stops on it, on the
+        // attribute, before anything is created.
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(out.success(), "{}", ctx(&tf, "plan warns", &out));
+        let text = out.combined();
+        assert!(
+            text.contains("Warning: User-Assigned Identity Not Attached")
+                && text.contains(
+                    "The User Identity provided in input is not attached to the Backup Vault"
+                ),
+            "{}",
+            ctx(&tf, "not attached warning", &out)
+        );
+        let before = emu.instances();
+        let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "not attached", &out));
         let text = out.combined();
         assert!(
@@ -337,6 +352,7 @@ fn user_assigned_identity() {
             "{}",
             ctx(&tf, "not attached error", &out)
         );
+        assert_eq!(emu.instances(), before, "nothing created");
 
         let mut world = emu.admin("GET", "/world", None);
         world["vaults"][0]["user_assigned_identities"] = json!([uami]);

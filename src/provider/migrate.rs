@@ -184,6 +184,18 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
         (attr::PROTECTION_STATUS, Value::Null),
         (attr::PROVISIONING_STATE, Value::Null),
         (attr::TIMEOUTS, timeouts),
+        // azurerm has no lifecycle settings: the mode follows the protection state, the rest
+        // are our defaults (what a configuration that does not set them plans).
+        (
+            attr::PROTECTION_MODE,
+            Value::string(crate::provider::instance::mode_of_state(text(
+                s,
+                "protection_state",
+            ))),
+        ),
+        (attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
+        (attr::RECOVER_SOFT_DELETED, Value::bool(true)),
+        (attr::USER_ASSIGNED_IDENTITY_ID, Value::Null),
     ]))
 }
 

@@ -82,10 +82,15 @@ pub async fn create(
                     Some(&id_text),
                     &e,
                 );
+                // The same answers the plan showed as warnings, now errors on their attribute.
                 diags.push(if e.is_already_protected() {
                     let mut d = diags::with_path(d, attr::DATASOURCE_ID);
                     d.detail.push_str(&diags::one_protection_at_a_time());
                     d
+                } else if e.is_identity_not_attached() {
+                    diags::with_path(d, attr::USER_ASSIGNED_IDENTITY_ID)
+                } else if e.is_always_on_required() {
+                    diags::with_path(d, attr::VAULT_ID)
                 } else {
                     d
                 });
