@@ -2,7 +2,7 @@
 //! protox, a pure-Rust protobuf compiler, so building needs no `protoc` on the machine.
 //!
 //! Two flavours are generated into `OUT_DIR`: `server/` (what the provider serves; included
-//! only by `src/tfplugin/proto.rs`) and `client/` (used only by the black-box tests in
+//! only by `src/tfplugin/proto/`) and `client/` (used only by the black-box tests in
 //! `tests/tfplugin_*.rs` to talk to the provider the way Terraform does).
 
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! name into the [`Provider`] / [`Resource`] traits, and turn every failure (unknown type,
 //! undecodable value, panic in provider code) into an error diagnostic Terraform can show.
 //!
-//! This file speaks only the crate's own types; `proto.rs` maps protobuf messages onto it.
+//! This file speaks only the crate's own types; `proto/` maps protobuf messages onto it.
 //! Data sources are in `data.rs`, functions and moves in `functions.rs`.
 
 mod data;
