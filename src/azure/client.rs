@@ -597,32 +597,48 @@ impl DataProtectionClient {
         let corr = self.start("listBackupInstances", &vault.to_string());
         let ctx = op.context("listBackupInstances", &corr);
         let r = async {
-            let mut url = self.url(vault, &["backupInstances"])?;
-            let mut all = Vec::new();
-            for _ in 0..MAX_PAGES {
-                let resp = self
-                    .inner
-                    .pipeline
-                    .send(&ctx, Method::GET, &url, None)
-                    .await?;
-                if !resp.is_success() {
-                    return Err(resp.to_error(&ctx));
-                }
-                let page: BackupInstanceList = Self::decode(&ctx, &resp)?;
-                all.extend(page.value);
-                match page.next_link.filter(|l| !l.trim().is_empty()) {
-                    Some(next) => url = next,
-                    None => return Ok((all, Some(resp))),
-                }
-            }
-            Err(AzureError::decode(
-                ctx.operation,
-                format!("the list did not end after {MAX_PAGES} pages"),
-            )
-            .with_correlation_id(ctx.correlation_id))
+            let url = self.url(vault, &["backupInstances"])?;
+            self.walk_pages(&ctx, url, |p: BackupInstanceList| (p.value, p.next_link))
+                .await
         }
         .await;
         self.log_result(&ctx, r)
+    }
+
+    /// Follows an ARM list from `url` through its `nextLink`s (used as given; they stay on the
+    /// Resource Manager origin like every URL the token goes to), at most [`MAX_PAGES`] pages.
+    /// `split` takes a decoded page apart into its items and the next page's URL.
+    async fn walk_pages<P, T>(
+        &self,
+        ctx: &CallContext<'_>,
+        mut url: String,
+        split: impl Fn(P) -> (Vec<T>, Option<String>),
+    ) -> Result<(Vec<T>, Option<Response>), AzureError>
+    where
+        P: serde::de::DeserializeOwned,
+    {
+        let mut all = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let resp = self
+                .inner
+                .pipeline
+                .send(ctx, Method::GET, &url, None)
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(ctx));
+            }
+            let (items, next) = split(Self::decode(ctx, &resp)?);
+            all.extend(items);
+            match next.filter(|l| !l.trim().is_empty()) {
+                Some(n) => url = n,
+                None => return Ok((all, Some(resp))),
+            }
+        }
+        Err(AzureError::decode(
+            ctx.operation,
+            format!("the list did not end after {MAX_PAGES} pages"),
+        )
+        .with_correlation_id(ctx.correlation_id))
     }
 
     /// `DELETE {vault}/backupInstances/{name}`, polled to the end; 204 and 404 mean already gone.

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 
-use super::{DataProtectionClient, MAX_PAGES, OpOptions};
+use super::{DataProtectionClient, OpOptions};
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use crate::azure::error::AzureError;
 use crate::azure::models::{DeletedBackupInstanceList, DeletedBackupInstanceResource};
@@ -192,29 +192,11 @@ impl DataProtectionClient {
         let corr = self.start("listDeletedBackupInstances", &vault.to_string());
         let ctx = op.context("listDeletedBackupInstances", &corr);
         let r = async {
-            let mut url = self.url(vault, &["deletedBackupInstances"])?;
-            let mut all = Vec::new();
-            for _ in 0..MAX_PAGES {
-                let resp = self
-                    .inner
-                    .pipeline
-                    .send(&ctx, Method::GET, &url, None)
-                    .await?;
-                if !resp.is_success() {
-                    return Err(resp.to_error(&ctx));
-                }
-                let page: DeletedBackupInstanceList = Self::decode(&ctx, &resp)?;
-                all.extend(page.value);
-                match page.next_link.filter(|l| !l.trim().is_empty()) {
-                    Some(next) => url = next,
-                    None => return Ok((all, Some(resp))),
-                }
-            }
-            Err(AzureError::decode(
-                ctx.operation,
-                format!("the list did not end after {MAX_PAGES} pages"),
-            )
-            .with_correlation_id(ctx.correlation_id))
+            let url = self.url(vault, &["deletedBackupInstances"])?;
+            self.walk_pages(&ctx, url, |p: DeletedBackupInstanceList| {
+                (p.value, p.next_link)
+            })
+            .await
         }
         .await;
         self.log_result(&ctx, r)
