@@ -16,6 +16,27 @@ use crate::state::{OpKind, OpStatus, Operation, State as EmuState, deleted_key, 
 use crate::validation::{check_sync, is_legacy, parse_instance};
 use crate::world::Vault;
 
+/// The operation `id` just started (it is always there; a miss is the emulator's own bug,
+/// answered as ARM would answer an unknown operation).
+fn operation(st: &EmuState, id: &str) -> Result<Operation, ApiError> {
+    st.operations
+        .get(id)
+        .cloned()
+        .ok_or_else(|| op_not_found(id))
+}
+
+/// 202 for a long-running operation, with both status URLs and `Retry-After`.
+fn accepted(st: &EmuState, ctx: &Ctx, op: &Operation) -> Response {
+    with_headers(
+        empty(StatusCode::ACCEPTED),
+        &[
+            ("Azure-AsyncOperation", ctx.async_operation_url(op)),
+            ("Location", ctx.location_result_url(op)),
+            ("Retry-After", retry_after(st)),
+        ],
+    )
+}
+
 pub(super) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Err(ApiError::invalid_content("the request body is empty"));
@@ -58,19 +79,8 @@ pub(super) fn validate(
         None,
         &subjects,
     );
-    let op = st
-        .operations
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| op_not_found(&id))?;
-    Ok(with_headers(
-        empty(StatusCode::ACCEPTED),
-        &[
-            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
-            ("Location", ctx.location_result_url(&op)),
-            ("Retry-After", retry_after(st)),
-        ],
-    ))
+    let op = operation(st, &id)?;
+    Ok(accepted(st, ctx, &op))
 }
 
 /// ARM-style resource names: letters, digits, `-`, `_`, `.`; what clients put into URLs unescaped.
@@ -156,11 +166,7 @@ pub(super) fn put(
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst);
-            let op = st
-                .operations
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| op_not_found(&id))?;
+            let op = operation(st, &id)?;
             st.settle(now_ms());
             Ok(with_headers(
                 json_resp(StatusCode::CREATED, body),
@@ -188,11 +194,7 @@ pub(super) fn put(
             inst.busy_operation = Some(id.clone());
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst.clone());
-            let op = st
-                .operations
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| op_not_found(&id))?;
+            let op = operation(st, &id)?;
             if is_legacy(ctx.api) {
                 // 2021-01-01 knows no operationResults for backup instances: 200 with the body.
                 Ok(with_headers(
@@ -257,19 +259,8 @@ pub(super) fn delete(
             i.protection_status = "SoftDeleting".into();
         }
     }
-    let op = st
-        .operations
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| op_not_found(&id))?;
-    Ok(with_headers(
-        empty(StatusCode::ACCEPTED),
-        &[
-            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
-            ("Location", ctx.location_result_url(&op)),
-            ("Retry-After", retry_after(st)),
-        ],
-    ))
+    let op = operation(st, &id)?;
+    Ok(accepted(st, ctx, &op))
 }
 
 pub(super) fn list(
@@ -499,19 +490,8 @@ pub(super) fn undelete(
         None,
         &subjects,
     );
-    let op = st
-        .operations
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| op_not_found(&id))?;
-    Ok(with_headers(
-        empty(StatusCode::ACCEPTED),
-        &[
-            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
-            ("Location", ctx.location_result_url(&op)),
-            ("Retry-After", retry_after(st)),
-        ],
-    ))
+    let op = operation(st, &id)?;
+    Ok(accepted(st, ctx, &op))
 }
 
 /// The protection actions on a live instance, with the states each may start from (the
@@ -575,17 +555,6 @@ pub(super) fn action(
     if let Some(i) = st.instances.get_mut(&key) {
         i.busy_operation = Some(id.clone());
     }
-    let op = st
-        .operations
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| op_not_found(&id))?;
-    Ok(with_headers(
-        empty(StatusCode::ACCEPTED),
-        &[
-            ("Azure-AsyncOperation", ctx.async_operation_url(&op)),
-            ("Location", ctx.location_result_url(&op)),
-            ("Retry-After", retry_after(st)),
-        ],
-    ))
+    let op = operation(st, &id)?;
+    Ok(accepted(st, ctx, &op))
 }
