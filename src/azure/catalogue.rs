@@ -89,10 +89,20 @@ pub enum Scope {
     KeyVault,
 }
 
+/// Whose identity needs a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// The backup vault's managed identity (system-assigned, or the instance's user-assigned one).
+    Vault,
+    /// The AKS cluster's own managed identity (it writes the volume snapshots itself).
+    Cluster,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Role {
     pub name: &'static str,
     pub scope: Scope,
+    pub principal: Principal,
 }
 
 /// One kind of datasource.
@@ -117,8 +127,23 @@ pub struct Entry {
     pub inputs: &'static [InputRule],
 }
 
+/// A role the vault's identity needs.
 const fn role(name: &'static str, scope: Scope) -> Role {
-    Role { name, scope }
+    Role {
+        name,
+        scope,
+        principal: Principal::Vault,
+    }
+}
+
+/// A role the AKS cluster's own identity needs.
+#[allow(dead_code)] // the Kubernetes entry uses it
+const fn cluster_role(name: &'static str, scope: Scope) -> Role {
+    Role {
+        name,
+        scope,
+        principal: Principal::Cluster,
+    }
 }
 
 pub const CATALOGUE: &[Entry] = &[
@@ -265,7 +290,14 @@ impl Entry {
         let parts: Vec<String> = self
             .roles
             .iter()
-            .map(|r| format!("`{}` on {}", r.name, self.scope_text(r.scope)))
+            .map(|r| match r.principal {
+                Principal::Vault => format!("`{}` on {}", r.name, self.scope_text(r.scope)),
+                Principal::Cluster => format!(
+                    "`{}` on {} for the cluster's own identity",
+                    r.name,
+                    self.scope_text(r.scope)
+                ),
+            })
             .collect();
         parts.join(" and ")
     }
