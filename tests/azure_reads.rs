@@ -1,6 +1,7 @@
 //! Coalesced reads against a scripted server: concurrent reads of one vault share one list walk;
 //! an instance missing from a complete list is gone; a vault whose list would not pay is never
-//! listed (or not beyond the first page); an entry in a changing state is read on its own.
+//! listed (or not beyond the first page); an entry in a changing state is read on its own; a
+//! list lasts while reads keep coming and is dropped by a write of this process.
 
 mod azure_support;
 
@@ -207,6 +208,48 @@ async fn an_entry_of_another_vault_is_not_trusted() {
     h.server.push(get_step(&a));
     let reads = InstanceReads::new(h.client.clone(), always_list());
     assert!(reads.read(&a, &op(&h)).await.unwrap().is_some());
+    h.server.assert_done();
+}
+
+/// A list follows the refresh, not a fixed clock: reads that keep coming (here one every 15 s
+/// for five minutes, far past any fixed age) are all answered by one walk; after a quiet spell
+/// longer than `idle` the next read walks again.
+#[tokio::test]
+async fn a_list_lasts_as_long_as_the_reads_keep_coming() {
+    use terraform_provider_azurebackup::azure::http::Clock;
+    let h = Harness::new(API).await;
+    let ids: Vec<BackupInstanceId> = (0..30).map(id).collect();
+    h.server.push(page_step(&h, &ids, 200, 0));
+    h.server.push(page_step(&h, &ids, 200, 0));
+    let reads = InstanceReads::new(h.client.clone(), always_list());
+    let o = h.op(Duration::from_secs(3600));
+    for i in &ids[..20] {
+        assert!(reads.read(i, &o).await.unwrap().is_some());
+        h.clock.sleep(Duration::from_secs(15)).await;
+    }
+    assert_eq!(h.server.seen().len(), 1, "{:#?}", h.server.sequence());
+    h.clock.sleep(always_list().idle).await;
+    assert!(reads.read(&ids[20], &o).await.unwrap().is_some());
+    h.server.assert_done();
+    assert_eq!(h.server.seen().len(), 2);
+}
+
+/// A write by this process drops the lists taken before it: an instance created after a
+/// complete list was walked is not called gone.
+#[tokio::test]
+async fn a_write_drops_the_lists_taken_before_it() {
+    let h = Harness::new(API).await;
+    let before: Vec<BackupInstanceId> = (0..3).map(id).collect();
+    let mut after = before.clone();
+    after.push(id(3));
+    h.server.push(page_step(&h, &before, 200, 0));
+    h.server.push(page_step(&h, &after, 200, 0));
+    let reads = InstanceReads::new(h.client.clone(), always_list());
+    let o = op(&h);
+    assert!(reads.read(&before[0], &o).await.unwrap().is_some());
+    assert!(reads.read(&id(3), &o).await.unwrap().is_none());
+    reads.wrote();
+    assert!(reads.read(&id(3), &o).await.unwrap().is_some());
     h.server.assert_done();
 }
 

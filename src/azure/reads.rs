@@ -22,11 +22,15 @@
 //!   GET, so the caller sees the freshest state. An instance absent from a *complete* list is
 //!   gone (the same as a 404). A failed page, or an entry that is not for this vault, falls
 //!   back to GETs.
-//! - A list is trusted for [`CoalesceConfig::max_age`] after its first page; then the next
-//!   read starts a fresh walk.
+//! - A list follows the refresh that asked for it, not a fixed clock: it answers reads as long
+//!   as they keep coming (no gap longer than [`CoalesceConfig::idle`] since the walk last
+//!   answered one), up to [`CoalesceConfig::max_age`] in all. A refresh is one burst of reads
+//!   however long it takes under load; a read after a quiet spell is a new question and starts
+//!   a fresh walk. A write by this process (create, update, delete) drops its vault's list, so
+//!   the process never answers from a list older than its own change.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,20 +50,26 @@ pub struct CoalesceConfig {
     pub list_after: u32,
     /// How many reads each list page must serve, at least, for the walk to go on.
     pub reads_per_page: u32,
-    /// How long a walk's result answers reads.
+    /// A walk stops answering once no read has used it for this long.
+    pub idle: Duration,
+    /// A walk stops answering this long after its first page, however busy.
     pub max_age: Duration,
 }
 
 impl Default for CoalesceConfig {
-    /// List from the 5th read of a vault; each page must be worth 2 reads; trust a list for
-    /// 60 s. Four GETs cost what four list pages cost, so below that a list cannot win; a
-    /// refresh of a large configuration finishes its reads within seconds.
+    /// List from the 5th read of a vault; each page must be worth 2 reads; a list answers
+    /// while reads come at least every 20 s, for 10 minutes at most. Four GETs cost what four
+    /// list pages cost, so below that a list cannot win. Terraform asks ten reads at a time,
+    /// each a few hundred milliseconds at most, so 20 s without one means the refresh is over;
+    /// a provider process lives for one Terraform operation, and the 10-minute bound only
+    /// matters for one that runs longer than that.
     fn default() -> Self {
         CoalesceConfig {
             enabled: true,
             list_after: 5,
             reads_per_page: 2,
-            max_age: Duration::from_secs(60),
+            idle: Duration::from_secs(20),
+            max_age: Duration::from_secs(600),
         }
     }
 }
@@ -68,6 +78,10 @@ impl Default for CoalesceConfig {
 #[derive(Default)]
 struct Walk {
     started: Option<Instant>,
+    /// When this walk last answered a read (or fetched a page).
+    last_used: Option<Instant>,
+    /// [`InstanceReads::writes`] when the walk started: a later write makes it stale.
+    writes: u64,
     /// Entries seen so far, by lower-case instance name.
     entries: HashMap<String, BackupInstanceResource>,
     pages: u32,
@@ -90,6 +104,8 @@ pub struct InstanceReads {
     client: DataProtectionClient,
     config: CoalesceConfig,
     vaults: Mutex<HashMap<String, Arc<VaultReads>>>,
+    /// Writes this process has made (see [`InstanceReads::wrote`]).
+    writes: AtomicU64,
 }
 
 /// What the list says about one instance.
@@ -106,7 +122,15 @@ impl InstanceReads {
             client,
             config,
             vaults: Mutex::default(),
+            writes: AtomicU64::new(0),
         }
+    }
+
+    /// Tells the reader that this process is changing an instance: every list taken before is
+    /// stale (a complete list would call a just-created instance gone). Called before and after
+    /// each write, so a walk that ran while the write did is dropped too.
+    pub fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn config(&self) -> CoalesceConfig {
@@ -158,18 +182,29 @@ impl InstanceReads {
             w = vault.walk.lock() => w,
             _ = op.cancel.cancelled() => return Listed::Ask,
         };
-        let now = self.client.clock().now();
-        if walk
-            .started
-            .is_some_and(|t| now.saturating_duration_since(t) > self.config.max_age)
-        {
+        let mut now = self.client.clock().now();
+        let writes = self.writes.load(Ordering::SeqCst);
+        let stale = |w: &Walk| {
+            let older = |t: Option<Instant>, limit: Duration| {
+                t.is_some_and(|t| now.saturating_duration_since(t) > limit)
+            };
+            w.started.is_some()
+                && (w.writes != writes
+                    || older(w.last_used, self.config.idle)
+                    || older(w.started, self.config.max_age))
+        };
+        if stale(&walk) {
             *walk = Walk::default();
+        }
+        if walk.started.is_none() {
+            walk.writes = writes;
         }
         loop {
             if let Some(entry) = walk.entries.get(&name) {
                 let settled = is_settled(entry);
                 let entry = entry.clone();
                 walk.hits += 1;
+                walk.last_used = Some(now);
                 return if settled {
                     Listed::Found(Box::new(entry))
                 } else {
@@ -177,6 +212,7 @@ impl InstanceReads {
                 };
             }
             if walk.complete {
+                walk.last_used = Some(now);
                 return Listed::Gone;
             }
             let requested = vault.requested.load(Ordering::SeqCst);
@@ -189,13 +225,21 @@ impl InstanceReads {
                 return Listed::Ask;
             }
             walk.started.get_or_insert(now);
+            walk.last_used = Some(now);
             let next = walk.next_link.take();
             match self
                 .client
                 .list_backup_instances_page(&id.vault, next.as_deref(), op)
                 .await
             {
+                Ok(page) if self.writes.load(Ordering::SeqCst) != walk.writes => {
+                    // This process changed an instance while the page was on its way.
+                    drop(page);
+                    *walk = Walk::default();
+                    return Listed::Ask;
+                }
                 Ok(page) => {
+                    now = self.client.clock().now();
                     walk.pages += 1;
                     for entry in page.value {
                         match entry_name(&entry, &id.vault) {

@@ -263,7 +263,7 @@ pub(super) const SETTINGS: &[Setting] = &[
         check: Check::Bool,
         default: Some("true"),
         sensitive: false,
-        description: "Answer the refresh of many instances in one vault from the vault's instance list (a few list pages) instead of one request per instance. Reads of a vault use the list from its 5th read on, and only while each list page serves at least two reads, so a configuration that manages a few instances of a large vault never lists it; instances in a changing state are still read one by one. `false` reads every instance on its own.",
+        description: "Answer the refresh of many instances in one vault from the vault's instance list (a few list pages) instead of one request per instance. Reads of a vault use the list from its 5th read on, and only while each list page serves at least two reads, so a configuration that manages a few instances of a large vault never lists it; instances in a changing state are still read one by one. A list answers reads for as long as they keep coming: a pause of 20 seconds, 10 minutes in all, or a change the provider makes itself ends it. `false` reads every instance on its own.",
     },
     Setting {
         name: "role_propagation_timeout",

@@ -173,26 +173,11 @@ impl Resource for InstanceResource {
                 ..Default::default()
             };
         };
-        if req.planned_state.is_null() {
-            return apply::delete(&c.client, &req.prior_state, ctx).await;
-        }
-        let Some(inputs) = parse_inputs(&req.planned_state, &mut diags, 0) else {
-            diags.error(
-                "Invalid Planned State",
-                "The planned values could not be read back; this is a bug in the provider.",
-            );
-            return ApplyResponse {
-                new_state: req.prior_state,
-                diagnostics: diags,
-                ..Default::default()
-            };
-        };
-        if req.prior_state.is_null() {
-            let validated = req.planned_private == plan::VALIDATED_AT_PLAN;
-            apply::create(&c, &inputs, &req.planned_state, validated, ctx).await
-        } else {
-            apply::update(&c, &inputs, &req.prior_state, &req.planned_state, ctx).await
-        }
+        // Lists taken before (or while) this changes an instance no longer tell the truth.
+        c.reads.wrote();
+        let resp = apply_configured(&c, req, diags, ctx).await;
+        c.reads.wrote();
+        resp
     }
 
     // -- read: refresh from Azure; a vanished instance leaves state ------------------------------
@@ -299,6 +284,35 @@ impl Resource for InstanceResource {
                 failed(diags)
             }
         }
+    }
+}
+
+/// Create, update or delete, once the provider is configured.
+async fn apply_configured(
+    c: &Configured,
+    req: ApplyRequest,
+    mut diags: Diagnostics,
+    ctx: &Context,
+) -> ApplyResponse {
+    if req.planned_state.is_null() {
+        return apply::delete(&c.client, &req.prior_state, ctx).await;
+    }
+    let Some(inputs) = parse_inputs(&req.planned_state, &mut diags, 0) else {
+        diags.error(
+            "Invalid Planned State",
+            "The planned values could not be read back; this is a bug in the provider.",
+        );
+        return ApplyResponse {
+            new_state: req.prior_state,
+            diagnostics: diags,
+            ..Default::default()
+        };
+    };
+    if req.prior_state.is_null() {
+        let validated = req.planned_private == plan::VALIDATED_AT_PLAN;
+        apply::create(c, &inputs, &req.planned_state, validated, ctx).await
+    } else {
+        apply::update(c, &inputs, &req.prior_state, &req.planned_state, ctx).await
     }
 }
 
