@@ -496,6 +496,19 @@ async fn cluster_and_vault_identities_are_served() {
         "AlwaysOn"
     );
 
+    // A policy shows its data store in its default retention rule.
+    let pol = emu
+        .get(&format!(
+            "{}?api-version={NEW}",
+            policy("policy-blob-vaulted")
+        ))
+        .await;
+    assert_eq!(pol.body["properties"]["datasourceTypes"], json!([BLOB]));
+    assert_eq!(
+        pol.body["properties"]["policyRules"][0]["lifecycles"][0]["sourceDataStore"]["dataStoreType"],
+        "VaultStore"
+    );
+
     // User-assigned identities: bare IDs get stable derived IDs, explicit ones are shown.
     let uami = |n: &str| {
         format!(
