@@ -2,6 +2,7 @@
 //! case-insensitive routing of `/subscriptions/...` paths to the operations. The operations
 //! themselves are in [`handlers`]; the service's answers (bodies, headers, errors) in [`shapes`].
 
+mod clusters;
 mod handlers;
 mod shapes;
 
@@ -103,6 +104,16 @@ pub fn classify(method: &Method, path: &str) -> String {
             ["backuppolicies", ..] => "getBackupPolicy",
             _ => "arm",
         },
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.containerservice",
+            "managedclusters",
+            _,
+        ] => "getManagedCluster",
         ["subscriptions", ..] => "arm",
         _ => "other",
     };
@@ -371,6 +382,16 @@ fn route(
                 now,
             )
         }
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.containerservice",
+            "managedclusters",
+            _,
+        ] => clusters::get(st, method, &sub, &segs[3], &segs[7], query),
         _ => {
             check_api_version(query, "unknown")?;
             Err(ApiError::arm(
@@ -426,10 +447,23 @@ fn vault_route(
                     None,
                 )
             })?;
+            let mut props =
+                json!({"datasourceTypes": [p.datasource_type], "objectType": "BackupPolicy"});
+            // The data store shows in the default retention rule, as in the service's policies.
+            if let Some(store) = p.data_store {
+                props["policyRules"] = json!([{
+                    "name": "Default", "objectType": "AzureRetentionRule", "isDefault": true,
+                    "lifecycles": [{
+                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
+                        "sourceDataStore": {"dataStoreType": store, "objectType": "DataStoreInfoBase"},
+                        "targetDataStoreCopySettings": []
+                    }]
+                }]);
+            }
             Ok(json_resp(
                 StatusCode::OK,
                 json!({"id": p.id, "name": rest[1], "type": "Microsoft.DataProtection/backupVaults/backupPolicies",
-                       "properties": {"datasourceTypes": [p.datasource_type], "objectType": "BackupPolicy"}}),
+                       "properties": props}),
             ))
         }
         (["validateforbackup"], &Method::POST) => validate(st, ctx, vault, body),
