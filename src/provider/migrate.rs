@@ -196,6 +196,10 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
         (attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
         (attr::RECOVER_SOFT_DELETED, Value::bool(true)),
         (attr::USER_ASSIGNED_IDENTITY_ID, Value::Null),
+        // The kinds azurerm's disk and PostgreSQL resources cover take none of these.
+        (attr::CONTAINERS, Value::Null),
+        (attr::VOLUME_NAME, Value::Null),
+        (attr::KUBERNETES, Value::Null),
     ]))
 }
 
