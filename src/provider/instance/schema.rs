@@ -245,8 +245,9 @@ fn kubernetes_block() -> NestedBlock {
             ],
             ..Default::default()
         },
+        // NestingSingle: at most one block by construction (Terraform wants 0 and 0 here).
         min_items: 0,
-        max_items: 1,
+        max_items: 0,
     }
 }
 
