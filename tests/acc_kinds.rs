@@ -352,8 +352,18 @@ fn wrong_combinations_are_plan_errors() {
         ),
         changed: String::new(),
     };
+    let old_blob = Case {
+        name: "containers on 2021-01-01",
+        vault: "vault-demo",
+        api_version: Some("2021-01-01"),
+        datasource: account("stbackupdemo"),
+        policy: "policy-blob-vaulted",
+        args: "  containers = [\"data\"]\n".into(),
+        changed: String::new(),
+    };
     let cases = [
         (disk, "Argument Not Allowed", "containers"),
+        (old_blob, "Not Supported By API Version", "containers"),
         (
             aks,
             "Missing Snapshot Resource Group",

@@ -361,3 +361,125 @@ pub async fn plan_validate(
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::instance::model::check_inputs;
+    use crate::provider::instance::model::tests::disk_config;
+
+    const ACCOUNT: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stlakedemo";
+    const ADLS: &str = "Microsoft.Storage/storageAccounts/adlsBlobServices";
+
+    fn lake_config() -> Value {
+        let mut c = disk_config();
+        c.set(attr::DATASOURCE_ID, Value::string(ACCOUNT));
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
+        c.set(attr::DATASOURCE_TYPE, Value::string(ADLS));
+        c.set(attr::CONTAINERS, Value::List(vec![Value::string("raw")]));
+        c
+    }
+
+    fn paths(d: &Diagnostics) -> Vec<String> {
+        d.iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect()
+    }
+
+    /// The kind comes from the ID and the type; each kind's required and foreign arguments are
+    /// errors on their attribute.
+    #[test]
+    fn kind_checks_name_the_attribute() {
+        let mut d = Diagnostics::new();
+        let inputs = check_inputs(&lake_config(), &mut d).expect("a valid Data Lake config");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(
+            inputs.datasource.kind(),
+            crate::azure::catalogue::DatasourceKind::DataLake
+        );
+
+        let mut c = lake_config();
+        c.set(attr::CONTAINERS, Value::Null);
+        c.set(attr::VOLUME_NAME, Value::string("vol-1"));
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        assert_eq!(paths(&d), ["containers", "volume_name"]);
+
+        let mut c = disk_config();
+        c.set(attr::DATASOURCE_TYPE, Value::string(ADLS));
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        assert_eq!(paths(&d), ["datasource_type"]);
+        assert!(
+            d.iter()
+                .next()
+                .unwrap()
+                .detail
+                .contains("\"Microsoft.Compute/disks\"")
+        );
+
+        // Unknown type: nothing to say yet.
+        let mut c = lake_config();
+        c.set(attr::DATASOURCE_TYPE, Value::Unknown);
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none() && d.is_empty());
+    }
+
+    /// Containers change in place; the datasource type, derived or set, forces a new instance
+    /// when it changes.
+    #[test]
+    fn containers_update_in_place_but_a_type_change_replaces() {
+        let mut prior = lake_config();
+        prior.set(attr::ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi"));
+        prior.set(attr::NAME, Value::string("bi"));
+        let mut config = lake_config();
+        config.set(attr::NAME, Value::string("bi"));
+        config.set(
+            attr::CONTAINERS,
+            Value::List(vec![Value::string("raw"), Value::string("curated")]),
+        );
+        let mut planned = config.clone();
+        assert!(plan_update(&config, &prior, &mut planned).is_empty());
+        assert!(in_place_changed(&prior, &planned));
+
+        // Dropping the type derives blob from the storage account ID: a new instance.
+        config.set(attr::DATASOURCE_TYPE, Value::Null);
+        let mut planned = config.clone();
+        assert_eq!(
+            plan_update(&config, &prior, &mut planned),
+            vec![AttributePath::root(attr::DATASOURCE_TYPE)]
+        );
+        assert_eq!(
+            planned.get(attr::DATASOURCE_TYPE).as_str(),
+            Some("Microsoft.Storage/storageAccounts/blobServices")
+        );
+    }
+
+    /// A configured `kubernetes` block plans the service's defaults for its unset switches.
+    #[test]
+    fn kubernetes_switches_default_to_true() {
+        let mut config = disk_config();
+        config.set(
+            attr::KUBERNETES,
+            Value::object([
+                (attr::kubernetes::SNAPSHOT_VOLUMES, Value::bool(false)),
+                (
+                    attr::kubernetes::INCLUDE_CLUSTER_SCOPE_RESOURCES,
+                    Value::Null,
+                ),
+            ]),
+        );
+        let mut planned = config.clone();
+        plan_create(&config, &mut planned);
+        let k = planned.get(attr::KUBERNETES);
+        assert_eq!(
+            k.get(attr::kubernetes::SNAPSHOT_VOLUMES).as_bool(),
+            Some(false)
+        );
+        assert_eq!(
+            k.get(attr::kubernetes::INCLUDE_CLUSTER_SCOPE_RESOURCES)
+                .as_bool(),
+            Some(true)
+        );
+    }
+}
