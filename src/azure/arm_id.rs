@@ -212,6 +212,37 @@ flat_id!(
     { subscription, resource_group, name }
 );
 
+flat_id!(
+    /// A storage account (blob or Data Lake Storage).
+    StorageAccountId, "storage account ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.Storage"), Lit("storageAccounts"), Val("accountName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// An AKS cluster.
+    ManagedClusterId, "AKS cluster ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.ContainerService"), Lit("managedClusters"), Val("clusterName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A MySQL flexible server.
+    MysqlFlexibleServerId, "MySQL flexible server ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforMySQL"), Lit("flexibleServers"), Val("serverName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A Cosmos DB account.
+    CosmosDbAccountId, "Cosmos DB account ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DocumentDB"), Lit("databaseAccounts"), Val("accountName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// An Elastic SAN.
+    ElasticSanId, "Elastic SAN ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.ElasticSan"), Lit("elasticSans"), Val("elasticSanName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+
 /// Declares an ID nested one level under a vault or server: `{parent}/{segment}/{name}`.
 macro_rules! child_id {
     ($(#[$meta:meta])* $name:ident, $kind:literal, $parent_ty:ident, $parent:ident, $seg:literal, $valname:literal, $rule:expr) => {
@@ -263,6 +294,10 @@ child_id!(
     BackupInstanceId, "backup instance ID", BackupVaultId, vault, "backupInstances", "backupInstanceName", NameRule::AsciiName
 );
 child_id!(
+    /// A volume group of an Elastic SAN.
+    ElasticSanVolumeGroupId, "Elastic SAN volume group ID", ElasticSanId, elastic_san, "volumeGroups", "volumeGroupName", NameRule::Name
+);
+child_id!(
     /// A database on a PostgreSQL single server.
     PostgresDatabaseId, "PostgreSQL database ID", PostgresServerId, server, "databases", "databaseName", NameRule::Name
 );
@@ -287,12 +322,36 @@ impl BackupVaultId {
 
 pub use crate::azure::catalogue::DatasourceKind;
 
-/// A data source to protect, identified by its ARM ID.
+/// A data source to protect, identified by its ARM ID (and, for a storage account, by the
+/// datasource type chosen: blob or Data Lake).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasourceId {
     Disk(ManagedDiskId),
     PostgresDatabase(PostgresDatabaseId),
     PostgresFlexibleServer(PostgresFlexibleServerId),
+    Blob(StorageAccountId),
+    DataLake(StorageAccountId),
+    Kubernetes(ManagedClusterId),
+    MysqlFlexibleServer(MysqlFlexibleServerId),
+    CosmosDb(CosmosDbAccountId),
+    ElasticSan(ElasticSanVolumeGroupId),
+}
+
+/// Applies `$f` to the typed ID inside any [`DatasourceId`] variant.
+macro_rules! each_id {
+    ($ds:expr, $d:ident => $f:expr) => {
+        match $ds {
+            DatasourceId::Disk($d) => $f,
+            DatasourceId::PostgresDatabase($d) => $f,
+            DatasourceId::PostgresFlexibleServer($d) => $f,
+            DatasourceId::Blob($d) => $f,
+            DatasourceId::DataLake($d) => $f,
+            DatasourceId::Kubernetes($d) => $f,
+            DatasourceId::MysqlFlexibleServer($d) => $f,
+            DatasourceId::CosmosDb($d) => $f,
+            DatasourceId::ElasticSan($d) => $f,
+        }
+    };
 }
 
 impl DatasourceId {
@@ -301,13 +360,10 @@ impl DatasourceId {
         self.kind().datasource_type()
     }
 
-    /// The resource's own name (the database name for a PostgreSQL database).
+    /// The resource's own name (the database name for a PostgreSQL database, the volume
+    /// group's for an Elastic SAN).
     pub fn name(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.name,
-            DatasourceId::PostgresDatabase(d) => &d.name,
-            DatasourceId::PostgresFlexibleServer(d) => &d.name,
-        }
+        each_id!(self, d => &d.name)
     }
 
     pub fn kind(&self) -> DatasourceKind {
@@ -315,28 +371,60 @@ impl DatasourceId {
             DatasourceId::Disk(_) => DatasourceKind::Disk,
             DatasourceId::PostgresDatabase(_) => DatasourceKind::PostgresDatabase,
             DatasourceId::PostgresFlexibleServer(_) => DatasourceKind::PostgresFlexibleServer,
+            DatasourceId::Blob(_) => DatasourceKind::Blob,
+            DatasourceId::DataLake(_) => DatasourceKind::DataLake,
+            DatasourceId::Kubernetes(_) => DatasourceKind::Kubernetes,
+            DatasourceId::MysqlFlexibleServer(_) => DatasourceKind::MysqlFlexibleServer,
+            DatasourceId::CosmosDb(_) => DatasourceKind::CosmosDb,
+            DatasourceId::ElasticSan(_) => DatasourceKind::ElasticSan,
         }
     }
 
     pub fn subscription(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.subscription,
-            DatasourceId::PostgresDatabase(d) => &d.server.subscription,
-            DatasourceId::PostgresFlexibleServer(d) => &d.subscription,
-        }
+        scope_of(self).0
     }
 
     pub fn resource_group(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.resource_group,
-            DatasourceId::PostgresDatabase(d) => &d.server.resource_group,
-            DatasourceId::PostgresFlexibleServer(d) => &d.resource_group,
-        }
+        scope_of(self).1
+    }
+
+    /// The datasource `id` with an explicit datasource type: `None` takes the ID's default
+    /// kind (a storage account is blob); a type that does not fit the ID is an error naming
+    /// the types that do.
+    pub fn with_type(id: &str, datasource_type: Option<&str>) -> Result<DatasourceId, ArmIdError> {
+        let parsed: DatasourceId = id.parse()?;
+        let kind = catalogue::resolve_kind(id, datasource_type).map_err(|problem| {
+            ArmIdError::new(
+                "datasource type",
+                parsed.kind().entry().shape(),
+                datasource_type.unwrap_or_default(),
+                problem,
+            )
+        })?;
+        Ok(match (parsed, kind) {
+            (DatasourceId::Blob(a), Some(DatasourceKind::DataLake)) => DatasourceId::DataLake(a),
+            (other, _) => other,
+        })
+    }
+}
+
+/// (subscription, resource group) of any datasource.
+fn scope_of(ds: &DatasourceId) -> (&str, &str) {
+    match ds {
+        DatasourceId::Disk(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::PostgresFlexibleServer(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::Blob(d) | DatasourceId::DataLake(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::Kubernetes(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::MysqlFlexibleServer(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::CosmosDb(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::PostgresDatabase(d) => (&d.server.subscription, &d.server.resource_group),
+        DatasourceId::ElasticSan(d) => (&d.elastic_san.subscription, &d.elastic_san.resource_group),
     }
 }
 
 impl FromStr for DatasourceId {
     type Err = ArmIdError;
+    /// A storage account parses as blob; [`DatasourceId::with_type`] chooses Data Lake.
     fn from_str(s: &str) -> Result<Self, ArmIdError> {
         // Pick the candidate by the provider/type segments (the catalogue's ID shapes) so the
         // error talks about the kind the user most likely meant.
@@ -346,9 +434,22 @@ impl FromStr for DatasourceId {
             Some(DatasourceKind::PostgresFlexibleServer) => {
                 s.parse().map(DatasourceId::PostgresFlexibleServer)
             }
+            Some(DatasourceKind::Blob | DatasourceKind::DataLake) => {
+                s.parse().map(DatasourceId::Blob)
+            }
+            Some(DatasourceKind::Kubernetes) => s.parse().map(DatasourceId::Kubernetes),
+            Some(DatasourceKind::MysqlFlexibleServer) => {
+                s.parse().map(DatasourceId::MysqlFlexibleServer)
+            }
+            Some(DatasourceKind::CosmosDb) => s.parse().map(DatasourceId::CosmosDb),
+            Some(DatasourceKind::ElasticSan) => s.parse().map(DatasourceId::ElasticSan),
             None => {
-                let shapes: Vec<String> = catalogue::CATALOGUE.iter().map(|e| e.shape()).collect();
-                let nouns: Vec<&str> = catalogue::CATALOGUE.iter().map(|e| e.noun).collect();
+                let shown: Vec<&catalogue::Entry> = catalogue::CATALOGUE
+                    .iter()
+                    .filter(|e| !e.by_type_only)
+                    .collect();
+                let shapes: Vec<String> = shown.iter().map(|e| e.shape()).collect();
+                let nouns: Vec<&str> = shown.iter().map(|e| e.noun).collect();
                 Err(ArmIdError::new(
                     "data source ID",
                     shapes.join(" or "),
@@ -362,11 +463,7 @@ impl FromStr for DatasourceId {
 
 impl fmt::Display for DatasourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatasourceId::Disk(d) => d.fmt(f),
-            DatasourceId::PostgresDatabase(d) => d.fmt(f),
-            DatasourceId::PostgresFlexibleServer(d) => d.fmt(f),
-        }
+        each_id!(self, d => d.fmt(f))
     }
 }
 
@@ -457,197 +554,4 @@ impl fmt::Display for KeyVaultSecretUri {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const VAULT: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo";
-
-    #[test]
-    fn vault_round_trips_and_canonicalises_segment_names() {
-        let lower = VAULT
-            .to_ascii_lowercase()
-            .replace("vault-demo", "Vault-Demo");
-        let id: BackupVaultId = lower.parse().unwrap();
-        assert_eq!(id.name, "Vault-Demo");
-        assert_eq!(id.resource_group, "rg-backup");
-        assert_eq!(id.to_string(), VAULT.replace("vault-demo", "Vault-Demo"));
-    }
-
-    #[test]
-    fn trailing_slash_is_tolerated_once() {
-        let id: BackupVaultId = format!("{VAULT}/").parse().unwrap();
-        assert_eq!(id.to_string(), VAULT);
-        assert!(format!("{VAULT}//").parse::<BackupVaultId>().is_err());
-    }
-
-    #[test]
-    fn instance_and_policy_ids_nest_the_vault() {
-        let id: BackupInstanceId = format!("{VAULT}/backupinstances/bi-1").parse().unwrap();
-        assert_eq!(id.vault.name, "vault-demo");
-        assert_eq!(id.name, "bi-1");
-        assert_eq!(id.to_string(), format!("{VAULT}/backupInstances/bi-1"));
-        let p: BackupPolicyId = format!("{VAULT}/backupPolicies/policy-disk")
-            .parse()
-            .unwrap();
-        assert_eq!(p.vault, id.vault);
-        // A policy ID is not an instance ID.
-        let e = format!("{VAULT}/backupPolicies/policy-disk")
-            .parse::<BackupInstanceId>()
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("\"backupInstances\" was expected"),
-            "{e}"
-        );
-        assert!(e.to_string().contains("{backupInstanceName}"), "{e}");
-    }
-
-    #[test]
-    fn errors_name_the_problem_and_the_shape() {
-        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg"
-            .parse::<BackupVaultId>()
-            .unwrap_err();
-        let text = e.to_string();
-        assert!(text.contains("backup vault ID"), "{text}");
-        assert!(text.contains("has 4 path segments but 8"), "{text}");
-        assert!(
-            text.contains("/providers/Microsoft.DataProtection/backupVaults/{vaultName}"),
-            "{text}"
-        );
-        let e = "subscriptions/s".parse::<SubscriptionId>().unwrap_err();
-        assert!(e.problem().contains("start with"));
-        let e = "/subscriptions//resourceGroups/rg"
-            .parse::<ResourceGroupId>()
-            .unwrap_err();
-        assert!(e.problem().contains("{subscriptionId} is empty"), "{e}");
-        let e = "/subscriptions/a b/resourceGroups/rg"
-            .parse::<ResourceGroupId>()
-            .unwrap_err();
-        assert!(e.problem().contains("' '"), "{e}");
-    }
-
-    /// Issue 10, problem 1: `.`/`..` anywhere, and each segment's own rule.
-    #[test]
-    fn dot_segments_and_each_segments_rule_are_refused() {
-        const SUB: &str = "11111111-1111-1111-1111-111111111111";
-        for bad in [
-            format!("{VAULT}/backupInstances/.."),
-            format!("{VAULT}/backupInstances/."),
-            format!(
-                "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/../backupInstances/bi"
-            ),
-            format!(
-                "/subscriptions/{SUB}/resourceGroups/../providers/Microsoft.DataProtection/backupVaults/v1/backupInstances/bi"
-            ),
-            "/subscriptions/./resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v1/backupInstances/bi".to_string(),
-            format!("{VAULT}/backupInstances/ bi"),
-            format!("{VAULT}/backupInstances/bü"),
-            format!("{VAULT}/backupInstances/{}", "a".repeat(10 * 1024)),
-        ] {
-            let e = bad.parse::<BackupInstanceId>().unwrap_err();
-            assert!(!e.to_string().is_empty());
-        }
-        let vault = |sub: &str, rg: &str, name: &str| {
-            format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataProtection/backupVaults/{name}")
-                .parse::<BackupVaultId>()
-        };
-        // Subscription: a GUID.
-        let e = vault("s", "rg", "v1").unwrap_err();
-        assert!(e.problem().contains("not a GUID"), "{e}");
-        // Resource group: 1-90 of letters/digits/_()-., not ending in '.'; Unicode letters pass.
-        assert!(vault(SUB, "rg_(1)-a.b", "v1").is_ok());
-        assert!(vault(SUB, "rg-äö", "v1").is_ok());
-        assert!(vault(SUB, "rg.", "v1").is_err());
-        assert!(vault(SUB, "rg+1", "v1").is_err());
-        assert!(vault(SUB, &"r".repeat(90), "v1").is_ok());
-        assert!(vault(SUB, &"r".repeat(91), "v1").is_err());
-        // Vault: 2-50 ASCII letters/digits/-, starting with a letter.
-        assert!(vault(SUB, "rg", "v").is_err());
-        assert!(vault(SUB, "rg", "1vault").is_err());
-        assert!(vault(SUB, "rg", "vault_1").is_err());
-        assert!(vault(SUB, "rg", &format!("v{}", "1".repeat(49))).is_ok());
-        assert!(vault(SUB, "rg", &format!("v{}", "1".repeat(50))).is_err());
-        assert!(
-            NameRule::AsciiName
-                .check("n", &"a".repeat(MAX_NAME_LEN))
-                .is_ok()
-        );
-        assert!(
-            NameRule::AsciiName
-                .check("n", &"a".repeat(MAX_NAME_LEN + 1))
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn datasource_ids_pick_their_kind() {
-        let disk: DatasourceId =
-            "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-data/providers/microsoft.compute/disks/disk-1"
-                .parse()
-                .unwrap();
-        assert_eq!(disk.kind(), DatasourceKind::Disk);
-        assert_eq!(disk.datasource_type(), "Microsoft.Compute/disks");
-        assert_eq!(disk.name(), "disk-1");
-        assert_eq!(
-            disk.to_string(),
-            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1"
-        );
-        let db: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/servers/pg-single/databases/appdb"
-            .parse()
-            .unwrap();
-        assert_eq!(db.kind(), DatasourceKind::PostgresDatabase);
-        assert_eq!(db.name(), "appdb");
-        let DatasourceId::PostgresDatabase(inner) = &db else {
-            panic!("wrong kind")
-        };
-        assert_eq!(inner.server.name, "pg-single");
-        let flex: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-1"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            flex.datasource_type(),
-            "Microsoft.DBforPostgreSQL/flexibleServers"
-        );
-        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
-            .parse::<DatasourceId>()
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("Microsoft.Compute/disks/{diskName}"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn key_vault_secret_uris() {
-        let u: KeyVaultSecretUri = "https://kv-demo.vault.azure.net/secrets/pg-conn"
-            .parse()
-            .unwrap();
-        assert_eq!(u.vault_name, "kv-demo");
-        assert_eq!(u.host, "kv-demo.vault.azure.net");
-        assert_eq!(u.secret, "pg-conn");
-        assert_eq!(u.version, None);
-        assert_eq!(
-            u.to_string(),
-            "https://kv-demo.vault.azure.net/secrets/pg-conn"
-        );
-        let v: KeyVaultSecretUri = "https://kv.vault.azure.cn/secrets/s/0123abcd/"
-            .parse()
-            .unwrap();
-        assert_eq!(v.version.as_deref(), Some("0123abcd"));
-        assert_eq!(
-            v.to_string(),
-            "https://kv.vault.azure.cn/secrets/s/0123abcd"
-        );
-        for bad in [
-            "http://kv.vault.azure.net/secrets/s",
-            "https://kv.example.com/secrets/s",
-            "https://kv.vault.azure.net/keys/s",
-            "https://kv.vault.azure.net/secrets/",
-            "https://kv.vault.azure.net/secrets/a/b/c",
-            "https://kv.vault.azure.net",
-            "",
-        ] {
-            let e = bad.parse::<KeyVaultSecretUri>().unwrap_err();
-            assert!(e.to_string().contains(KV_SHAPE), "{bad}: {e}");
-        }
-    }
-}
+mod tests;

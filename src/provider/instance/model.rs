@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::diags;
+use super::params::{self, KindParams};
 use super::schema::{self as attr, attribute_of, timeouts as t};
 use crate::azure::arm_id::{
     BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri, NameRule,
@@ -43,6 +44,8 @@ pub struct Inputs {
     pub protection_mode: String,
     pub recover_soft_deleted: bool,
     pub user_assigned_identity: Option<String>,
+    /// `containers`, `volume_name`, the `kubernetes` block.
+    pub params: KindParams,
 }
 
 impl Inputs {
@@ -184,8 +187,7 @@ fn check_kind_inputs(v: &Value, ds: &DatasourceId, diags: &mut Diagnostics) {
 
 pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option<Inputs> {
     let vault: Option<BackupVaultId> = parse_attr(v, attr::VAULT_ID, "Backup Vault ID", diags);
-    let datasource: Option<DatasourceId> =
-        parse_attr(v, attr::DATASOURCE_ID, "Datasource ID", diags);
+    let datasource = datasource_of(v, diags);
     let policy: Option<BackupPolicyId> = parse_attr(v, attr::POLICY_ID, "Backup Policy ID", diags);
     let snapshot_rg: Option<ResourceGroupId> = parse_attr(
         v,
@@ -217,6 +219,7 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
     if let Some(ds) = &datasource {
         check_kind_inputs(v, ds, diags);
     }
+    params::check(v, diags);
     for (name, allowed) in [
         (attr::PROTECTION_MODE, attr::mode::ALL),
         (attr::DESTROY_BEHAVIOR, attr::destroy::ALL),
@@ -263,7 +266,35 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
             .to_owned(),
         recover_soft_deleted: v.get(attr::RECOVER_SOFT_DELETED).as_bool().unwrap_or(true),
         user_assigned_identity: str_attr(v, attr::USER_ASSIGNED_IDENTITY_ID).map(str::to_owned),
+        params: params::parse(v),
     })
+}
+
+/// The datasource from `datasource_id` and `datasource_type` (which chooses between the kinds
+/// of one ID: blob or Data Lake); a type that does not fit the ID is an error on the type.
+pub fn datasource_of(v: &Value, diags: &mut Diagnostics) -> Option<DatasourceId> {
+    let ds: DatasourceId = parse_attr(v, attr::DATASOURCE_ID, "Datasource ID", diags)?;
+    let wanted = match v.get(attr::DATASOURCE_TYPE) {
+        Value::Unknown => return None,
+        t => t.as_str(),
+    };
+    match DatasourceId::with_type(&ds.to_string(), wanted) {
+        Ok(ds) => Some(ds),
+        Err(e) => {
+            diags.error_at(
+                AttributePath::root(attr::DATASOURCE_TYPE),
+                "Datasource Type Does Not Fit",
+                format!(
+                    "`{}` does not fit `{}`: {}. Remove `{}` to derive it from the ID.",
+                    attr::DATASOURCE_TYPE,
+                    attr::DATASOURCE_ID,
+                    e.problem(),
+                    attr::DATASOURCE_TYPE
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`.
@@ -311,6 +342,7 @@ pub fn body_of(inputs: &Inputs) -> BackupInstanceResource {
     if let Some(secret) = &inputs.secret {
         props = props.with_secret_store(secret);
     }
+    props = params::apply_to(props, &inputs.datasource, &inputs.params);
     if let Some(uami) = &inputs.user_assigned_identity {
         props.identity_details = Some(IdentityDetails {
             use_system_assigned_identity: Some(false),
@@ -366,13 +398,16 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
         (_, Value::Map(m)) if m.is_empty() => Value::Map(BTreeMap::new()),
         _ => Value::Null,
     };
-    let datasource_type = p
-        .data_source_info
-        .resource_id
-        .parse::<DatasourceId>()
+    // The service's type chooses between the kinds of one ID (blob or Data Lake).
+    let reported = p.data_source_info.datasource_type.as_deref();
+    let kind = DatasourceId::with_type(&p.data_source_info.resource_id, reported)
+        .or_else(|_| p.data_source_info.resource_id.parse::<DatasourceId>())
+        .ok();
+    let datasource_type = kind
+        .as_ref()
         .map(|d| d.datasource_type().to_owned())
-        .ok()
-        .or_else(|| p.data_source_info.datasource_type.clone());
+        .or_else(|| reported.map(str::to_owned));
+    let kind = kind.map(|d| d.kind());
     let datasource_id = p.data_source_info.resource_id.clone();
     let status = p.protection_status.as_ref().and_then(|s| s.status.clone());
     let uami = p
@@ -385,7 +420,11 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
         Value::Null | Value::Unknown => default,
         v => v.clone(),
     };
+    let [containers, volume, kubernetes] = params::state(p, kind, prior);
     Value::object([
+        containers,
+        volume,
+        kubernetes,
         (
             attr::PROTECTION_MODE,
             Value::string(mode_of_state(p.current_protection_state.as_deref())),
@@ -437,7 +476,10 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
             keep(attr::FRIENDLY_NAME, p.friendly_name.clone(), exact),
         ),
         (attr::TAGS, tags),
-        (attr::DATASOURCE_TYPE, string_or_null(datasource_type)),
+        (
+            attr::DATASOURCE_TYPE,
+            keep(attr::DATASOURCE_TYPE, datasource_type, ids_equal),
+        ),
         (
             attr::PROTECTION_STATE,
             string_or_null(p.current_protection_state.clone()),
@@ -477,179 +519,4 @@ pub fn merge_planned(mut observed: Value, planned: &Value) -> Value {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-    use crate::azure::arm_id::{BackupVaultId, DatasourceId};
-
-    pub(in crate::provider::instance) fn disk_config() -> Value {
-        Value::object([
-            (
-                attr::VAULT_ID,
-                Value::string(
-                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo",
-                ),
-            ),
-            (
-                attr::DATASOURCE_ID,
-                Value::string(
-                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Compute/disks/disk-1",
-                ),
-            ),
-            (attr::LOCATION, Value::string("westeurope")),
-            (
-                attr::POLICY_ID,
-                Value::string(
-                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupPolicies/policy-disk",
-                ),
-            ),
-            (
-                attr::SNAPSHOT_RESOURCE_GROUP_ID,
-                Value::string(
-                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-snapshots",
-                ),
-            ),
-            (attr::KEY_VAULT_SECRET_URI, Value::Null),
-            (attr::NAME, Value::Null),
-            (attr::FRIENDLY_NAME, Value::Null),
-            (attr::TAGS, Value::Null),
-            (attr::ID, Value::Null),
-            (attr::DATASOURCE_TYPE, Value::Null),
-            (attr::PROTECTION_STATE, Value::Null),
-            (attr::PROTECTION_STATUS, Value::Null),
-            (attr::PROVISIONING_STATE, Value::Null),
-            (attr::TIMEOUTS, Value::Null),
-        ])
-    }
-
-    #[test]
-    fn valid_disk_config_has_no_diagnostics() {
-        let mut d = Diagnostics::new();
-        let inputs = check_inputs(&disk_config(), &mut d).expect("inputs");
-        assert!(d.is_empty(), "{d:?}");
-        assert!(inputs.name.starts_with("disk-1-"));
-    }
-
-    #[test]
-    fn default_name_ignores_id_casing() {
-        let v: BackupVaultId =
-            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/RG/providers/Microsoft.DataProtection/backupVaults/Vault-A"
-                .parse()
-                .unwrap();
-        let v2: BackupVaultId =
-            "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.dataprotection/backupvaults/vault-a"
-                .parse()
-                .unwrap();
-        let d: DatasourceId =
-            "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
-                .parse()
-                .unwrap();
-        assert_eq!(default_name(&v, &d), default_name(&v2, &d));
-    }
-
-    #[test]
-    fn every_cross_field_problem_is_reported_with_its_path() {
-        let mut c = disk_config();
-        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
-        c.set(
-            attr::KEY_VAULT_SECRET_URI,
-            Value::string("https://kv.vault.azure.net/secrets/x"),
-        );
-        c.set(attr::POLICY_ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupPolicies/p"));
-        c.set(attr::PROTECTION_STATE, Value::string("x"));
-        c.set(
-            attr::TIMEOUTS,
-            Value::object([
-                ("create", Value::string("soon")),
-                ("read", Value::Null),
-                ("update", Value::Null),
-                ("delete", Value::Null),
-            ]),
-        );
-        let mut d = Diagnostics::new();
-        assert!(check_inputs(&c, &mut d).is_none());
-        let paths: Vec<String> = d
-            .iter()
-            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
-            .collect();
-        for want in [
-            "snapshot_resource_group_id",
-            "key_vault_secret_uri",
-            "policy_id",
-            "protection_state",
-            "timeouts.create",
-        ] {
-            assert!(
-                paths.iter().any(|p| p == want),
-                "missing {want} in {paths:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_values_are_skipped_not_reported() {
-        let mut c = disk_config();
-        c.set(attr::DATASOURCE_ID, Value::Unknown);
-        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
-        let mut d = Diagnostics::new();
-        assert!(check_inputs(&c, &mut d).is_none());
-        assert!(d.is_empty(), "{d:?}");
-    }
-
-    #[test]
-    fn bad_ids_name_the_attribute() {
-        let mut c = disk_config();
-        c.set(
-            attr::VAULT_ID,
-            Value::string("/subscriptions/x/resourceGroups/rg"),
-        );
-        c.set(attr::DATASOURCE_ID, Value::string("not an id"));
-        let mut d = Diagnostics::new();
-        check_inputs(&c, &mut d);
-        let paths: Vec<String> = d
-            .iter()
-            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
-            .collect();
-        assert!(
-            paths.contains(&"vault_id".to_string()) && paths.contains(&"datasource_id".to_string()),
-            "{paths:?}"
-        );
-    }
-
-    /// Read keeps the configured spelling of IDs Azure returns in other casing (no flapping),
-    /// but a different policy is drift and shows.
-    #[test]
-    fn read_normalises_casing_but_shows_policy_drift() {
-        let mut prior = disk_config();
-        let id: BackupInstanceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi".parse().unwrap();
-        prior.set(attr::ID, Value::string(id.to_string()));
-        let inputs = check_inputs(&disk_config(), &mut Diagnostics::new()).unwrap();
-        let mut res = body_of(&inputs);
-        res.properties.policy_info.policy_id = inputs
-            .policy
-            .to_string()
-            .to_ascii_lowercase()
-            .replace("backupvaults", "Backupvaults");
-        res.properties.data_source_info.resource_location = Some("West Europe".into());
-        let state = state_of(&res, &id, &prior);
-        assert_eq!(state.get(attr::POLICY_ID), prior.get(attr::POLICY_ID));
-        assert_eq!(state.get(attr::LOCATION), prior.get(attr::LOCATION));
-        res.properties.policy_info.policy_id = inputs
-            .policy
-            .to_string()
-            .replace("policy-disk", "policy-other");
-        let drifted = state_of(&res, &id, &prior);
-        assert!(
-            drifted
-                .get(attr::POLICY_ID)
-                .as_str()
-                .unwrap()
-                .ends_with("policy-other")
-        );
-    }
-
-    #[test]
-    fn region_spellings_are_equal() {
-        assert!(locations_equal("West Europe", "westeurope"));
-        assert!(!locations_equal("westeurope", "northeurope"));
-    }
-}
+pub(super) mod tests;
