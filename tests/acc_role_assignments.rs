@@ -210,6 +210,10 @@ fn a_missing_vault_or_an_unattached_identity_is_an_error_on_its_attribute() {
         let emu = Emu::start();
         let wd = emu.workdir(&tf);
         let missing = emu::vault().replace("vault-demo", "vault-nowhere");
+        let uami = format!(
+            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-unattached",
+            emu::rg("rg-backup")
+        );
         wd.write(
             "main.tf",
             &(header()
@@ -241,10 +245,7 @@ data "azurebackup_role_assignments" "uami" {{
 "#,
                     vault = emu::vault(),
                     server = emu::pg_flex("pgflex-1"),
-                    uami = format!(
-                        "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-unattached",
-                        emu::rg("rg-backup")
-                    ),
+                    uami = uami,
                 )),
         );
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
