@@ -212,6 +212,37 @@ flat_id!(
     { subscription, resource_group, name }
 );
 
+flat_id!(
+    /// A storage account (blob or Data Lake Storage).
+    StorageAccountId, "storage account ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.Storage"), Lit("storageAccounts"), Val("accountName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// An AKS cluster.
+    ManagedClusterId, "AKS cluster ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.ContainerService"), Lit("managedClusters"), Val("clusterName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A MySQL flexible server.
+    MysqlFlexibleServerId, "MySQL flexible server ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DBforMySQL"), Lit("flexibleServers"), Val("serverName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// A Cosmos DB account.
+    CosmosDbAccountId, "Cosmos DB account ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.DocumentDB"), Lit("databaseAccounts"), Val("accountName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+flat_id!(
+    /// An Elastic SAN.
+    ElasticSanId, "Elastic SAN ID",
+    [RG[0], RG[1], RG[2], RG[3], Lit("providers"), Lit("Microsoft.ElasticSan"), Lit("elasticSans"), Val("elasticSanName", NameRule::Name)],
+    { subscription, resource_group, name }
+);
+
 /// Declares an ID nested one level under a vault or server: `{parent}/{segment}/{name}`.
 macro_rules! child_id {
     ($(#[$meta:meta])* $name:ident, $kind:literal, $parent_ty:ident, $parent:ident, $seg:literal, $valname:literal, $rule:expr) => {
@@ -263,6 +294,10 @@ child_id!(
     BackupInstanceId, "backup instance ID", BackupVaultId, vault, "backupInstances", "backupInstanceName", NameRule::AsciiName
 );
 child_id!(
+    /// A volume group of an Elastic SAN.
+    ElasticSanVolumeGroupId, "Elastic SAN volume group ID", ElasticSanId, elastic_san, "volumeGroups", "volumeGroupName", NameRule::Name
+);
+child_id!(
     /// A database on a PostgreSQL single server.
     PostgresDatabaseId, "PostgreSQL database ID", PostgresServerId, server, "databases", "databaseName", NameRule::Name
 );
@@ -287,12 +322,36 @@ impl BackupVaultId {
 
 pub use crate::azure::catalogue::DatasourceKind;
 
-/// A data source to protect, identified by its ARM ID.
+/// A data source to protect, identified by its ARM ID (and, for a storage account, by the
+/// datasource type chosen: blob or Data Lake).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasourceId {
     Disk(ManagedDiskId),
     PostgresDatabase(PostgresDatabaseId),
     PostgresFlexibleServer(PostgresFlexibleServerId),
+    Blob(StorageAccountId),
+    DataLake(StorageAccountId),
+    Kubernetes(ManagedClusterId),
+    MysqlFlexibleServer(MysqlFlexibleServerId),
+    CosmosDb(CosmosDbAccountId),
+    ElasticSan(ElasticSanVolumeGroupId),
+}
+
+/// Applies `$f` to the typed ID inside any [`DatasourceId`] variant.
+macro_rules! each_id {
+    ($ds:expr, $d:ident => $f:expr) => {
+        match $ds {
+            DatasourceId::Disk($d) => $f,
+            DatasourceId::PostgresDatabase($d) => $f,
+            DatasourceId::PostgresFlexibleServer($d) => $f,
+            DatasourceId::Blob($d) => $f,
+            DatasourceId::DataLake($d) => $f,
+            DatasourceId::Kubernetes($d) => $f,
+            DatasourceId::MysqlFlexibleServer($d) => $f,
+            DatasourceId::CosmosDb($d) => $f,
+            DatasourceId::ElasticSan($d) => $f,
+        }
+    };
 }
 
 impl DatasourceId {
@@ -301,13 +360,10 @@ impl DatasourceId {
         self.kind().datasource_type()
     }
 
-    /// The resource's own name (the database name for a PostgreSQL database).
+    /// The resource's own name (the database name for a PostgreSQL database, the volume
+    /// group's for an Elastic SAN).
     pub fn name(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.name,
-            DatasourceId::PostgresDatabase(d) => &d.name,
-            DatasourceId::PostgresFlexibleServer(d) => &d.name,
-        }
+        each_id!(self, d => &d.name)
     }
 
     pub fn kind(&self) -> DatasourceKind {
@@ -315,28 +371,60 @@ impl DatasourceId {
             DatasourceId::Disk(_) => DatasourceKind::Disk,
             DatasourceId::PostgresDatabase(_) => DatasourceKind::PostgresDatabase,
             DatasourceId::PostgresFlexibleServer(_) => DatasourceKind::PostgresFlexibleServer,
+            DatasourceId::Blob(_) => DatasourceKind::Blob,
+            DatasourceId::DataLake(_) => DatasourceKind::DataLake,
+            DatasourceId::Kubernetes(_) => DatasourceKind::Kubernetes,
+            DatasourceId::MysqlFlexibleServer(_) => DatasourceKind::MysqlFlexibleServer,
+            DatasourceId::CosmosDb(_) => DatasourceKind::CosmosDb,
+            DatasourceId::ElasticSan(_) => DatasourceKind::ElasticSan,
         }
     }
 
     pub fn subscription(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.subscription,
-            DatasourceId::PostgresDatabase(d) => &d.server.subscription,
-            DatasourceId::PostgresFlexibleServer(d) => &d.subscription,
-        }
+        scope_of(self).0
     }
 
     pub fn resource_group(&self) -> &str {
-        match self {
-            DatasourceId::Disk(d) => &d.resource_group,
-            DatasourceId::PostgresDatabase(d) => &d.server.resource_group,
-            DatasourceId::PostgresFlexibleServer(d) => &d.resource_group,
-        }
+        scope_of(self).1
+    }
+
+    /// The datasource `id` with an explicit datasource type: `None` takes the ID's default
+    /// kind (a storage account is blob); a type that does not fit the ID is an error naming
+    /// the types that do.
+    pub fn with_type(id: &str, datasource_type: Option<&str>) -> Result<DatasourceId, ArmIdError> {
+        let parsed: DatasourceId = id.parse()?;
+        let kind = catalogue::resolve_kind(id, datasource_type).map_err(|problem| {
+            ArmIdError::new(
+                "datasource type",
+                parsed.kind().entry().shape(),
+                datasource_type.unwrap_or_default(),
+                problem,
+            )
+        })?;
+        Ok(match (parsed, kind) {
+            (DatasourceId::Blob(a), Some(DatasourceKind::DataLake)) => DatasourceId::DataLake(a),
+            (other, _) => other,
+        })
+    }
+}
+
+/// (subscription, resource group) of any datasource.
+fn scope_of(ds: &DatasourceId) -> (&str, &str) {
+    match ds {
+        DatasourceId::Disk(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::PostgresFlexibleServer(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::Blob(d) | DatasourceId::DataLake(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::Kubernetes(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::MysqlFlexibleServer(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::CosmosDb(d) => (&d.subscription, &d.resource_group),
+        DatasourceId::PostgresDatabase(d) => (&d.server.subscription, &d.server.resource_group),
+        DatasourceId::ElasticSan(d) => (&d.elastic_san.subscription, &d.elastic_san.resource_group),
     }
 }
 
 impl FromStr for DatasourceId {
     type Err = ArmIdError;
+    /// A storage account parses as blob; [`DatasourceId::with_type`] chooses Data Lake.
     fn from_str(s: &str) -> Result<Self, ArmIdError> {
         // Pick the candidate by the provider/type segments (the catalogue's ID shapes) so the
         // error talks about the kind the user most likely meant.
@@ -346,9 +434,22 @@ impl FromStr for DatasourceId {
             Some(DatasourceKind::PostgresFlexibleServer) => {
                 s.parse().map(DatasourceId::PostgresFlexibleServer)
             }
+            Some(DatasourceKind::Blob | DatasourceKind::DataLake) => {
+                s.parse().map(DatasourceId::Blob)
+            }
+            Some(DatasourceKind::Kubernetes) => s.parse().map(DatasourceId::Kubernetes),
+            Some(DatasourceKind::MysqlFlexibleServer) => {
+                s.parse().map(DatasourceId::MysqlFlexibleServer)
+            }
+            Some(DatasourceKind::CosmosDb) => s.parse().map(DatasourceId::CosmosDb),
+            Some(DatasourceKind::ElasticSan) => s.parse().map(DatasourceId::ElasticSan),
             None => {
-                let shapes: Vec<String> = catalogue::CATALOGUE.iter().map(|e| e.shape()).collect();
-                let nouns: Vec<&str> = catalogue::CATALOGUE.iter().map(|e| e.noun).collect();
+                let shown: Vec<&catalogue::Entry> = catalogue::CATALOGUE
+                    .iter()
+                    .filter(|e| !e.by_type_only)
+                    .collect();
+                let shapes: Vec<String> = shown.iter().map(|e| e.shape()).collect();
+                let nouns: Vec<&str> = shown.iter().map(|e| e.noun).collect();
                 Err(ArmIdError::new(
                     "data source ID",
                     shapes.join(" or "),
@@ -362,11 +463,7 @@ impl FromStr for DatasourceId {
 
 impl fmt::Display for DatasourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatasourceId::Disk(d) => d.fmt(f),
-            DatasourceId::PostgresDatabase(d) => d.fmt(f),
-            DatasourceId::PostgresFlexibleServer(d) => d.fmt(f),
-        }
+        each_id!(self, d => d.fmt(f))
     }
 }
 
@@ -607,12 +704,39 @@ mod tests {
             flex.datasource_type(),
             "Microsoft.DBforPostgreSQL/flexibleServers"
         );
-        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
+        let e = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Sql/servers/x"
             .parse::<DatasourceId>()
             .unwrap_err();
         assert!(
             e.to_string().contains("Microsoft.Compute/disks/{diskName}"),
             "{e}"
+        );
+        // One ID, two kinds: blob unless Data Lake is asked for.
+        let account = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1";
+        assert_eq!(
+            account.parse::<DatasourceId>().unwrap().kind(),
+            DatasourceKind::Blob
+        );
+        let lake = DatasourceId::with_type(
+            account,
+            Some("Microsoft.Storage/storageAccounts/adlsBlobServices"),
+        )
+        .unwrap();
+        assert_eq!(lake.kind(), DatasourceKind::DataLake);
+        assert_eq!(lake.to_string(), account);
+        let vg: DatasourceId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ElasticSan/elasticSans/esan/volumeGroups/vg"
+            .parse()
+            .unwrap();
+        let DatasourceId::ElasticSan(inner) = &vg else {
+            panic!("wrong kind")
+        };
+        assert_eq!(
+            (
+                inner.elastic_san.name.as_str(),
+                vg.name(),
+                vg.resource_group()
+            ),
+            ("esan", "vg", "rg")
         );
     }
 

@@ -19,6 +19,16 @@ pub enum DatasourceKind {
     Disk,
     PostgresDatabase,
     PostgresFlexibleServer,
+    /// Azure Blobs in a storage account (operational, or vaulted with `containers`).
+    Blob,
+    /// Azure Data Lake Storage: the same storage account ID, chosen by its datasource type.
+    DataLake,
+    /// An AKS cluster.
+    Kubernetes,
+    MysqlFlexibleServer,
+    CosmosDb,
+    /// An Elastic SAN volume group (one volume of it is protected).
+    ElasticSan,
 }
 
 /// How `dataSourceSetInfo` is derived from the datasource ID.
@@ -28,7 +38,7 @@ pub enum SetInfo {
     None,
     /// The datasource itself.
     Itself,
-    /// The resource one level up (a database's server).
+    /// The resource one level up (a database's server, a volume group's Elastic SAN).
     Parent,
 }
 
@@ -40,7 +50,18 @@ pub enum Parameter {
     OperationalStore,
     /// `datasourceAuthCredentials`: `SecretStoreBasedAuthCredentials` (a Key Vault secret).
     SecretStoreCredentials,
+    /// One object of `policyParameters.backupDatasourceParametersList`, by its `objectType`.
+    DatasourceParameters(&'static str),
 }
+
+/// `objectType` of the vaulted-blob parameters (`containersList`).
+pub const BLOB_PARAMETERS: &str = "BlobBackupDatasourceParameters";
+/// `objectType` of the Data Lake parameters (`containersList`).
+pub const ADLS_PARAMETERS: &str = "AdlsBlobBackupDatasourceParameters";
+/// `objectType` of the AKS parameters (namespaces, resource types, hooks...).
+pub const KUBERNETES_PARAMETERS: &str = "KubernetesClusterBackupDatasourceParameters";
+/// `objectType` of the generic parameters (`resourceSelectors`: the Elastic SAN volume).
+pub const GENERIC_PARAMETERS: &str = "GenericBackupDatasourceParameters";
 
 /// A user input that only some kinds take. The provider maps each to an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,18 +70,22 @@ pub enum Input {
     SnapshotResourceGroup,
     /// The Key Vault secret holding the connection string.
     KeyVaultSecret,
+    /// The blob containers to back up (vaulted blob, Data Lake).
+    Containers,
+    /// What of an AKS cluster to back up.
+    Kubernetes,
+    /// The Elastic SAN volume to protect, by name.
+    VolumeName,
 }
 
 impl Input {
-    pub const ALL: &[Input] = &[Input::SnapshotResourceGroup, Input::KeyVaultSecret];
-
-    /// The parameter this input fills.
-    pub fn parameter(self) -> Parameter {
-        match self {
-            Input::SnapshotResourceGroup => Parameter::OperationalStore,
-            Input::KeyVaultSecret => Parameter::SecretStoreCredentials,
-        }
-    }
+    pub const ALL: &[Input] = &[
+        Input::SnapshotResourceGroup,
+        Input::KeyVaultSecret,
+        Input::Containers,
+        Input::Kubernetes,
+        Input::VolumeName,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +98,68 @@ pub enum Need {
 pub struct InputRule {
     pub input: Input,
     pub need: Need,
+    /// The parameter this input fills.
+    pub fills: Parameter,
+    /// The API versions that take this input (within the kind's own).
+    pub api_versions: ApiVersions,
+}
+
+const fn required(input: Input, fills: Parameter) -> InputRule {
+    InputRule {
+        input,
+        need: Need::Required,
+        fills,
+        api_versions: ApiVersions::Since("2021-01-01"),
+    }
+}
+
+const fn optional(input: Input, fills: Parameter) -> InputRule {
+    InputRule {
+        input,
+        need: Need::Optional,
+        fills,
+        api_versions: ApiVersions::Since("2021-01-01"),
+    }
+}
+
+impl InputRule {
+    const fn since(mut self, versions: ApiVersions) -> InputRule {
+        self.api_versions = versions;
+        self
+    }
+}
+
+/// Which API versions (`YYYY-MM-DD`, compared by date; a `-preview` suffix is ignored) know a
+/// kind or an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersions {
+    /// This version and every later one.
+    Since(&'static str),
+    /// Every version later than this one.
+    After(&'static str),
+    /// Exactly these versions (a kind that later versions dropped or earlier ones lack, e.g.
+    /// Elastic SAN: in 2026-06-01 but not in 2026-03-01).
+    Only(&'static [&'static str]),
+}
+
+impl ApiVersions {
+    pub fn contains(&self, api_version: &str) -> bool {
+        let date = api_version.get(..10).unwrap_or(api_version);
+        match self {
+            ApiVersions::Since(first) => date >= *first,
+            ApiVersions::After(last) => date > *last,
+            ApiVersions::Only(list) => list.contains(&date),
+        }
+    }
+
+    /// In words, for messages and docs: "2025-07-01 or newer", "2026-06-01 only".
+    pub fn text(&self) -> String {
+        match self {
+            ApiVersions::Since(first) => format!("{first} or newer"),
+            ApiVersions::After(last) => format!("newer than {last}"),
+            ApiVersions::Only(list) => format!("{} only", either(list)),
+        }
+    }
 }
 
 /// Where the vault's identity needs a role.
@@ -120,11 +207,14 @@ pub struct Entry {
     pub plural: &'static str,
     pub set_info: SetInfo,
     pub parameters: &'static [Parameter],
-    /// Roles the vault's identity needs for backup.
+    /// Roles the vault's identity (or the cluster's) needs for backup.
     pub roles: &'static [Role],
-    /// The first API version (`YYYY-MM-DD`) that knows this kind.
-    pub min_api_version: &'static str,
+    /// The API versions that know this kind.
+    pub api_versions: ApiVersions,
     pub inputs: &'static [InputRule],
+    /// Whether this kind is only chosen by an explicit `datasource_type` (its ID shape is
+    /// another kind's too: a storage account is blob unless Data Lake is asked for).
+    pub by_type_only: bool,
 }
 
 /// A role the vault's identity needs.
@@ -137,7 +227,6 @@ const fn role(name: &'static str, scope: Scope) -> Role {
 }
 
 /// A role the AKS cluster's own identity needs.
-#[allow(dead_code)] // the Kubernetes entry uses it
 const fn cluster_role(name: &'static str, scope: Scope) -> Role {
     Role {
         name,
@@ -145,6 +234,14 @@ const fn cluster_role(name: &'static str, scope: Scope) -> Role {
         principal: Principal::Cluster,
     }
 }
+
+const ALL_VERSIONS: ApiVersions = ApiVersions::Since("2021-01-01");
+/// The first version with Data Lake and AKS among this provider's known versions.
+const FROM_2025_07_01: ApiVersions = ApiVersions::Since("2025-07-01");
+/// What 2021-01-01 lacks (datasource credentials, datasource parameters) is in every later
+/// version this provider knows; the exact version that added it is not pinned down here.
+const AFTER_2021: ApiVersions = ApiVersions::After("2021-01-01");
+const SNAPSHOT_RG: InputRule = required(Input::SnapshotResourceGroup, Parameter::OperationalStore);
 
 pub const CATALOGUE: &[Entry] = &[
     Entry {
@@ -160,11 +257,9 @@ pub const CATALOGUE: &[Entry] = &[
             role("Disk Backup Reader", Scope::Datasource),
             role("Disk Snapshot Contributor", Scope::SnapshotResourceGroup),
         ],
-        min_api_version: "2021-01-01",
-        inputs: &[InputRule {
-            input: Input::SnapshotResourceGroup,
-            need: Need::Required,
-        }],
+        api_versions: ALL_VERSIONS,
+        inputs: &[SNAPSHOT_RG],
+        by_type_only: false,
     },
     Entry {
         kind: DatasourceKind::PostgresDatabase,
@@ -179,11 +274,11 @@ pub const CATALOGUE: &[Entry] = &[
             role("Reader", Scope::Parent),
             role("Key Vault Secrets User", Scope::KeyVault),
         ],
-        min_api_version: "2021-01-01",
-        inputs: &[InputRule {
-            input: Input::KeyVaultSecret,
-            need: Need::Optional,
-        }],
+        api_versions: ALL_VERSIONS,
+        inputs: &[
+            optional(Input::KeyVaultSecret, Parameter::SecretStoreCredentials).since(AFTER_2021),
+        ],
+        by_type_only: false,
     },
     Entry {
         kind: DatasourceKind::PostgresFlexibleServer,
@@ -201,8 +296,144 @@ pub const CATALOGUE: &[Entry] = &[
                 Scope::Datasource,
             ),
         ],
-        min_api_version: "2021-01-01",
+        api_versions: ALL_VERSIONS,
         inputs: &[],
+        by_type_only: false,
+    },
+    Entry {
+        kind: DatasourceKind::Blob,
+        datasource_type: "Microsoft.Storage/storageAccounts/blobServices",
+        namespace: "Microsoft.Storage",
+        type_path: &[("storageAccounts", "accountName")],
+        noun: "storage account",
+        plural: "storage accounts (blobs)",
+        set_info: SetInfo::Itself,
+        parameters: &[Parameter::DatasourceParameters(BLOB_PARAMETERS)],
+        roles: &[role(
+            "Storage Account Backup Contributor",
+            Scope::Datasource,
+        )],
+        api_versions: ALL_VERSIONS,
+        // Without containers: operational backup; with them: vaulted backup of those containers.
+        inputs: &[optional(
+            Input::Containers,
+            Parameter::DatasourceParameters(BLOB_PARAMETERS),
+        )
+        .since(AFTER_2021)],
+        by_type_only: false,
+    },
+    Entry {
+        kind: DatasourceKind::DataLake,
+        datasource_type: "Microsoft.Storage/storageAccounts/adlsBlobServices",
+        namespace: "Microsoft.Storage",
+        type_path: &[("storageAccounts", "accountName")],
+        noun: "storage account (Data Lake)",
+        plural: "Data Lake Storage accounts",
+        set_info: SetInfo::Itself,
+        parameters: &[Parameter::DatasourceParameters(ADLS_PARAMETERS)],
+        roles: &[role(
+            "Storage Account Backup Contributor",
+            Scope::Datasource,
+        )],
+        api_versions: FROM_2025_07_01,
+        inputs: &[required(
+            Input::Containers,
+            Parameter::DatasourceParameters(ADLS_PARAMETERS),
+        )],
+        by_type_only: true,
+    },
+    Entry {
+        kind: DatasourceKind::Kubernetes,
+        datasource_type: "Microsoft.ContainerService/managedClusters",
+        namespace: "Microsoft.ContainerService",
+        type_path: &[("managedClusters", "clusterName")],
+        noun: "AKS cluster",
+        plural: "AKS clusters",
+        set_info: SetInfo::Itself,
+        parameters: &[
+            Parameter::DatasourceParameters(KUBERNETES_PARAMETERS),
+            Parameter::OperationalStore,
+        ],
+        roles: &[
+            role("Reader", Scope::Datasource),
+            role("Reader", Scope::SnapshotResourceGroup),
+            cluster_role("Contributor", Scope::SnapshotResourceGroup),
+        ],
+        api_versions: FROM_2025_07_01,
+        // The block is optional: without it the whole cluster is backed up with the defaults.
+        inputs: &[
+            optional(
+                Input::Kubernetes,
+                Parameter::DatasourceParameters(KUBERNETES_PARAMETERS),
+            ),
+            SNAPSHOT_RG,
+        ],
+        by_type_only: false,
+    },
+    Entry {
+        kind: DatasourceKind::MysqlFlexibleServer,
+        datasource_type: "Microsoft.DBforMySQL/flexibleServers",
+        namespace: "Microsoft.DBforMySQL",
+        type_path: &[("flexibleServers", "serverName")],
+        noun: "MySQL flexible server",
+        plural: "MySQL flexible servers",
+        set_info: SetInfo::None,
+        parameters: &[],
+        roles: &[
+            role("Reader", Scope::ResourceGroup),
+            role("MySQL Backup And Export Operator", Scope::Datasource),
+        ],
+        api_versions: ALL_VERSIONS,
+        inputs: &[],
+        by_type_only: false,
+    },
+    Entry {
+        kind: DatasourceKind::CosmosDb,
+        datasource_type: "Microsoft.DocumentDB/databaseAccounts",
+        namespace: "Microsoft.DocumentDB",
+        type_path: &[("databaseAccounts", "accountName")],
+        noun: "Cosmos DB account",
+        plural: "Cosmos DB accounts",
+        set_info: SetInfo::None,
+        parameters: &[],
+        roles: &[
+            role("Reader", Scope::ResourceGroup),
+            role("Cosmos DB Operator", Scope::Datasource),
+        ],
+        api_versions: ALL_VERSIONS,
+        inputs: &[],
+        by_type_only: false,
+    },
+    Entry {
+        kind: DatasourceKind::ElasticSan,
+        datasource_type: "Microsoft.ElasticSan/elasticSans/volumeGroups",
+        namespace: "Microsoft.ElasticSan",
+        type_path: &[
+            ("elasticSans", "elasticSanName"),
+            ("volumeGroups", "volumeGroupName"),
+        ],
+        noun: "Elastic SAN volume group",
+        plural: "Elastic SAN volume groups",
+        set_info: SetInfo::Parent,
+        parameters: &[
+            Parameter::DatasourceParameters(GENERIC_PARAMETERS),
+            Parameter::OperationalStore,
+        ],
+        roles: &[
+            role("Elastic SAN Snapshot Exporter", Scope::Datasource),
+            role("Disk Snapshot Contributor", Scope::SnapshotResourceGroup),
+        ],
+        // In 2024-02-01-preview and 2026-06-01, not in 2026-03-01 (azure-lifecycle notes §5);
+        // of the versions this provider knows, only 2026-06-01.
+        api_versions: ApiVersions::Only(&["2026-06-01"]),
+        inputs: &[
+            required(
+                Input::VolumeName,
+                Parameter::DatasourceParameters(GENERIC_PARAMETERS),
+            ),
+            SNAPSHOT_RG,
+        ],
+        by_type_only: false,
     },
 ];
 
@@ -259,17 +490,27 @@ impl Entry {
 
     /// Whether API version `api_version` (`YYYY-MM-DD[-preview]`) knows this kind.
     pub fn available_in(&self, api_version: &str) -> bool {
-        api_version.get(..10).unwrap_or(api_version) >= self.min_api_version
+        self.api_versions.contains(api_version)
     }
 
     pub fn rule(&self, input: Input) -> Option<InputRule> {
         self.inputs.iter().copied().find(|r| r.input == input)
     }
 
-    /// What the datasource is called in a role's scope: "disk", "server".
+    /// What the datasource is called in a role's scope: "disk", "server", "volume group".
     fn name_of(&self, level: usize) -> String {
         let (_, placeholder) = self.type_path[level];
-        placeholder.trim_end_matches("Name").to_ascii_lowercase()
+        let mut words = String::new();
+        for c in placeholder.trim_end_matches("Name").chars() {
+            if c.is_ascii_uppercase() {
+                words.push(' ');
+            }
+            words.push(c.to_ascii_lowercase());
+        }
+        match words.as_str() {
+            "elastic san" => "Elastic SAN".into(),
+            _ => words,
+        }
     }
 
     /// Where a role applies, in words: "the disk", "the snapshot resource group".
@@ -303,9 +544,43 @@ impl Entry {
     }
 }
 
-/// The entry whose ID shape `id` has, if any.
+/// The entry whose ID shape `id` has, if any (for a storage account, blob: Data Lake is only
+/// chosen by its datasource type, see [`resolve_kind`]).
 pub fn entry_for_id(id: &str) -> Option<&'static Entry> {
-    CATALOGUE.iter().find(|e| e.claims(id))
+    CATALOGUE.iter().find(|e| !e.by_type_only && e.claims(id))
+}
+
+/// The kind of datasource `id` with an optional explicit `datasource_type` (the user's
+/// `datasource_type`, or what the service reports). One ARM ID can mean two kinds: a storage
+/// account is blob unless `Microsoft.Storage/storageAccounts/adlsBlobServices` is asked for.
+/// `Err` is a type that does not fit the ID, naming the types that do.
+pub fn resolve_kind(
+    id: &str,
+    datasource_type: Option<&str>,
+) -> Result<Option<DatasourceKind>, String> {
+    let Some(default) = entry_for_id(id) else {
+        return Ok(None);
+    };
+    let Some(wanted) = datasource_type else {
+        return Ok(Some(default.kind));
+    };
+    let fitting: Vec<&'static Entry> = CATALOGUE.iter().filter(|e| e.claims(id)).collect();
+    if let Some(e) = fitting
+        .iter()
+        .find(|e| e.datasource_type.eq_ignore_ascii_case(wanted))
+    {
+        return Ok(Some(e.kind));
+    }
+    let types: Vec<String> = fitting
+        .iter()
+        .map(|e| format!("\"{}\"", e.datasource_type))
+        .collect();
+    let types: Vec<&str> = types.iter().map(String::as_str).collect();
+    Err(format!(
+        "{wanted:?} is not a datasource type of a {}; it takes {}",
+        default.noun,
+        either(&types)
+    ))
 }
 
 /// Every kind's roles in words, for the permission advice.
@@ -342,6 +617,7 @@ pub fn parent_of(ds: &DatasourceId) -> Option<(String, String)> {
 mod tests {
     use super::*;
     use crate::azure::arm_id::BackupPolicyId;
+    use crate::azure::config::KNOWN_API_VERSIONS;
     use crate::azure::models::BackupInstance;
 
     /// An ID of the entry's shape with made-up names.
@@ -369,15 +645,44 @@ mod tests {
             assert_eq!(e.kind.entry(), e);
             let text = sample_id(e);
             let ds: DatasourceId = text.parse().unwrap_or_else(|err| panic!("{text}: {err}"));
-            assert_eq!(ds.kind(), e.kind, "{text}");
+            if !e.by_type_only {
+                assert_eq!(ds.kind(), e.kind, "{text}");
+                assert_eq!(ds.datasource_type(), e.datasource_type);
+                assert_eq!(
+                    entry_for_id(&text.to_ascii_uppercase()).map(|x| x.kind),
+                    Some(e.kind)
+                );
+            }
             assert_eq!(ds.to_string(), text);
-            assert_eq!(ds.datasource_type(), e.datasource_type);
-            assert_eq!(
-                entry_for_id(&text.to_ascii_uppercase()).map(|x| x.kind),
-                Some(e.kind)
-            );
-            assert!(e.available_in(e.min_api_version) && e.available_in("2099-01-01"));
             assert!(!e.available_in("2020-12-31"));
+            let known: Vec<&&str> = KNOWN_API_VERSIONS
+                .iter()
+                .filter(|v| e.available_in(v))
+                .collect();
+            assert!(!known.is_empty(), "{:?}: no known API version", e.kind);
+            for r in e.inputs {
+                assert!(
+                    KNOWN_API_VERSIONS
+                        .iter()
+                        .any(|v| e.available_in(v) && r.api_versions.contains(v)),
+                    "{:?}: {:?} in no version of the kind",
+                    e.kind,
+                    r.input
+                );
+            }
+            // A kind chosen by type only shares its ID with a kind chosen by ID.
+            if e.by_type_only {
+                let default = entry_for_id(&text).expect("the ID's default kind");
+                assert_ne!(default.kind, e.kind);
+                assert_eq!(
+                    resolve_kind(&text, Some(e.datasource_type)),
+                    Ok(Some(e.kind))
+                );
+                let ds = DatasourceId::with_type(&text, Some(e.datasource_type)).unwrap();
+                assert_eq!(ds.kind(), e.kind);
+                assert_eq!(ds.to_string(), text);
+            }
+            let ds = DatasourceId::with_type(&text, Some(e.datasource_type)).unwrap();
 
             let bi = BackupInstance::new_for(&ds, "westeurope", &policy);
             assert_eq!(bi.data_source_info.resource_id, text);
@@ -414,8 +719,18 @@ mod tests {
                 assert_eq!(set.datasource_type.as_deref(), Some(e.datasource_type));
             }
 
-            let filled: Vec<Parameter> = e.inputs.iter().map(|r| r.input.parameter()).collect();
+            let filled: Vec<Parameter> = e.inputs.iter().map(|r| r.fills).collect();
             assert_eq!(filled, e.parameters, "{:?}: inputs and parameters", e.kind);
+            let want = |p: &Parameter| filled.contains(p);
+            if let Parameter::DatasourceParameters(t) = e
+                .parameters
+                .iter()
+                .copied()
+                .find(|p| matches!(p, Parameter::DatasourceParameters(_)))
+                .unwrap_or(Parameter::OperationalStore)
+            {
+                assert!(want(&Parameter::DatasourceParameters(t)));
+            }
             for r in e.roles {
                 let scope_ok = match r.scope {
                     Scope::Parent => e.set_info == SetInfo::Parent,
@@ -428,10 +743,77 @@ mod tests {
         }
     }
 
+    /// One ID, two kinds: a storage account is blob unless Data Lake is asked for; a type that
+    /// does not fit the ID names the types that do.
+    #[test]
+    fn the_kind_comes_from_the_id_and_the_type() {
+        let account = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1";
+        assert_eq!(resolve_kind(account, None), Ok(Some(DatasourceKind::Blob)));
+        assert_eq!(
+            resolve_kind(
+                account,
+                Some("microsoft.storage/storageaccounts/adlsblobservices")
+            ),
+            Ok(Some(DatasourceKind::DataLake))
+        );
+        let disk = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/disks/d1";
+        let err = resolve_kind(
+            disk,
+            Some("Microsoft.Storage/storageAccounts/adlsBlobServices"),
+        )
+        .unwrap_err();
+        assert!(err.contains("\"Microsoft.Compute/disks\""), "{err}");
+        let err = DatasourceId::with_type(account, Some("Microsoft.Compute/disks")).unwrap_err();
+        assert!(
+            err.to_string().contains("\"Microsoft.Storage/storageAccounts/blobServices\" or \"Microsoft.Storage/storageAccounts/adlsBlobServices\""),
+            "{err}"
+        );
+        assert_eq!(resolve_kind("/nothing", Some("x")), Ok(None));
+    }
+
+    /// Elastic SAN is in 2026-06-01 only; containers are in every version but 2021-01-01.
+    #[test]
+    fn api_versions_per_kind_and_input() {
+        let esan = DatasourceKind::ElasticSan.entry();
+        let on: Vec<&&str> = KNOWN_API_VERSIONS
+            .iter()
+            .filter(|v| esan.available_in(v))
+            .collect();
+        assert_eq!(on, [&"2026-06-01"]);
+        assert!(!esan.available_in("2026-03-01") && !esan.available_in("2099-01-01"));
+        let blob = DatasourceKind::Blob.entry();
+        let containers = blob.rule(Input::Containers).unwrap();
+        assert!(blob.available_in("2021-01-01") && !containers.api_versions.contains("2021-01-01"));
+        assert!(containers.api_versions.contains("2025-07-01"));
+        assert!(!DatasourceKind::DataLake.entry().available_in("2021-01-01"));
+        assert!(
+            DatasourceKind::Kubernetes
+                .entry()
+                .available_in("2025-07-01")
+        );
+        assert_eq!(esan.api_versions.text(), "2026-06-01 only");
+    }
+
     /// The ID shapes match the typed IDs' own shapes, so errors describe them alike.
     #[test]
     fn shapes_match_the_typed_ids() {
-        use crate::azure::arm_id::{ManagedDiskId, PostgresDatabaseId, PostgresFlexibleServerId};
+        use crate::azure::arm_id::{
+            CosmosDbAccountId, ElasticSanVolumeGroupId, ManagedClusterId, ManagedDiskId,
+            MysqlFlexibleServerId, PostgresDatabaseId, PostgresFlexibleServerId, StorageAccountId,
+        };
+        for (kind, shape) in [
+            (DatasourceKind::Blob, StorageAccountId::shape()),
+            (DatasourceKind::DataLake, StorageAccountId::shape()),
+            (DatasourceKind::Kubernetes, ManagedClusterId::shape()),
+            (
+                DatasourceKind::MysqlFlexibleServer,
+                MysqlFlexibleServerId::shape(),
+            ),
+            (DatasourceKind::CosmosDb, CosmosDbAccountId::shape()),
+            (DatasourceKind::ElasticSan, ElasticSanVolumeGroupId::shape()),
+        ] {
+            assert_eq!(kind.entry().shape(), shape, "{kind:?}");
+        }
         assert_eq!(DatasourceKind::Disk.entry().shape(), ManagedDiskId::shape());
         assert_eq!(
             DatasourceKind::PostgresDatabase.entry().shape(),
@@ -455,6 +837,18 @@ mod tests {
         );
         assert!(
             all_roles_text().contains("PostgreSQL Flexible Server Long Term Retention Backup Role")
+        );
+        assert_eq!(
+            DatasourceKind::Kubernetes.entry().roles_text(),
+            "`Reader` on the cluster and `Reader` on the snapshot resource group and `Contributor` on the snapshot resource group for the cluster's own identity"
+        );
+        assert_eq!(
+            DatasourceKind::ElasticSan.entry().roles_text(),
+            "`Elastic SAN Snapshot Exporter` on the volume group and `Disk Snapshot Contributor` on the snapshot resource group"
+        );
+        assert_eq!(
+            DatasourceKind::MysqlFlexibleServer.entry().roles_text(),
+            "`Reader` on the server's resource group and `MySQL Backup And Export Operator` on the server"
         );
         assert_eq!(either(&["a", "b", "c"]), "a, b or c");
     }

@@ -97,8 +97,58 @@ pub struct PolicyInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyParameters {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub data_store_parameters_list: Vec<DataStoreParameters>,
+    /// The kind's own parameters (containers, AKS settings, the Elastic SAN volume).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub backup_datasource_parameters_list: Vec<DatasourceParameters>,
+}
+
+/// One object of `backupDatasourceParametersList`; `objectType` says which of the optional
+/// fields it carries (see the `*_PARAMETERS` constants of the catalogue). Fields of object types
+/// this provider does not know are kept in `other`, so a body read back is never silently
+/// narrowed.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasourceParameters {
+    #[serde(default, deserialize_with = "nullable")]
+    pub object_type: String,
+    /// Blob (vaulted) and Data Lake: the containers to back up.
+    pub containers_list: Option<Vec<String>>,
+    /// AKS.
+    pub snapshot_volumes: Option<bool>,
+    pub include_cluster_scope_resources: Option<bool>,
+    pub included_namespaces: Option<Vec<String>>,
+    pub excluded_namespaces: Option<Vec<String>>,
+    pub included_resource_types: Option<Vec<String>>,
+    pub excluded_resource_types: Option<Vec<String>>,
+    pub label_selectors: Option<Vec<String>>,
+    pub included_volume_types: Option<Vec<String>>,
+    pub backup_hook_references: Option<Vec<NamespacedName>>,
+    /// Generic (Elastic SAN): the volume to protect.
+    pub resource_selectors: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// `{name, namespace}` of a Kubernetes object (an AKS backup hook).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespacedName {
+    #[serde(default, deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub namespace: String,
 }
 
 /// `{objectType: "AzureOperationalStoreParameters", dataStoreType: "OperationalStore", resourceGroupId}`.
@@ -384,6 +434,9 @@ impl BackupInstance {
     /// `dataSourceSetInfo` filled from the ID alone, as the kind's catalogue entry says.
     pub fn new_for(ds: &DatasourceId, location: &str, policy: &BackupPolicyId) -> BackupInstance {
         let entry = ds.kind().entry();
+        // The set of a Data Lake account must carry its location and datasource type, or the
+        // service answers UserErrorDataSourceAndDatasourceSetLocationNotSame; every set built
+        // here carries both.
         let (dtype, rtype) = (entry.datasource_type, entry.resource_type());
         let id = ds.to_string();
         let info = datasource("Datasource", dtype, &rtype, id.clone(), ds.name(), location);
@@ -414,16 +467,39 @@ impl BackupInstance {
         }
     }
 
-    /// Sets the snapshot resource group (operational store parameters), as disks need.
+    /// Sets the snapshot resource group (operational store parameters), as disks, AKS clusters
+    /// and Elastic SAN volume groups need.
     pub fn with_snapshot_resource_group(mut self, rg: &ResourceGroupId) -> BackupInstance {
-        self.policy_info.policy_parameters = Some(PolicyParameters {
-            data_store_parameters_list: vec![DataStoreParameters {
-                object_type: "AzureOperationalStoreParameters".to_string(),
-                data_store_type: "OperationalStore".to_string(),
-                resource_group_id: Some(rg.to_string()),
-            }],
-        });
+        let params = self
+            .policy_info
+            .policy_parameters
+            .get_or_insert_with(PolicyParameters::default);
+        params.data_store_parameters_list = vec![DataStoreParameters {
+            object_type: "AzureOperationalStoreParameters".to_string(),
+            data_store_type: "OperationalStore".to_string(),
+            resource_group_id: Some(rg.to_string()),
+        }];
         self
+    }
+
+    /// Adds one object to `backupDatasourceParametersList`.
+    pub fn with_datasource_parameters(mut self, p: DatasourceParameters) -> BackupInstance {
+        self.policy_info
+            .policy_parameters
+            .get_or_insert_with(PolicyParameters::default)
+            .backup_datasource_parameters_list
+            .push(p);
+        self
+    }
+
+    /// The `backupDatasourceParametersList` object of type `object_type`, if any.
+    pub fn datasource_parameters(&self, object_type: &str) -> Option<&DatasourceParameters> {
+        self.policy_info
+            .policy_parameters
+            .as_ref()?
+            .backup_datasource_parameters_list
+            .iter()
+            .find(|p| p.object_type.eq_ignore_ascii_case(object_type))
     }
 
     /// Sets the Key Vault secret holding the database connection string.

@@ -254,6 +254,34 @@ fn render_instance(root: &Path) -> Result<String, String> {
             "PostgreSQL flexible server",
             "examples/resources/azurebackup_instance/postgresql_flexible.tf",
         ),
+        (
+            "Blob storage, operational backup",
+            "examples/resources/azurebackup_instance/blob_operational.tf",
+        ),
+        (
+            "Blob storage, vaulted backup",
+            "examples/resources/azurebackup_instance/blob_vaulted.tf",
+        ),
+        (
+            "Data Lake Storage",
+            "examples/resources/azurebackup_instance/data_lake.tf",
+        ),
+        (
+            "AKS cluster",
+            "examples/resources/azurebackup_instance/kubernetes.tf",
+        ),
+        (
+            "MySQL flexible server",
+            "examples/resources/azurebackup_instance/mysql_flexible.tf",
+        ),
+        (
+            "Cosmos DB account",
+            "examples/resources/azurebackup_instance/cosmos_db.tf",
+        ),
+        (
+            "Elastic SAN volume group",
+            "examples/resources/azurebackup_instance/elastic_san.tf",
+        ),
     ] {
         let text = read(root, file)?;
         let _ = write!(

@@ -93,7 +93,7 @@ impl Function for BackupInstanceName {
                 string_param("vault_id", "The ARM ID of the Backup vault."),
                 string_param(
                     "datasource_id",
-                    "The ARM ID of the protected resource (managed disk, PostgreSQL database or PostgreSQL flexible server).",
+                    "The ARM ID of the protected resource (any kind `azurebackup_instance` protects: managed disk, storage account, AKS cluster, MySQL or PostgreSQL flexible server, Cosmos DB account, Elastic SAN volume group, PostgreSQL database).",
                 ),
             ],
             returns: Type::String,

@@ -36,7 +36,7 @@ pub const SOURCES: &[(&str, Option<&str>, i64)] = &[
     ),
     (
         "azurerm_data_protection_backup_instance_blob_storage",
-        None,
+        Some("storage_account_id"),
         0,
     ),
     (
@@ -46,12 +46,12 @@ pub const SOURCES: &[(&str, Option<&str>, i64)] = &[
     ),
     (
         "azurerm_data_protection_backup_instance_kubernetes_cluster",
-        None,
+        Some("kubernetes_cluster_id"),
         0,
     ),
     (
         "azurerm_data_protection_backup_instance_mysql_flexible_server",
-        None,
+        Some("server_id"),
         0,
     ),
 ];
@@ -129,6 +129,19 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
             ),
         )
     };
+    // Newer azurerm blob instances may protect by container prefix (auto-protection), which
+    // this provider does not manage: such an instance cannot be moved faithfully.
+    if s.get("excluded_container_name_prefixes")
+        .and_then(Json::as_array)
+        .is_some_and(|l| !l.is_empty())
+    {
+        return Err(error(
+            "Unsupported Source State",
+            format!(
+                "The state of {from} uses `excluded_container_name_prefixes` (auto-protection), which this provider does not manage. Keep the instance in azurerm, or remove the `moved` block."
+            ),
+        ));
+    }
     let id_text = required("id")?;
     let id: BackupInstanceId = id_text.parse().map_err(|e| invalid("id", format!("{e}")))?;
     let vault_text = text(s, "vault_id").map_or_else(|| id.vault.to_string(), str::to_owned);
@@ -196,7 +209,63 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
         (attr::DESTROY_BEHAVIOR, Value::string(attr::destroy::DELETE)),
         (attr::RECOVER_SOFT_DELETED, Value::bool(true)),
         (attr::USER_ASSIGNED_IDENTITY_ID, Value::Null),
+        (attr::CONTAINERS, containers(s)),
+        // No azurerm resource protects Elastic SAN volume groups.
+        (attr::VOLUME_NAME, Value::Null),
+        (attr::KUBERNETES, kubernetes(s)),
     ]))
+}
+
+fn strings(v: Option<&Json>) -> Option<Vec<Value>> {
+    let list = v?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(Json::as_str)
+            .map(Value::string)
+            .collect(),
+    )
+}
+
+/// azurerm's blob `storage_account_container_names` (vaulted backup); empty or absent is
+/// operational backup, which takes none.
+fn containers(s: &Json) -> Value {
+    match strings(s.get("storage_account_container_names")) {
+        Some(l) if !l.is_empty() => Value::List(l),
+        _ => Value::Null,
+    }
+}
+
+/// azurerm's `backup_datasource_parameters` block (AKS) as our `kubernetes` block: the same
+/// lists, `cluster_scoped_resources_enabled` and `volume_snapshot_enabled` under our names;
+/// azurerm has no volume types or hooks. No block is our null block (the service's defaults).
+fn kubernetes(s: &Json) -> Value {
+    use attr::kubernetes as k;
+    let Some(p) = s
+        .get("backup_datasource_parameters")
+        .and_then(Json::as_array)
+        .and_then(|l| l.first())
+    else {
+        return Value::Null;
+    };
+    let list = |name: &str| match strings(p.get(name)) {
+        Some(l) if !l.is_empty() => Value::List(l),
+        _ => Value::Null,
+    };
+    let switch = |name: &str| Value::bool(p.get(name).and_then(Json::as_bool).unwrap_or(true));
+    Value::object([
+        (k::INCLUDED_NAMESPACES, list("included_namespaces")),
+        (k::EXCLUDED_NAMESPACES, list("excluded_namespaces")),
+        (k::INCLUDED_RESOURCE_TYPES, list("included_resource_types")),
+        (k::EXCLUDED_RESOURCE_TYPES, list("excluded_resource_types")),
+        (k::LABEL_SELECTORS, list("label_selectors")),
+        (k::INCLUDED_VOLUME_TYPES, Value::Null),
+        (
+            k::INCLUDE_CLUSTER_SCOPE_RESOURCES,
+            switch("cluster_scoped_resources_enabled"),
+        ),
+        (k::SNAPSHOT_VOLUMES, switch("volume_snapshot_enabled")),
+        (k::BACKUP_HOOK_REFERENCES, Value::Null),
+    ])
 }
 
 #[cfg(test)]
@@ -322,13 +391,14 @@ mod tests {
             summary(from_azurerm(&req("azurerm_managed_disk", 0, disk_state()))),
             "Unsupported Move Source"
         );
+        // Data Lake is not mapped yet (see SOURCES).
         let d = detail(from_azurerm(&req(
-            "azurerm_data_protection_backup_instance_kubernetes_cluster",
+            "azurerm_data_protection_backup_instance_data_lake_storage",
             0,
             json!({}),
         )));
         assert!(
-            d.contains("azurerm_data_protection_backup_instance_kubernetes_cluster"),
+            d.contains("azurerm_data_protection_backup_instance_data_lake_storage"),
             "{d}"
         );
         let mut other = req(
@@ -348,5 +418,100 @@ mod tests {
             ))),
             "Invalid Source State"
         );
+    }
+
+    fn base(ds_attr: &str, ds: &str, policy: &str) -> Json {
+        json!({
+            "id": format!("{}/backupInstances/bi", vault()),
+            "name": "bi", "location": "westeurope", "vault_id": vault(),
+            ds_attr: format!("/subscriptions/{SUB}/resourceGroups/rg-data/providers/{ds}"),
+            "backup_policy_id": format!("{}/backupPolicies/{policy}", vault()),
+        })
+    }
+
+    /// azurerm's blob, AKS and MySQL instances map onto the kinds, their parameters included.
+    #[test]
+    fn blob_kubernetes_and_mysql_map_their_parameters() {
+        let mut blob = base(
+            "storage_account_id",
+            "Microsoft.Storage/storageAccounts/stbackupdemo",
+            "policy-blob-vaulted",
+        );
+        blob["storage_account_container_names"] = json!(["data", "logs"]);
+        let v = from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_blob_storage",
+            0,
+            blob.clone(),
+        ))
+        .unwrap();
+        assert_eq!(
+            v.get(attr::DATASOURCE_TYPE).as_str(),
+            Some("Microsoft.Storage/storageAccounts/blobServices")
+        );
+        assert_eq!(
+            v.get(attr::CONTAINERS).as_list().map(<[Value]>::len),
+            Some(2)
+        );
+        blob["storage_account_container_names"] = json!([]);
+        blob["excluded_container_name_prefixes"] = json!(["tmp"]);
+        assert!(
+            from_azurerm(&req(
+                "azurerm_data_protection_backup_instance_blob_storage",
+                0,
+                blob
+            ))
+            .is_err()
+        );
+
+        let mut aks = base(
+            "kubernetes_cluster_id",
+            "Microsoft.ContainerService/managedClusters/aks-demo",
+            "policy-aks",
+        );
+        aks["snapshot_resource_group_name"] = json!("rg-snapshots");
+        aks["backup_datasource_parameters"] = json!([{
+            "included_namespaces": ["app"], "excluded_namespaces": [],
+            "cluster_scoped_resources_enabled": false, "volume_snapshot_enabled": true
+        }]);
+        let v = from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_kubernetes_cluster",
+            0,
+            aks,
+        ))
+        .unwrap();
+        let k = v.get(attr::KUBERNETES);
+        assert_eq!(
+            k.get("included_namespaces").as_list().map(<[Value]>::len),
+            Some(1)
+        );
+        assert!(k.get("excluded_namespaces").is_null());
+        assert_eq!(
+            k.get("include_cluster_scope_resources").as_bool(),
+            Some(false)
+        );
+        assert_eq!(k.get("snapshot_volumes").as_bool(), Some(true));
+        assert!(
+            v.get(attr::SNAPSHOT_RESOURCE_GROUP_ID)
+                .as_str()
+                .unwrap()
+                .ends_with("/rg-snapshots")
+        );
+
+        let mysql = base(
+            "server_id",
+            "Microsoft.DBforMySQL/flexibleServers/mysql-demo",
+            "policy-mysql",
+        );
+        let v = from_azurerm(&req(
+            "azurerm_data_protection_backup_instance_mysql_flexible_server",
+            0,
+            mysql,
+        ))
+        .unwrap();
+        assert_eq!(
+            v.get(attr::DATASOURCE_TYPE).as_str(),
+            Some("Microsoft.DBforMySQL/flexibleServers")
+        );
+        assert!(v.get(attr::KUBERNETES).is_null() && v.get(attr::CONTAINERS).is_null());
     }
 }

@@ -7,6 +7,7 @@
 //! - [`knobs`]: durations, Retry-After, paging, protection outcomes, seeded faults.
 //! - [`state`]: instances, long-running operations, tokens, request log; clock-driven progress.
 //! - [`validation`]: what validateForBackup and PUT check, synchronously and in the operation.
+//! - [`kinds`]: the datasource kinds, each with its set info, parameters, api-versions and roles.
 //! - [`dataprotection`]: ARM routing and the Data Protection operations.
 //! - [`identity`]: token endpoints, discovery documents, cloud metadata.
 //! - [`admin`]: the `/admin` API.
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod dataprotection;
 pub mod errors;
 pub mod identity;
+pub mod kinds;
 pub mod knobs;
 pub mod lifecycle;
 pub mod server;

@@ -156,7 +156,7 @@ pub fn check_identity(vault: &Vault, inst: &Instance) -> Result<(), ApiError> {
             if vault
                 .user_assigned_identities
                 .iter()
-                .any(|a| lower(a) == lower(u)) =>
+                .any(|a| lower(&a.id) == lower(u)) =>
         {
             Ok(())
         }

@@ -40,6 +40,12 @@ pub struct Datasource {
     pub resource_type: String,
     pub resource_location: String,
     pub object_type: String,
+    /// Whether the request carried `resourceLocation` / `datasourceType` (the service answers
+    /// some sets without them differently); not part of the resource.
+    #[serde(skip)]
+    pub sent_location: bool,
+    #[serde(skip)]
+    pub sent_type: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -6,11 +6,9 @@ use serde_json::Value;
 
 use super::armpath::{last_segment, lower, parent_of, resource_group_of};
 use super::errors::{ApiError, error_object, user_facing};
+use super::kinds::{self, Check, Who};
 use super::state::{Datasource, Instance, State};
-use super::world::{
-    Kind, PG_SERVER_TYPE, ROLE_DISK_BACKUP_READER, ROLE_DISK_SNAPSHOT_CONTRIBUTOR,
-    ROLE_KV_SECRETS_USER, ROLE_PG_FLEX_LTR, ROLE_READER, Requirement, Vault, World,
-};
+use super::world::{Kind, PG_SERVER_TYPE, Requirement, Vault, World};
 
 /// The oldest version lacks `datasourceAuthCredentials`, `identityDetails`, `validationType` and tags.
 pub fn is_legacy(api_version: &str) -> bool {
@@ -31,6 +29,7 @@ fn normalize_datasource(
     v: &Value,
     object_type: &str,
     world: &World,
+    inherited_type: Option<&str>,
 ) -> Result<Datasource, ApiError> {
     if !v.is_object() {
         return Err(ApiError::invalid_content(format!(
@@ -50,13 +49,16 @@ fn normalize_datasource(
         if object_type == "DatasourceSet" && k == Kind::PgDatabase {
             PG_SERVER_TYPE
         } else {
-            k.datasource_type()
+            k.resource_type()
         }
     });
+    // A set of the newer kinds is of its datasource's type; PostgreSQL sets keep the server's.
+    let inherited = inherited_type.filter(|_| kind != Some(Kind::PgServer));
     Ok(Datasource {
         resource_id: id.to_string(),
         resource_uri: str_field(v, &["resourceUri"]).unwrap_or("").to_string(),
         datasource_type: str_field(v, &["datasourceType"])
+            .or(inherited)
             .or(kind.map(Kind::datasource_type))
             .unwrap_or("")
             .to_string(),
@@ -72,6 +74,8 @@ fn normalize_datasource(
             .or_else(|| world.datasource_location(id))
             .unwrap_or_default(),
         object_type: object_type.to_string(),
+        sent_location: str_field(v, &["resourceLocation"]).is_some_and(|l| !l.is_empty()),
+        sent_type: str_field(v, &["datasourceType"]).is_some_and(|t| !t.is_empty()),
     })
 }
 
@@ -115,9 +119,14 @@ pub fn parse_instance(
                 "dataSourceInfo is required.",
             )
         })?;
-    let data_source_info = normalize_datasource(dsi, "Datasource", world)?;
+    let data_source_info = normalize_datasource(dsi, "Datasource", world, None)?;
     let data_source_set_info = match props.get("dataSourceSetInfo").filter(|v| !v.is_null()) {
-        Some(v) => Some(normalize_datasource(v, "DatasourceSet", world)?),
+        Some(v) => Some(normalize_datasource(
+            v,
+            "DatasourceSet",
+            world,
+            Some(&data_source_info.datasource_type),
+        )?),
         None => None,
     };
     let policy = props
@@ -160,7 +169,7 @@ pub fn parse_instance(
         data_source_info,
         data_source_set_info,
         policy_id: policy_id.to_string(),
-        policy_parameters: non_null(policy.get("policyParameters")),
+        policy_parameters: policy_parameters(policy, legacy),
         auth_credentials: if legacy {
             None
         } else {
@@ -187,27 +196,24 @@ pub fn parse_instance(
     })
 }
 
-/// The snapshot resource group of a disk instance (`policyParameters.dataStoreParametersList`).
-fn snapshot_resource_group(inst: &Instance) -> Option<String> {
-    inst.policy_parameters
-        .as_ref()?
-        .get("dataStoreParametersList")?
-        .as_array()?
-        .iter()
-        .find_map(|p| {
-            p.get("resourceGroupId")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        })
+/// `policyInfo.policyParameters` as stored. 2021-01-01 knows only `dataStoreParametersList`;
+/// the rest (`backupDatasourceParametersList`) is an unknown property there and ignored.
+fn policy_parameters(policy: &Value, legacy: bool) -> Option<Value> {
+    let mut p = non_null(policy.get("policyParameters"))?;
+    if legacy && let Some(o) = p.as_object_mut() {
+        o.retain(|k, _| k == "dataStoreParametersList");
+    }
+    Some(p)
 }
 
-/// The checks the service answers synchronously with a 4xx CloudError.
+/// The checks the service answers synchronously with a 4xx CloudError: the generic ones here,
+/// then the datasource type's own (set info, parameters) from [`kinds`].
 pub fn check_sync(
     state: &State,
     vault: &Vault,
     inst: &Instance,
     self_key: Option<&str>,
+    api: &str,
 ) -> Result<(), ApiError> {
     let world = &state.world;
     let policy = world
@@ -226,12 +232,25 @@ pub fn check_sync(
             )
         })?;
     let ds_id = &inst.data_source_info.resource_id;
-    let kind = Kind::of(ds_id).filter(|k| *k != Kind::PgServer).ok_or_else(|| {
+    let kind = Kind::of(ds_id)
+        .filter(|k| !kinds::types_of(*k).is_empty())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "UserErrorUnsupportedDatasourceType",
+                format!("'{ds_id}' is not a datasource this vault can protect (managed disk, PostgreSQL single-server database, PostgreSQL or MySQL flexible server, storage account, AKS cluster, Cosmos DB account, Elastic SAN volume group)."),
+            )
+        })?;
+    let sent_type = &inst.data_source_info.datasource_type;
+    let model = kinds::model(kind, sent_type).ok_or_else(|| {
         ApiError::bad_request(
-            "UserErrorUnsupportedDatasourceType",
-            format!("'{ds_id}' is not a datasource this vault can protect (managed disk, PostgreSQL single-server database, PostgreSQL flexible server)."),
+            "UserErrorDatasourceTypeMismatch",
+            format!(
+                "The datasourceType '{sent_type}' does not match the resource '{ds_id}', which can be protected as '{}'.",
+                kinds::types_of(kind).join("' or '")
+            ),
         )
     })?;
+    kinds::check_api_version(model, api)?;
     if world.datasource(ds_id).is_none() {
         let rg = resource_group_of(ds_id).unwrap_or_default();
         return Err(ApiError::service(
@@ -239,38 +258,24 @@ pub fn check_sync(
             "ResourceNotFound",
             format!(
                 "The Resource '{}/{}' under resource group '{rg}' was not found.",
-                kind.datasource_type(),
+                kind.resource_type(),
                 last_segment(ds_id)
             ),
             &["Check that the datasource exists and the resource ID is correct."],
             None,
         ));
     }
-    if !inst
-        .data_source_info
-        .datasource_type
-        .eq_ignore_ascii_case(kind.datasource_type())
-    {
-        return Err(ApiError::bad_request(
-            "UserErrorDatasourceTypeMismatch",
-            format!(
-                "The datasourceType '{}' does not match the resource '{ds_id}', which is of type '{}'.",
-                inst.data_source_info.datasource_type,
-                kind.datasource_type()
-            ),
-        ));
-    }
     if !policy
         .datasource_type
-        .eq_ignore_ascii_case(kind.datasource_type())
+        .eq_ignore_ascii_case(model.datasource_type())
     {
         return Err(ApiError::bad_request(
             "UserErrorPolicyDatasourceTypeMismatch",
             format!(
-                "The backup policy '{}' is for datasource type '{}' and cannot protect '{ds_id}' of type '{}'.",
+                "The backup policy '{}' is for datasource type '{}' and cannot protect '{ds_id}' as '{}'.",
                 policy.id,
                 policy.datasource_type,
-                kind.datasource_type()
+                model.datasource_type()
             ),
         ));
     }
@@ -293,52 +298,13 @@ pub fn check_sync(
             ),
         ));
     }
-    match kind {
-        Kind::Disk => {
-            let rg = snapshot_resource_group(inst).ok_or_else(|| {
-                ApiError::bad_request(
-                    "UserErrorInvalidRequestParameter",
-                    "A snapshot resource group is required for Microsoft.Compute/disks: set policyInfo.policyParameters.dataStoreParametersList[0].resourceGroupId (OperationalStore).",
-                )
-            })?;
-            if world.resource_group(&rg).is_none()
-                || lower(&rg).split('/').filter(|s| !s.is_empty()).count() != 4
-            {
-                return Err(ApiError::service(
-                    StatusCode::NOT_FOUND,
-                    "ResourceGroupNotFound",
-                    format!("Snapshot resource group '{rg}' could not be found."),
-                    &["Create the resource group or correct the snapshot resource group ID."],
-                    None,
-                ));
-            }
-        }
-        Kind::PgDatabase => {
-            let server = parent_of(ds_id, 2);
-            match &inst.data_source_set_info {
-                Some(set) if lower(&set.resource_id) == lower(&server) => {}
-                Some(set) => {
-                    return Err(ApiError::bad_request(
-                        "UserErrorInvalidRequestParameter",
-                        format!(
-                            "dataSourceSetInfo.resourceID '{}' must be the database's server '{server}'.",
-                            set.resource_id
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(ApiError::bad_request(
-                        "UserErrorInvalidRequestParameter",
-                        format!(
-                            "dataSourceSetInfo is required for {}: give the server '{server}'.",
-                            kind.datasource_type()
-                        ),
-                    ));
-                }
-            }
-        }
-        Kind::PgFlex | Kind::PgServer => {}
-    }
+    model.check(&Check {
+        world,
+        vault,
+        inst,
+        api,
+        policy: Some(policy),
+    })?;
     super::lifecycle::check_identity(vault, inst)?;
     // Only a new instance can collide; an update of a live one cannot.
     if self_key.is_none_or(|k| !state.instances.contains_key(k)) {
@@ -378,7 +344,7 @@ pub fn check_sync(
     Ok(())
 }
 
-fn denied(principal: &str, missing: &[Requirement]) -> String {
+pub(crate) fn denied(principal: &str, missing: &[Requirement]) -> String {
     let parts: Vec<String> = missing
         .iter()
         .map(|r| {
@@ -394,7 +360,12 @@ fn denied(principal: &str, missing: &[Requirement]) -> String {
     )
 }
 
-fn failed(code: &str, message: &str, recommended: &[&str], detailed: Option<String>) -> Value {
+pub(crate) fn failed(
+    code: &str,
+    message: &str,
+    recommended: &[&str],
+    detailed: Option<String>,
+) -> Value {
     error_object(
         code,
         message,
@@ -419,7 +390,10 @@ pub fn check_permissions(
         ));
     };
     let ds_id = &inst.data_source_info.resource_id;
-    let Some(kind) = Kind::of(ds_id).filter(|_| world.datasource(ds_id).is_some()) else {
+    let model = Kind::of(ds_id)
+        .filter(|_| world.datasource(ds_id).is_some())
+        .and_then(|k| kinds::model(k, &inst.data_source_info.datasource_type));
+    let Some(model) = model else {
         return Err(failed(
             "ResourceNotFound",
             &format!("The datasource '{ds_id}' no longer exists."),
@@ -427,159 +401,41 @@ pub fn check_permissions(
             None,
         ));
     };
-    let principal = vault.principal_id.as_str();
-    let need = |role: &'static str, action: &'static str, scope: String| Requirement {
-        role,
-        action,
-        scope,
+    let check = Check {
+        world,
+        vault,
+        inst,
+        api: api_version,
+        policy: world.policy(&inst.policy_id),
     };
-    let missing = |reqs: Vec<Requirement>| -> Vec<Requirement> {
-        reqs.into_iter()
-            .filter(|r| !world.satisfies(principal, r))
-            .collect()
-    };
-    match kind {
-        Kind::Disk => {
-            let rg = snapshot_resource_group(inst).unwrap_or_default();
-            let m = missing(vec![
-                need(
-                    ROLE_DISK_BACKUP_READER,
-                    "Microsoft.Compute/disks/beginGetAccess/action",
-                    ds_id.clone(),
-                ),
-                need(
-                    ROLE_DISK_SNAPSHOT_CONTRIBUTOR,
-                    "Microsoft.Compute/snapshots/write",
-                    rg,
-                ),
-            ]);
-            if !m.is_empty() {
-                return Err(failed(
-                    "UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent",
-                    "Appropriate permissions to perform the operation is missing on the disk or the snapshot resource group, or the backup vault's managed identity is missing.",
-                    &[
-                        "Grant the backup vault's managed identity the 'Disk Backup Reader' role on the disk and the 'Disk Snapshot Contributor' role on the snapshot resource group, then retry. See https://aka.ms/UserErrorDiskAndSnapshotRGOrMSIPermissionsNotPresent",
-                    ],
-                    Some(denied(principal, &m)),
-                ));
-            }
+    let vault_principal = vault.principal_id.as_str();
+    // Each missing role is reported for the identity that lacks it.
+    let mut by_principal: Vec<(String, Vec<Requirement>)> = Vec::new();
+    for n in model.needs(&check) {
+        let principal = match &n.who {
+            Who::Vault => vault_principal.to_string(),
+            Who::Principal(p) => p.clone(),
+        };
+        if world.satisfies(&principal, &n.req) {
+            continue;
         }
-        Kind::PgFlex => {
-            let m = missing(vec![
-                need(
-                    ROLE_PG_FLEX_LTR,
-                    "Microsoft.DBforPostgreSQL/flexibleServers/ltrPreBackup/action",
-                    ds_id.clone(),
-                ),
-                need(
-                    ROLE_READER,
-                    "Microsoft.Resources/subscriptions/resourceGroups/read",
-                    parent_of(ds_id, 4),
-                ),
-            ]);
-            if !m.is_empty() {
-                return Err(missing_required(principal, &m));
-            }
+        match by_principal.iter_mut().find(|(p, _)| *p == principal) {
+            Some((_, reqs)) => reqs.push(n.req),
+            None => by_principal.push((principal, vec![n.req])),
         }
-        Kind::PgDatabase => {
-            let server = parent_of(ds_id, 2);
-            let m = missing(vec![need(
-                ROLE_READER,
-                "Microsoft.DBforPostgreSQL/servers/read",
-                server,
-            )]);
-            if !m.is_empty() {
-                return Err(missing_required(principal, &m));
-            }
-            check_secret_store(world, principal, inst, api_version)?;
-        }
-        Kind::PgServer => {}
     }
-    Ok(())
-}
-
-fn missing_required(principal: &str, m: &[Requirement]) -> Value {
-    failed(
-        "UserErrorMissingRequiredPermissions",
-        "Appropriate permissions to perform the operation is missing.",
-        &[
-            "Grant appropriate permissions to perform this operation as mentioned at https://aka.ms/UserErrorMissingRequiredPermissions and retry the operation.",
-        ],
-        Some(denied(principal, m)),
-    )
-}
-
-/// PostgreSQL single server: the vault reads the connection string from a Key Vault secret.
-fn check_secret_store(
-    world: &World,
-    principal: &str,
-    inst: &Instance,
-    api_version: &str,
-) -> Result<(), Value> {
-    let uri = inst
-        .auth_credentials
-        .as_ref()
-        .and_then(|c| c.get("secretStoreResource"))
-        .and_then(|s| s.get("uri"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    // No credentials: the product documentation's 2021-01-01 flow, where the request carries no
-    // secret store and protection is configured with the vault identity's access to the server
-    // alone (checked separately). Only a secret that is named must be reachable.
-    let Some(uri) = uri else {
-        let _ = api_version;
-        return Ok(());
-    };
-    let rest = uri.strip_prefix("https://").unwrap_or("");
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let vault_name = host.split('.').next().unwrap_or("");
-    let secret = path
-        .strip_prefix("secrets/")
-        .and_then(|p| p.split('/').next())
-        .unwrap_or("");
-    if vault_name.is_empty()
-        || secret.is_empty()
-        || !host.to_ascii_lowercase().ends_with(".vault.azure.net")
-    {
+    if !by_principal.is_empty() {
+        let detail: Vec<String> = by_principal
+            .iter()
+            .map(|(p, reqs)| denied(p, reqs))
+            .collect();
+        let d = model.denial();
         return Err(failed(
-            "UserErrorInvalidSecretStoreUri",
-            &format!(
-                "'{uri}' is not a Key Vault secret URI (https://{{vault}}.vault.azure.net/secrets/{{name}}[/{{version}}])."
-            ),
-            &["Correct the secret URI."],
-            None,
+            d.code,
+            d.message,
+            &[d.action],
+            Some(detail.join(" ")),
         ));
     }
-    let Some(kv) = world.key_vault_by_name(vault_name) else {
-        return Err(failed(
-            "UserErrorSecretStoreNotFound",
-            &format!("The Key Vault '{vault_name}' of secret '{uri}' could not be found."),
-            &["Check the Key Vault name in the secret URI."],
-            None,
-        ));
-    };
-    let req = Requirement {
-        role: ROLE_KV_SECRETS_USER,
-        action: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-        scope: kv.id.clone(),
-    };
-    if !world.satisfies(principal, &req) {
-        return Err(failed(
-            "UserErrorMissingPermissionsOnSecretStore",
-            "Permissions to read the secret from the secret store are missing for the backup vault's managed identity.",
-            &[
-                "Grant the backup vault's managed identity the 'Key Vault Secrets User' role (or get/list secret access policy) on the Key Vault, then retry.",
-            ],
-            Some(denied(principal, std::slice::from_ref(&req))),
-        ));
-    }
-    if !kv.secrets.iter().any(|s| s.eq_ignore_ascii_case(secret)) {
-        return Err(failed(
-            "UserErrorSecretStoreSecretNotFound",
-            &format!("The secret '{secret}' was not found in the Key Vault '{vault_name}'."),
-            &["Create the secret or correct the secret URI."],
-            None,
-        ));
-    }
-    Ok(())
+    model.after_roles(&check, vault_principal)
 }

@@ -49,6 +49,9 @@ pub fn schema() -> Schema {
         c(attr::PROVISIONING_STATE, "The ARM provisioning state, e.g. `Succeeded`."),
         c(attr::PROTECTION_MODE, "`Protected`, `BackupsSuspended` or `ProtectionStopped`: the resource's `protection_mode` that matches the instance's protection state."),
         c(attr::USER_ASSIGNED_IDENTITY_ID, "The user-assigned identity the vault uses for this instance (`identityDetails`), or null for the vault's system-assigned identity."),
+        Attribute::computed(attr::CONTAINERS, Type::List(Box::new(Type::String))).description("Storage accounts (vaulted blob, Data Lake Storage): the blob containers backed up to the vault. Null for operational blob backup and other kinds."),
+        c(attr::VOLUME_NAME, "Elastic SAN volume groups: the name of the protected volume."),
+        Attribute::computed(attr::KUBERNETES, crate::provider::instance::schema::kubernetes_type()).description("AKS clusters: what of the cluster is backed up, with the attributes of the resource's `kubernetes` block. Null when the service's defaults are used (the whole cluster)."),
     ];
     Schema::new(
         0,

@@ -100,7 +100,8 @@ pub fn missing_input(diags: &mut Diagnostics, input: Input, entry: &Entry) {
         Input::SnapshotResourceGroup => (
             "Missing Snapshot Resource Group",
             format!(
-                "Managed disks are backed up as snapshots: set `{name}` to the ARM ID of the resource group that will hold them."
+                "{} are backed up as snapshots: set `{name}` to the ARM ID of the resource group that will hold them.",
+                capitalised(entry.plural)
             ),
         ),
         Input::KeyVaultSecret => (
@@ -110,8 +111,34 @@ pub fn missing_input(diags: &mut Diagnostics, input: Input, entry: &Entry) {
                 entry.plural
             ),
         ),
+        Input::Containers => (
+            "Missing Containers",
+            format!(
+                "{} are backed up container by container: set `{name}` to the names of the blob containers to protect.",
+                entry.plural
+            ),
+        ),
+        Input::Kubernetes => (
+            "Missing Kubernetes Settings",
+            format!("{} need a `{name}` block.", entry.plural),
+        ),
+        Input::VolumeName => (
+            "Missing Volume Name",
+            format!(
+                "A backup instance of an {} protects one volume of the group: set `{name}` to its name.",
+                entry.noun
+            ),
+        ),
     };
     diags.error_at(AttributePath::root(name), summary, detail);
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// A kind-specific input is set for a kind that does not take it.

@@ -13,6 +13,7 @@ mod apply;
 mod diags;
 mod lifecycle;
 mod model;
+mod params;
 mod plan;
 mod plan_marks;
 pub mod schema;
@@ -224,10 +225,14 @@ impl Resource for InstanceResource {
                 tracing::warn!(instance = %id, "backup instance is soft-deleted; removing it from state");
                 ReadResponse::default()
             }
-            Ok(Some(res)) => ReadResponse {
-                new_state: state_of(&res, &id, &state),
-                ..Default::default()
-            },
+            Ok(Some(res)) => {
+                params::report_unrecognised(&res.properties, &id, &mut diags);
+                ReadResponse {
+                    new_state: state_of(&res, &id, &state),
+                    diagnostics: diags,
+                    ..Default::default()
+                }
+            }
             Ok(None) => {
                 tracing::warn!(instance = %id, "backup instance is gone; removing it from state");
                 ReadResponse::default()

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::diags;
+use super::params::{self, KindParams};
 use super::schema::{self as attr, attribute_of, timeouts as t};
 use crate::azure::arm_id::{
     BackupInstanceId, BackupPolicyId, BackupVaultId, DatasourceId, KeyVaultSecretUri, NameRule,
@@ -43,6 +44,8 @@ pub struct Inputs {
     pub protection_mode: String,
     pub recover_soft_deleted: bool,
     pub user_assigned_identity: Option<String>,
+    /// `containers`, `volume_name`, the `kubernetes` block.
+    pub params: KindParams,
 }
 
 impl Inputs {
@@ -184,8 +187,7 @@ fn check_kind_inputs(v: &Value, ds: &DatasourceId, diags: &mut Diagnostics) {
 
 pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option<Inputs> {
     let vault: Option<BackupVaultId> = parse_attr(v, attr::VAULT_ID, "Backup Vault ID", diags);
-    let datasource: Option<DatasourceId> =
-        parse_attr(v, attr::DATASOURCE_ID, "Datasource ID", diags);
+    let datasource = datasource_of(v, diags);
     let policy: Option<BackupPolicyId> = parse_attr(v, attr::POLICY_ID, "Backup Policy ID", diags);
     let snapshot_rg: Option<ResourceGroupId> = parse_attr(
         v,
@@ -217,6 +219,7 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
     if let Some(ds) = &datasource {
         check_kind_inputs(v, ds, diags);
     }
+    params::check(v, diags);
     for (name, allowed) in [
         (attr::PROTECTION_MODE, attr::mode::ALL),
         (attr::DESTROY_BEHAVIOR, attr::destroy::ALL),
@@ -263,7 +266,35 @@ pub fn parse_inputs(v: &Value, diags: &mut Diagnostics, before: usize) -> Option
             .to_owned(),
         recover_soft_deleted: v.get(attr::RECOVER_SOFT_DELETED).as_bool().unwrap_or(true),
         user_assigned_identity: str_attr(v, attr::USER_ASSIGNED_IDENTITY_ID).map(str::to_owned),
+        params: params::parse(v),
     })
+}
+
+/// The datasource from `datasource_id` and `datasource_type` (which chooses between the kinds
+/// of one ID: blob or Data Lake); a type that does not fit the ID is an error on the type.
+pub fn datasource_of(v: &Value, diags: &mut Diagnostics) -> Option<DatasourceId> {
+    let ds: DatasourceId = parse_attr(v, attr::DATASOURCE_ID, "Datasource ID", diags)?;
+    let wanted = match v.get(attr::DATASOURCE_TYPE) {
+        Value::Unknown => return None,
+        t => t.as_str(),
+    };
+    match DatasourceId::with_type(&ds.to_string(), wanted) {
+        Ok(ds) => Some(ds),
+        Err(e) => {
+            diags.error_at(
+                AttributePath::root(attr::DATASOURCE_TYPE),
+                "Datasource Type Does Not Fit",
+                format!(
+                    "`{}` does not fit `{}`: {}. Remove `{}` to derive it from the ID.",
+                    attr::DATASOURCE_TYPE,
+                    attr::DATASOURCE_ID,
+                    e.problem(),
+                    attr::DATASOURCE_TYPE
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`.
@@ -311,6 +342,7 @@ pub fn body_of(inputs: &Inputs) -> BackupInstanceResource {
     if let Some(secret) = &inputs.secret {
         props = props.with_secret_store(secret);
     }
+    props = params::apply_to(props, &inputs.datasource, &inputs.params);
     if let Some(uami) = &inputs.user_assigned_identity {
         props.identity_details = Some(IdentityDetails {
             use_system_assigned_identity: Some(false),
@@ -366,13 +398,16 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
         (_, Value::Map(m)) if m.is_empty() => Value::Map(BTreeMap::new()),
         _ => Value::Null,
     };
-    let datasource_type = p
-        .data_source_info
-        .resource_id
-        .parse::<DatasourceId>()
+    // The service's type chooses between the kinds of one ID (blob or Data Lake).
+    let reported = p.data_source_info.datasource_type.as_deref();
+    let kind = DatasourceId::with_type(&p.data_source_info.resource_id, reported)
+        .or_else(|_| p.data_source_info.resource_id.parse::<DatasourceId>())
+        .ok();
+    let datasource_type = kind
+        .as_ref()
         .map(|d| d.datasource_type().to_owned())
-        .ok()
-        .or_else(|| p.data_source_info.datasource_type.clone());
+        .or_else(|| reported.map(str::to_owned));
+    let kind = kind.map(|d| d.kind());
     let datasource_id = p.data_source_info.resource_id.clone();
     let status = p.protection_status.as_ref().and_then(|s| s.status.clone());
     let uami = p
@@ -385,7 +420,11 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
         Value::Null | Value::Unknown => default,
         v => v.clone(),
     };
+    let [containers, volume, kubernetes] = params::state(p, kind, prior);
     Value::object([
+        containers,
+        volume,
+        kubernetes,
         (
             attr::PROTECTION_MODE,
             Value::string(mode_of_state(p.current_protection_state.as_deref())),
@@ -437,7 +476,10 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
             keep(attr::FRIENDLY_NAME, p.friendly_name.clone(), exact),
         ),
         (attr::TAGS, tags),
-        (attr::DATASOURCE_TYPE, string_or_null(datasource_type)),
+        (
+            attr::DATASOURCE_TYPE,
+            keep(attr::DATASOURCE_TYPE, datasource_type, ids_equal),
+        ),
         (
             attr::PROTECTION_STATE,
             string_or_null(p.current_protection_state.clone()),
@@ -518,6 +560,9 @@ pub(super) mod tests {
             (attr::PROTECTION_STATUS, Value::Null),
             (attr::PROVISIONING_STATE, Value::Null),
             (attr::TIMEOUTS, Value::Null),
+            (attr::CONTAINERS, Value::Null),
+            (attr::VOLUME_NAME, Value::Null),
+            (attr::KUBERNETES, Value::Null),
         ])
     }
 

@@ -16,32 +16,47 @@ use crate::tfplugin::{AttributePath, Context, Diagnostics, Value};
 /// 12-72 s, so apply then goes straight to the PUT, which the service validates again anyway.
 pub const VALIDATED_AT_PLAN: &[u8] = b"validated-at-plan";
 
-/// API-version rules: these need the configured provider, so they are checked at plan.
+/// API-version rules: these need the configured provider, so they are checked at plan. The
+/// kind and each of its arguments must be known to the configured version, from the catalogue.
 pub fn check_against_client(client: &DataProtectionClient, v: &Value, diags: &mut Diagnostics) {
     let api = client.api_version();
-    if let Some(ds) = str_attr(v, attr::DATASOURCE_ID).and_then(|s| s.parse::<DatasourceId>().ok())
+    let ds_type = str_attr(v, attr::DATASOURCE_TYPE);
+    if let Some(ds) =
+        str_attr(v, attr::DATASOURCE_ID).and_then(|s| DatasourceId::with_type(s, ds_type).ok())
     {
         let entry = ds.kind().entry();
         if !entry.available_in(api) {
+            // On the attribute that chose the kind.
+            let at = if entry.by_type_only {
+                attr::DATASOURCE_TYPE
+            } else {
+                attr::DATASOURCE_ID
+            };
             diags::not_supported_by_api(
                 diags,
-                attr::DATASOURCE_ID,
+                at,
                 format!(
-                    "API version {api} does not know {} (they need {} or newer). Use a newer `api_version` on the provider.",
-                    entry.plural, entry.min_api_version
+                    "API version {api} does not know {} (API versions: {}). Set a version that does as the provider's `api_version`.",
+                    entry.plural,
+                    entry.api_versions.text()
                 ),
             );
+        } else {
+            for rule in entry.inputs {
+                let name = attr::attribute_of(rule.input);
+                if !rule.api_versions.contains(api) && !v.get(name).is_null() {
+                    diags::not_supported_by_api(
+                        diags,
+                        name,
+                        format!(
+                            "API version {api} does not take `{name}` for {} (API versions: {}). Use a newer `api_version` on the provider (for example 2025-07-01) or remove `{name}`.",
+                            entry.plural,
+                            rule.api_versions.text()
+                        ),
+                    );
+                }
+            }
         }
-    }
-    if !client.supports_auth_credentials() && !v.get(attr::KEY_VAULT_SECRET_URI).is_null() {
-        diags::not_supported_by_api(
-            diags,
-            attr::KEY_VAULT_SECRET_URI,
-            format!(
-                "API version {api} has no Key Vault credentials for PostgreSQL. Use a newer `api_version` on the provider (for example 2025-07-01) or remove `{}`.",
-                attr::KEY_VAULT_SECRET_URI
-            ),
-        );
     }
     if !client.supports_auth_credentials() && !v.get(attr::USER_ASSIGNED_IDENTITY_ID).is_null() {
         diags::not_supported_by_api(
@@ -99,6 +114,7 @@ fn plan_defaults(config: &Value, planned: &mut Value) {
             planned.set(name, default);
         }
     }
+    super::params::plan_defaults(planned);
 }
 
 /// A create: the real ID and name are known now, instead of "(known after apply)".
@@ -106,8 +122,11 @@ pub fn plan_create(config: &Value, planned: &mut Value) {
     plan_defaults(config, planned);
     let vault: Option<BackupVaultId> =
         str_attr(config, attr::VAULT_ID).and_then(|s| s.parse().ok());
-    let ds: Option<DatasourceId> =
-        str_attr(config, attr::DATASOURCE_ID).and_then(|s| s.parse().ok());
+    let ds: Option<DatasourceId> = match config.get(attr::DATASOURCE_TYPE) {
+        Value::Unknown => None,
+        t => str_attr(config, attr::DATASOURCE_ID)
+            .and_then(|s| DatasourceId::with_type(s, t.as_str()).ok()),
+    };
     let name = match (config.get(attr::NAME), &vault, &ds) {
         (Value::String(n), _, _) => Some(n.clone()),
         (Value::Null, Some(v), Some(d)) => Some(default_name(v, d)),
@@ -122,12 +141,14 @@ pub fn plan_create(config: &Value, planned: &mut Value) {
         _ => Value::Unknown,
     };
     planned.set(attr::ID, id);
-    planned.set(
-        attr::DATASOURCE_TYPE,
-        ds.as_ref()
-            .map(|d| Value::string(d.datasource_type()))
-            .unwrap_or(Value::Unknown),
-    );
+    if config.get(attr::DATASOURCE_TYPE).is_null() {
+        planned.set(
+            attr::DATASOURCE_TYPE,
+            ds.as_ref()
+                .map(|d| Value::string(d.datasource_type()))
+                .unwrap_or(Value::Unknown),
+        );
+    }
     if config.get(attr::FRIENDLY_NAME).is_null() {
         planned.set(attr::FRIENDLY_NAME, Value::Unknown);
     }
@@ -137,13 +158,28 @@ pub fn plan_create(config: &Value, planned: &mut Value) {
 /// An update or a replacement: returns the attributes that force a new instance.
 pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<AttributePath> {
     plan_defaults(config, planned);
-    set_all(planned, &[attr::ID, attr::DATASOURCE_TYPE], |a| {
-        prior.get(a).clone()
-    });
+    planned.set(attr::ID, prior.get(attr::ID).clone());
     for a in [attr::NAME, attr::FRIENDLY_NAME] {
         if config.get(a).is_null() {
             planned.set(a, prior.get(a).clone());
         }
+    }
+    // An unset type is derived from the ID (a storage account: blob), as at create, so a
+    // configuration that drops `datasource_type` from a Data Lake instance replaces it.
+    if config.get(attr::DATASOURCE_TYPE).is_null() {
+        let derived = str_attr(config, attr::DATASOURCE_ID)
+            .and_then(|s| s.parse::<DatasourceId>().ok())
+            .map(|d| d.datasource_type());
+        let keep_prior = match (derived, prior.get(attr::DATASOURCE_TYPE).as_str()) {
+            (Some(d), Some(p)) => ids_equal(d, p),
+            _ => derived.is_none(),
+        };
+        let v = if keep_prior {
+            prior.get(attr::DATASOURCE_TYPE).clone()
+        } else {
+            derived.map(Value::string).unwrap_or(Value::Unknown)
+        };
+        planned.set(attr::DATASOURCE_TYPE, v);
     }
     let mut requires_replace = Vec::new();
     for a in attr::REPLACE {
@@ -152,6 +188,8 @@ pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<At
             // Azure sometimes reports no datasource location (seen for PostgreSQL): an
             // imported instance then has none, and that is no reason to replace it.
             (None | Some(""), Some(_)) if *a == attr::LOCATION => true,
+            // A state without a type (written before the type was recorded) is the derived one.
+            (None, Some(_)) if *a == attr::DATASOURCE_TYPE => true,
             (Some(o), Some(n)) if *a == attr::LOCATION => locations_equal(o, n),
             (Some(o), Some(n)) if *a == attr::NAME => o == n,
             (Some(o), Some(n)) => ids_equal(o, n),
@@ -162,9 +200,7 @@ pub fn plan_update(config: &Value, prior: &Value, planned: &mut Value) -> Vec<At
         }
     }
     if !requires_replace.is_empty() {
-        set_all(planned, &[attr::ID, attr::DATASOURCE_TYPE], |_| {
-            Value::Unknown
-        });
+        planned.set(attr::ID, Value::Unknown);
         set_all(planned, attr::OBSERVED, |_| Value::Unknown);
         for a in [attr::NAME, attr::FRIENDLY_NAME] {
             if config.get(a).is_null() {
@@ -324,4 +360,126 @@ pub async fn plan_validate(
         Err(e) => diags.push(warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN)),
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::instance::model::check_inputs;
+    use crate::provider::instance::model::tests::disk_config;
+
+    const ACCOUNT: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stlakedemo";
+    const ADLS: &str = "Microsoft.Storage/storageAccounts/adlsBlobServices";
+
+    fn lake_config() -> Value {
+        let mut c = disk_config();
+        c.set(attr::DATASOURCE_ID, Value::string(ACCOUNT));
+        c.set(attr::SNAPSHOT_RESOURCE_GROUP_ID, Value::Null);
+        c.set(attr::DATASOURCE_TYPE, Value::string(ADLS));
+        c.set(attr::CONTAINERS, Value::List(vec![Value::string("raw")]));
+        c
+    }
+
+    fn paths(d: &Diagnostics) -> Vec<String> {
+        d.iter()
+            .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+            .collect()
+    }
+
+    /// The kind comes from the ID and the type; each kind's required and foreign arguments are
+    /// errors on their attribute.
+    #[test]
+    fn kind_checks_name_the_attribute() {
+        let mut d = Diagnostics::new();
+        let inputs = check_inputs(&lake_config(), &mut d).expect("a valid Data Lake config");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(
+            inputs.datasource.kind(),
+            crate::azure::catalogue::DatasourceKind::DataLake
+        );
+
+        let mut c = lake_config();
+        c.set(attr::CONTAINERS, Value::Null);
+        c.set(attr::VOLUME_NAME, Value::string("vol-1"));
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        assert_eq!(paths(&d), ["containers", "volume_name"]);
+
+        let mut c = disk_config();
+        c.set(attr::DATASOURCE_TYPE, Value::string(ADLS));
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none());
+        assert_eq!(paths(&d), ["datasource_type"]);
+        assert!(
+            d.iter()
+                .next()
+                .unwrap()
+                .detail
+                .contains("\"Microsoft.Compute/disks\"")
+        );
+
+        // Unknown type: nothing to say yet.
+        let mut c = lake_config();
+        c.set(attr::DATASOURCE_TYPE, Value::Unknown);
+        let mut d = Diagnostics::new();
+        assert!(check_inputs(&c, &mut d).is_none() && d.is_empty());
+    }
+
+    /// Containers change in place; the datasource type, derived or set, forces a new instance
+    /// when it changes.
+    #[test]
+    fn containers_update_in_place_but_a_type_change_replaces() {
+        let mut prior = lake_config();
+        prior.set(attr::ID, Value::string("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi"));
+        prior.set(attr::NAME, Value::string("bi"));
+        let mut config = lake_config();
+        config.set(attr::NAME, Value::string("bi"));
+        config.set(
+            attr::CONTAINERS,
+            Value::List(vec![Value::string("raw"), Value::string("curated")]),
+        );
+        let mut planned = config.clone();
+        assert!(plan_update(&config, &prior, &mut planned).is_empty());
+        assert!(in_place_changed(&prior, &planned));
+
+        // Dropping the type derives blob from the storage account ID: a new instance.
+        config.set(attr::DATASOURCE_TYPE, Value::Null);
+        let mut planned = config.clone();
+        assert_eq!(
+            plan_update(&config, &prior, &mut planned),
+            vec![AttributePath::root(attr::DATASOURCE_TYPE)]
+        );
+        assert_eq!(
+            planned.get(attr::DATASOURCE_TYPE).as_str(),
+            Some("Microsoft.Storage/storageAccounts/blobServices")
+        );
+    }
+
+    /// A configured `kubernetes` block plans the service's defaults for its unset switches.
+    #[test]
+    fn kubernetes_switches_default_to_true() {
+        let mut config = disk_config();
+        config.set(
+            attr::KUBERNETES,
+            Value::object([
+                (attr::kubernetes::SNAPSHOT_VOLUMES, Value::bool(false)),
+                (
+                    attr::kubernetes::INCLUDE_CLUSTER_SCOPE_RESOURCES,
+                    Value::Null,
+                ),
+            ]),
+        );
+        let mut planned = config.clone();
+        plan_create(&config, &mut planned);
+        let k = planned.get(attr::KUBERNETES);
+        assert_eq!(
+            k.get(attr::kubernetes::SNAPSHOT_VOLUMES).as_bool(),
+            Some(false)
+        );
+        assert_eq!(
+            k.get(attr::kubernetes::INCLUDE_CLUSTER_SCOPE_RESOURCES)
+                .as_bool(),
+            Some(true)
+        );
+    }
 }

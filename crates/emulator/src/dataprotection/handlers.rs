@@ -61,7 +61,7 @@ pub(super) fn validate(
             )
         })?;
     let inst = parse_instance(bi, None, ctx.api, &st.world, vault, "validateForBackup")?;
-    check_sync(st, vault, &inst, None)?;
+    check_sync(st, vault, &inst, None, ctx.api)?;
     let subjects = [
         inst.data_source_info.resource_id.clone(),
         inst.friendly_name.clone(),
@@ -142,7 +142,7 @@ pub(super) fn put(
             ));
         }
     }
-    check_sync(st, vault, &inst, Some(&key))?;
+    check_sync(st, vault, &inst, Some(&key), ctx.api)?;
     let sub = crate::armpath::subscription_of(&vault.id).unwrap_or_default();
     let subjects = [
         inst.name.clone(),

@@ -2,6 +2,7 @@
 //! case-insensitive routing of `/subscriptions/...` paths to the operations. The operations
 //! themselves are in [`handlers`]; the service's answers (bodies, headers, errors) in [`shapes`].
 
+mod clusters;
 mod handlers;
 mod shapes;
 
@@ -103,6 +104,16 @@ pub fn classify(method: &Method, path: &str) -> String {
             ["backuppolicies", ..] => "getBackupPolicy",
             _ => "arm",
         },
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.containerservice",
+            "managedclusters",
+            _,
+        ] => "getManagedCluster",
         ["subscriptions", ..] => "arm",
         _ => "other",
     };
@@ -371,6 +382,16 @@ fn route(
                 now,
             )
         }
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.containerservice",
+            "managedclusters",
+            _,
+        ] => clusters::get(st, method, &sub, &segs[3], &segs[7], query),
         _ => {
             check_api_version(query, "unknown")?;
             Err(ApiError::arm(

@@ -244,7 +244,12 @@ pub(super) fn render_vault(st: &EmuState, vault: &Vault) -> Value {
         let map: serde_json::Map<String, Value> = vault
             .user_assigned_identities
             .iter()
-            .map(|id| (id.clone(), json!({})))
+            .map(|u| {
+                (
+                    u.id.clone(),
+                    json!({"principalId": u.principal(), "clientId": u.client()}),
+                )
+            })
             .collect();
         identity["userAssignedIdentities"] = Value::Object(map);
     }

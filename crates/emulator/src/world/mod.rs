@@ -1,24 +1,16 @@
 //! The emulated tenant: subscriptions, resource groups, vaults, policies, datasources, Key Vault
 //! secrets and role grants, loaded from a JSON file (or the built-in default) and checked for
-//! consistency, plus the permission rules the validation uses.
+//! consistency, plus the permission rules the validation uses. The built-in world is in
+//! [`default`].
+
+mod default;
 
 use serde::{Deserialize, Serialize};
 
 use super::armpath::{is_within, lower, parent_of, resource_group_of, same_id, subscription_of};
 
-/// Datasource type strings the service uses (`datasourceType`), and the server type of a
-/// single-server database's set.
-pub const DISK_TYPE: &str = "Microsoft.Compute/disks";
-pub const PG_DATABASE_TYPE: &str = "Microsoft.DBforPostgreSQL/servers/databases";
-pub const PG_SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/servers";
-pub const PG_FLEX_TYPE: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
-
-/// Roles (and the one action each stands for in the service's messages) that validation needs.
-pub const ROLE_DISK_BACKUP_READER: &str = "Disk Backup Reader";
-pub const ROLE_DISK_SNAPSHOT_CONTRIBUTOR: &str = "Disk Snapshot Contributor";
-pub const ROLE_READER: &str = "Reader";
-pub const ROLE_KV_SECRETS_USER: &str = "Key Vault Secrets User";
-pub const ROLE_PG_FLEX_LTR: &str = "PostgreSQL Flexible Server Long Term Retention Backup";
+pub use super::kinds::Kind;
+pub use super::kinds::types::*;
 
 /// The whole world. Every resource is named by its full ARM ID (casing as written here is the
 /// casing the emulator answers with); look-ups are case-insensitive as in ARM.
@@ -88,10 +80,92 @@ pub struct Vault {
     /// `properties.securitySettings.softDeleteSettings`; `Off` when left out.
     #[serde(default, skip_serializing_if = "SoftDelete::is_off")]
     pub soft_delete: SoftDelete,
-    /// ARM IDs of the user-assigned identities attached to the vault (`identityDetails` must name
-    /// one of them).
+    /// The user-assigned identities attached to the vault (`identityDetails` must name one of
+    /// them): an ARM ID, or `{id, principal_id, client_id}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub user_assigned_identities: Vec<String>,
+    pub user_assigned_identities: Vec<UserAssignedIdentity>,
+}
+
+/// A user-assigned identity attached to a vault. Left out, its principal and client IDs are
+/// derived from its ARM ID (stable UUIDs), so a world may list bare IDs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(from = "UaiRepr", into = "UaiRepr")]
+pub struct UserAssignedIdentity {
+    pub id: String,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum UaiRepr {
+    Id(String),
+    Full(UaiFull),
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UaiFull {
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    principal_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+}
+
+impl From<UaiRepr> for UserAssignedIdentity {
+    fn from(r: UaiRepr) -> Self {
+        match r {
+            UaiRepr::Id(id) => UserAssignedIdentity::new(id),
+            UaiRepr::Full(f) => UserAssignedIdentity {
+                id: f.id,
+                principal_id: f.principal_id,
+                client_id: f.client_id,
+            },
+        }
+    }
+}
+
+impl From<UserAssignedIdentity> for UaiRepr {
+    fn from(u: UserAssignedIdentity) -> Self {
+        match (u.principal_id, u.client_id) {
+            (None, None) => UaiRepr::Id(u.id),
+            (principal_id, client_id) => UaiRepr::Full(UaiFull {
+                id: u.id,
+                principal_id,
+                client_id,
+            }),
+        }
+    }
+}
+
+impl UserAssignedIdentity {
+    pub fn new(id: impl Into<String>) -> Self {
+        UserAssignedIdentity {
+            id: id.into(),
+            principal_id: None,
+            client_id: None,
+        }
+    }
+
+    fn derived(&self, what: &str) -> String {
+        let seed = format!("{what}:{}", lower(&self.id));
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, seed.as_bytes()).to_string()
+    }
+
+    /// `principalId` as the vault GET shows it.
+    pub fn principal(&self) -> String {
+        self.principal_id
+            .clone()
+            .unwrap_or_else(|| self.derived("principal"))
+    }
+
+    /// `clientId` as the vault GET shows it.
+    pub fn client(&self) -> String {
+        self.client_id
+            .clone()
+            .unwrap_or_else(|| self.derived("client"))
+    }
 }
 
 /// A vault's soft delete setting, as `softDeleteSettings{state, retentionDurationInDays}`.
@@ -134,16 +208,49 @@ fn default_retention_days() -> u32 {
 pub struct Policy {
     pub id: String,
     pub datasource_type: String,
+    /// Where the policy keeps backups; left out, the kind's usual store (blob: operational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_store: Option<DataStore>,
 }
 
-/// A disk, PostgreSQL server, PostgreSQL database or flexible server. The kind comes from the ID.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// A backup policy's data store.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum DataStore {
+    OperationalStore,
+    VaultStore,
+}
+
+/// A resource that may be protected (or the parent of one). The kind comes from the ID; the
+/// kind-specific facts are left out where they do not apply.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DatasourceResource {
     pub id: String,
-    /// Databases may leave it out: they live where their server lives.
+    /// Databases and volume groups may leave it out: they live where their parent lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// Storage accounts: the blob containers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<String>,
+    /// Storage accounts: hierarchical namespace (Data Lake Storage Gen2) enabled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hierarchical_namespace: bool,
+    /// Elastic SAN volume groups: the volumes' names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
+    /// AKS clusters: object ID of the cluster's system-assigned identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+}
+
+impl DatasourceResource {
+    pub fn new(id: impl Into<String>, location: Option<&str>) -> Self {
+        DatasourceResource {
+            id: id.into(),
+            location: location.map(str::to_string),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -170,41 +277,6 @@ fn default_identity_header() -> String {
     "emulator-identity-header".to_string()
 }
 
-/// What kind of datasource an ARM ID names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Disk,
-    PgServer,
-    PgDatabase,
-    PgFlex,
-}
-
-impl Kind {
-    /// Recognises the ID shape (provider namespace and types compared case-insensitively).
-    pub fn of(id: &str) -> Option<Kind> {
-        let l = lower(id);
-        let segs: Vec<&str> = l.trim_matches('/').split('/').collect();
-        let p = segs.iter().position(|s| *s == "providers")?;
-        let tail = &segs[p + 1..];
-        match tail {
-            ["microsoft.compute", "disks", _] => Some(Kind::Disk),
-            ["microsoft.dbforpostgresql", "servers", _] => Some(Kind::PgServer),
-            ["microsoft.dbforpostgresql", "servers", _, "databases", _] => Some(Kind::PgDatabase),
-            ["microsoft.dbforpostgresql", "flexibleservers", _] => Some(Kind::PgFlex),
-            _ => None,
-        }
-    }
-
-    pub fn datasource_type(self) -> &'static str {
-        match self {
-            Kind::Disk => DISK_TYPE,
-            Kind::PgServer => PG_SERVER_TYPE,
-            Kind::PgDatabase => PG_DATABASE_TYPE,
-            Kind::PgFlex => PG_FLEX_TYPE,
-        }
-    }
-}
-
 /// One permission validation needs: `role` (or `action`) for the vault's identity at `scope`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Requirement {
@@ -214,98 +286,6 @@ pub struct Requirement {
 }
 
 impl World {
-    /// The world described in interfaces.md: one vault that may protect everything in `rg-data`.
-    pub fn default_world() -> World {
-        let sub = "11111111-1111-1111-1111-111111111111";
-        let rg = |name: &str| format!("/subscriptions/{sub}/resourceGroups/{name}");
-        let vault = format!(
-            "{}/providers/Microsoft.DataProtection/backupVaults/vault-demo",
-            rg("rg-backup")
-        );
-        let principal = "44444444-4444-4444-4444-444444444444".to_string();
-        let data = rg("rg-data");
-        let pg = format!("{data}/providers/Microsoft.DBforPostgreSQL/servers/pg-single");
-        let kv = format!("{data}/providers/Microsoft.KeyVault/vaults/kv-demo");
-        let loc = Some("westeurope".to_string());
-        let mut datasources = Vec::new();
-        for d in ["disk-1", "disk-2", "disk-3"] {
-            datasources.push(DatasourceResource {
-                id: format!("{data}/providers/Microsoft.Compute/disks/{d}"),
-                location: loc.clone(),
-            });
-        }
-        datasources.push(DatasourceResource {
-            id: pg.clone(),
-            location: loc.clone(),
-        });
-        for db in ["appdb", "reportsdb"] {
-            datasources.push(DatasourceResource {
-                id: format!("{pg}/databases/{db}"),
-                location: None,
-            });
-        }
-        for f in ["pgflex-1", "pgflex-2"] {
-            datasources.push(DatasourceResource {
-                id: format!("{data}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{f}"),
-                location: loc.clone(),
-            });
-        }
-        let grant = |scope: String, role: &str| Grant {
-            principal_id: principal.clone(),
-            scope,
-            role: Some(role.to_string()),
-            action: None,
-        };
-        World {
-            tenant_id: "22222222-2222-2222-2222-222222222222".into(),
-            client_id: "33333333-3333-3333-3333-333333333333".into(),
-            client_secret: "emulator-client-secret".into(),
-            identity_header: default_identity_header(),
-            subscriptions: vec![sub.into()],
-            resource_groups: ["rg-backup", "rg-data", "rg-snapshots"]
-                .iter()
-                .map(|n| ResourceGroup {
-                    id: rg(n),
-                    location: "westeurope".into(),
-                })
-                .collect(),
-            vaults: vec![Vault {
-                id: vault.clone(),
-                location: "westeurope".into(),
-                principal_id: principal.clone(),
-                soft_delete: SoftDelete::default(),
-                user_assigned_identities: Vec::new(),
-            }],
-            policies: vec![
-                Policy {
-                    id: format!("{vault}/backupPolicies/policy-disk"),
-                    datasource_type: DISK_TYPE.into(),
-                },
-                Policy {
-                    id: format!("{vault}/backupPolicies/policy-postgres"),
-                    datasource_type: PG_DATABASE_TYPE.into(),
-                },
-                Policy {
-                    id: format!("{vault}/backupPolicies/policy-pgflex"),
-                    datasource_type: PG_FLEX_TYPE.into(),
-                },
-            ],
-            datasources,
-            key_vaults: vec![KeyVault {
-                id: kv.clone(),
-                secrets: vec!["pg-conn".into()],
-            }],
-            grants: vec![
-                grant(data.clone(), ROLE_DISK_BACKUP_READER),
-                grant(rg("rg-snapshots"), ROLE_DISK_SNAPSHOT_CONTRIBUTOR),
-                grant(data.clone(), ROLE_READER),
-                grant(kv, ROLE_KV_SECRETS_USER),
-                grant(data, ROLE_PG_FLEX_LTR),
-            ],
-            index: DatasourceIndex::default(),
-        }
-    }
-
     /// Consistency check run on every load or replacement; names the first problem found.
     pub fn check(&self) -> Result<(), String> {
         for (what, v) in [
@@ -371,10 +351,7 @@ impl World {
                     p.id
                 ));
             }
-            if ![DISK_TYPE, PG_DATABASE_TYPE, PG_FLEX_TYPE]
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&p.datasource_type))
-            {
+            if !super::kinds::is_known_type(&p.datasource_type) {
                 return Err(format!(
                     "policy '{}' has unsupported datasource_type '{}'",
                     p.id, p.datasource_type
@@ -383,17 +360,34 @@ impl World {
         }
         for d in &self.datasources {
             check_rg(&d.id, "datasource")?;
-            let kind = Kind::of(&d.id).ok_or_else(|| format!("datasource '{}' is not a disk, PostgreSQL server/database or flexible server ID", d.id))?;
-            if kind == Kind::PgDatabase {
-                let server = parent_of(&d.id, 2);
-                if self.datasource(&server).is_none() {
+            let kind = Kind::of(&d.id).ok_or_else(|| format!("datasource '{}' is not the ID of a disk, PostgreSQL server/database or flexible server, storage account, AKS cluster, MySQL flexible server, Cosmos DB account, Elastic SAN or Elastic SAN volume group", d.id))?;
+            if let Some(parent) = kind.parent(&d.id) {
+                if self.datasource(&parent).is_none() {
                     return Err(format!(
-                        "database '{}' needs its server '{server}' declared too",
+                        "'{}' needs its parent '{parent}' declared too",
                         d.id
                     ));
                 }
             } else if d.location.as_deref().unwrap_or("").is_empty() {
                 return Err(format!("datasource '{}' needs a location", d.id));
+            }
+            let misplaced = [
+                ("containers", !d.containers.is_empty(), Kind::StorageAccount),
+                (
+                    "hierarchical_namespace",
+                    d.hierarchical_namespace,
+                    Kind::StorageAccount,
+                ),
+                ("volumes", !d.volumes.is_empty(), Kind::EsanVolumeGroup),
+                ("principal_id", d.principal_id.is_some(), Kind::AksCluster),
+            ];
+            if let Some((field, _, owner)) = misplaced.iter().find(|(_, set, k)| *set && *k != kind)
+            {
+                return Err(format!(
+                    "datasource '{}': {field} applies only to {} resources",
+                    d.id,
+                    owner.resource_type()
+                ));
             }
         }
         for kv in &self.key_vaults {
@@ -463,10 +457,9 @@ impl World {
         let d = self.datasource(id)?;
         match &d.location {
             Some(l) if !l.is_empty() => Some(l.clone()),
-            _ if Kind::of(id) == Some(Kind::PgDatabase) => {
-                self.datasource_location(&parent_of(id, 2))
-            }
-            _ => None,
+            _ => Kind::of(id)
+                .and_then(|k| k.parent(id))
+                .and_then(|p| self.datasource_location(&p)),
         }
     }
 
@@ -527,7 +520,7 @@ mod tests {
     #[test]
     fn check_rejects_orphans() {
         let mut w = World::default_world();
-        w.datasources.push(DatasourceResource { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/nope/providers/Microsoft.Compute/disks/x".into(), location: Some("westeurope".into()) });
+        w.datasources.push(DatasourceResource { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/nope/providers/Microsoft.Compute/disks/x".into(), location: Some("westeurope".into()), ..Default::default() });
         w.reindex();
         assert!(
             w.check()
