@@ -447,10 +447,23 @@ fn vault_route(
                     None,
                 )
             })?;
+            let mut props =
+                json!({"datasourceTypes": [p.datasource_type], "objectType": "BackupPolicy"});
+            // The data store shows in the default retention rule, as in the service's policies.
+            if let Some(store) = p.data_store {
+                props["policyRules"] = json!([{
+                    "name": "Default", "objectType": "AzureRetentionRule", "isDefault": true,
+                    "lifecycles": [{
+                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
+                        "sourceDataStore": {"dataStoreType": store, "objectType": "DataStoreInfoBase"},
+                        "targetDataStoreCopySettings": []
+                    }]
+                }]);
+            }
             Ok(json_resp(
                 StatusCode::OK,
                 json!({"id": p.id, "name": rest[1], "type": "Microsoft.DataProtection/backupVaults/backupPolicies",
-                       "properties": {"datasourceTypes": [p.datasource_type], "objectType": "BackupPolicy"}}),
+                       "properties": props}),
             ))
         }
         (["validateforbackup"], &Method::POST) => validate(st, ctx, vault, body),

@@ -148,7 +148,9 @@ impl Model for DataLake {
                 "Protect the account as blobs (datasourceType Microsoft.Storage/storageAccounts/blobServices).",
             ));
         }
-        check_set(c, c.ds_id(), true, "the storage account")?;
+        // The product documentation's Data Lake body has no set; one that is sent must carry
+        // its location and type [3P AVM].
+        check_set(c, c.ds_id(), false, "the storage account")?;
         if let Some(set) = &c.inst.data_source_set_info {
             let account_loc = c.world.datasource_location(c.ds_id()).unwrap_or_default();
             if !set.sent_location

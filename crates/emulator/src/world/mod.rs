@@ -528,4 +528,57 @@ mod tests {
                 .contains("not in a declared resource group")
         );
     }
+
+    #[test]
+    fn kind_facts_only_where_they_apply_and_children_need_parents() {
+        let data = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data";
+        let mut w = World::default_world();
+        w.datasources.push(DatasourceResource {
+            containers: vec!["c".into()],
+            ..DatasourceResource::new(
+                format!("{data}/providers/Microsoft.Compute/disks/with-containers"),
+                Some("westeurope"),
+            )
+        });
+        w.reindex();
+        let e = w.check().unwrap_err();
+        assert!(
+            e.contains("containers applies only to Microsoft.Storage/storageAccounts"),
+            "{e}"
+        );
+
+        let mut w = World::default_world();
+        w.datasources.push(DatasourceResource::new(
+            format!("{data}/providers/Microsoft.ElasticSan/elasticSans/nope/volumeGroups/vg"),
+            None,
+        ));
+        w.reindex();
+        assert!(w.check().unwrap_err().contains("needs its parent"));
+
+        // A volume group lives where its Elastic SAN lives.
+        let w = World::default_world();
+        let vg = format!(
+            "{data}/providers/Microsoft.ElasticSan/elasticSans/esan-demo/volumeGroups/vg-demo"
+        );
+        assert_eq!(w.datasource_location(&vg).as_deref(), Some("westeurope"));
+    }
+
+    #[test]
+    fn user_assigned_identities_read_both_forms_and_write_the_short_one_back() {
+        let v: Vec<UserAssignedIdentity> =
+            serde_json::from_str(r#"["/x/a", {"id": "/x/b", "client_id": "c"}]"#).unwrap();
+        assert_eq!(v[0], UserAssignedIdentity::new("/x/a"));
+        assert_eq!(v[1].client(), "c");
+        assert_eq!(v[0].principal(), v[0].clone().principal());
+        assert_ne!(v[0].principal(), v[0].client());
+        let back = serde_json::to_value(&v).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!(["/x/a", {"id": "/x/b", "client_id": "c"}])
+        );
+        assert!(
+            serde_json::from_str::<Vec<UserAssignedIdentity>>(r#"[{"id": "/x", "typo": 1}]"#)
+                .is_err()
+        );
+    }
 }
