@@ -356,3 +356,185 @@ fn the_full_role_assignments_example_validates_and_applies() {
         assert!(emu.instances().is_empty());
     }
 }
+
+/// Every kind the catalogue knows beyond disks and PostgreSQL, against the emulator's default
+/// world: AKS names the cluster's own principal (read from the cluster) for Contributor on the
+/// snapshot resource group, beside the vault's Reader roles; a storage account is blob unless
+/// `datasource_type` says Data Lake; Elastic SAN's roles are for `vault-secure`'s principal.
+#[test]
+fn roles_of_every_other_kind_name_their_principals() {
+    const CLUSTER_PRINCIPAL: &str = "55555555-5555-5555-5555-555555555555";
+    const SECURE_PRINCIPAL: &str = "66666666-6666-6666-6666-666666666666";
+    let data = emu::rg("rg-data");
+    let snap = emu::rg("rg-snapshots");
+    let aks = format!("{data}/providers/Microsoft.ContainerService/managedClusters/aks-demo");
+    let blob = format!("{data}/providers/Microsoft.Storage/storageAccounts/stbackupdemo");
+    let lake = format!("{data}/providers/Microsoft.Storage/storageAccounts/stlakedemo");
+    let mysql = format!("{data}/providers/Microsoft.DBforMySQL/flexibleServers/mysql-demo");
+    let cosmos = format!("{data}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-demo");
+    let vg =
+        format!("{data}/providers/Microsoft.ElasticSan/elasticSans/esan-demo/volumeGroups/vg-demo");
+    let secure = emu::vault().replace("vault-demo", "vault-secure");
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write(
+            "main.tf",
+            &(header()
+                + &format!(
+                    r#"
+data "azurebackup_role_assignments" "aks" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{aks}"
+  snapshot_resource_group_id = "{snap}"
+}}
+data "azurebackup_role_assignments" "blob" {{
+  vault_id      = "{vault}"
+  datasource_id = "{blob}"
+}}
+data "azurebackup_role_assignments" "lake" {{
+  vault_id        = "{vault}"
+  datasource_id   = "{lake}"
+  datasource_type = "Microsoft.Storage/storageAccounts/adlsBlobServices"
+}}
+data "azurebackup_role_assignments" "mysql" {{
+  vault_id      = "{vault}"
+  datasource_id = "{mysql}"
+}}
+data "azurebackup_role_assignments" "cosmos" {{
+  vault_id      = "{vault}"
+  datasource_id = "{cosmos}"
+}}
+data "azurebackup_role_assignments" "esan" {{
+  vault_id                   = "{secure}"
+  datasource_id              = "{vg}"
+  snapshot_resource_group_id = "{snap}"
+}}
+output "all" {{
+  value = {{
+    aks    = data.azurebackup_role_assignments.aks
+    blob   = data.azurebackup_role_assignments.blob
+    lake   = data.azurebackup_role_assignments.lake
+    mysql  = data.azurebackup_role_assignments.mysql
+    cosmos = data.azurebackup_role_assignments.cosmos
+    esan   = data.azurebackup_role_assignments.esan
+  }}
+}}
+"#,
+                    vault = emu::vault(),
+                )),
+        );
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "apply", &out));
+        let o = outputs(&wd);
+        let all = &o["all"]["value"];
+        let sorted = |name: &str| {
+            let mut q = quads(&all[name]["assignments"]);
+            q.sort();
+            q
+        };
+        let who = |role: &str, scope: &str, p: &str, id: &str| {
+            (
+                role.to_owned(),
+                scope.to_owned(),
+                p.to_owned(),
+                id.to_owned(),
+            )
+        };
+        let v = |role: &str, scope: &str| who(role, scope, "vault", VAULT_PRINCIPAL);
+        let mut want = vec![
+            v("Reader", &aks),
+            v("Reader", &snap),
+            who("Contributor", &snap, "cluster", CLUSTER_PRINCIPAL),
+        ];
+        want.sort();
+        assert_eq!(sorted("aks"), want, "terraform {}: {o}", tf.version);
+        assert_eq!(
+            all["aks"]["kind"],
+            "Microsoft.ContainerService/managedClusters"
+        );
+        assert_eq!(
+            sorted("blob"),
+            vec![v("Storage Account Backup Contributor", &blob)],
+            "{o}"
+        );
+        assert_eq!(
+            all["blob"]["kind"],
+            "Microsoft.Storage/storageAccounts/blobServices"
+        );
+        assert_eq!(
+            sorted("lake"),
+            vec![v("Storage Account Backup Contributor", &lake)],
+            "{o}"
+        );
+        assert_eq!(
+            all["lake"]["kind"],
+            "Microsoft.Storage/storageAccounts/adlsBlobServices"
+        );
+        let mut want = vec![
+            v("Reader", &data),
+            v("MySQL Backup And Export Operator", &mysql),
+        ];
+        want.sort();
+        assert_eq!(sorted("mysql"), want, "{o}");
+        let mut want = vec![v("Reader", &data), v("Cosmos DB Operator", &cosmos)];
+        want.sort();
+        assert_eq!(sorted("cosmos"), want, "{o}");
+        let s = |role: &str, scope: &str| who(role, scope, "vault", SECURE_PRINCIPAL);
+        let mut want = vec![
+            s("Elastic SAN Snapshot Exporter", &vg),
+            s("Disk Snapshot Contributor", &snap),
+        ];
+        want.sort();
+        assert_eq!(sorted("esan"), want, "{o}");
+        assert_eq!(all["esan"]["principal_id"], SECURE_PRINCIPAL, "{o}");
+        plan_is_empty(&wd, &tf, "plan after apply");
+    }
+}
+
+/// With `user_assigned_identity_id`, the vault's roles are for that identity: its principal ID
+/// comes from the vault GET's `userAssignedIdentities`.
+#[test]
+fn a_user_assigned_identity_of_the_vault_gets_the_vault_roles() {
+    const UAMI_PRINCIPAL: &str = "77777777-7777-7777-7777-777777777777";
+    let uami = format!(
+        "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-backup",
+        emu::rg("rg-backup")
+    );
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let mut world = emu.admin("GET", "/world", None);
+        world["vaults"][0]["user_assigned_identities"] = json!([{
+            "id": uami,
+            "principal_id": UAMI_PRINCIPAL,
+            "client_id": "88888888-8888-8888-8888-888888888888"
+        }]);
+        emu.admin("PUT", "/world", Some(world));
+        let wd = emu.workdir(&tf);
+        wd.write(
+            "main.tf",
+            &(header()
+                + &format!(
+                    r#"
+data "azurebackup_role_assignments" "server" {{
+  vault_id                  = "{vault}"
+  datasource_id             = "{server}"
+  user_assigned_identity_id = "{uami}"
+}}
+output "server" {{ value = data.azurebackup_role_assignments.server }}
+"#,
+                    vault = emu::vault(),
+                    server = emu::pg_flex("pgflex-1"),
+                )),
+        );
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "apply", &out));
+        let o = outputs(&wd);
+        let server = &o["server"]["value"];
+        assert_eq!(server["principal_id"], UAMI_PRINCIPAL, "{o}");
+        for a in server["assignments"].as_array().unwrap() {
+            assert_eq!(a["principal_id"], UAMI_PRINCIPAL, "{o}");
+            assert_eq!(a["principal"], "vault", "{o}");
+        }
+    }
+}

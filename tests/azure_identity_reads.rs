@@ -10,10 +10,8 @@ use std::time::Duration;
 
 use azure_support::{Harness, SUB, Step, TOKEN};
 use serde_json::json;
-use terraform_provider_azurebackup::azure::arm_id::BackupVaultId;
-use terraform_provider_azurebackup::azure::client::identity::{
-    CONTAINER_SERVICE_API_VERSION, ManagedClusterId,
-};
+use terraform_provider_azurebackup::azure::arm_id::{BackupVaultId, ManagedClusterId};
+use terraform_provider_azurebackup::azure::client::identity::CONTAINER_SERVICE_API_VERSION;
 
 const API: &str = "2025-07-01";
 const VAULT_PRINCIPAL: &str = "44444444-4444-4444-4444-444444444444";

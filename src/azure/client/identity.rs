@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{DataProtectionClient, OpOptions};
-use crate::azure::arm_id::{BackupVaultId, ResourceGroupId};
+use crate::azure::arm_id::{BackupVaultId, ManagedClusterId, ResourceGroupId};
 use crate::azure::error::AzureError;
 use crate::azure::http::retry::{CallContext, Response};
 use crate::azure::names::NameRule;
@@ -100,10 +100,6 @@ macro_rules! top_level_id {
     };
 }
 
-top_level_id!(
-    /// An AKS cluster.
-    ManagedClusterId, "managed cluster ID", "Microsoft.ContainerService", "managedClusters", "clusterName"
-);
 top_level_id!(
     /// A Key Vault (a role scope; the secret URI alone does not say its resource group).
     KeyVaultId, "Key Vault ID", "Microsoft.KeyVault", "vaults", "vaultName"
@@ -279,15 +275,6 @@ mod tests {
 
     #[test]
     fn top_level_ids_parse_and_print_canonically() {
-        let c: ManagedClusterId =
-            format!("{RG}/providers/microsoft.containerservice/MANAGEDCLUSTERS/aks-demo")
-                .parse()
-                .unwrap();
-        assert_eq!(c.name, "aks-demo");
-        assert_eq!(
-            c.to_string(),
-            format!("{RG}/providers/Microsoft.ContainerService/managedClusters/aks-demo")
-        );
         let k: KeyVaultId = format!("{RG}/providers/Microsoft.KeyVault/vaults/kv-demo/")
             .parse()
             .unwrap();

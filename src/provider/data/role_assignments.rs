@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use super::not_configured;
+use crate::azure::arm_id::ManagedClusterId;
 use crate::azure::catalogue::{self, CATALOGUE, Need, Principal, Scope};
-use crate::azure::client::identity::{ManagedClusterId, ResourceIdentity};
+use crate::azure::client::identity::ResourceIdentity;
 use crate::provider::Shared;
 use crate::provider::errors::azure_error;
 use crate::provider::instance::schema::{self as attr, DEFAULT_READ};
@@ -118,7 +119,7 @@ fn roles_table() -> String {
                 inputs.push(format!("`{a}` ({word})"));
             }
         }
-        if same_shape(e).len() > 1 && same_shape(e)[0].kind != e.kind {
+        if e.by_type_only {
             inputs.push(format!(
                 "`{} = \"{}\"`",
                 attr::DATASOURCE_TYPE,

@@ -40,35 +40,22 @@ pub(super) fn same_shape(entry: &Entry) -> Vec<&'static Entry> {
         .collect()
 }
 
-/// The kind of `ds`: the one its ID names, or, where kinds share an ID shape, the one whose
-/// datasource type is `datasource_type`.
+/// The kind of `ds`, by the catalogue's rule: the one its ID names, or, where kinds share an ID
+/// shape (a storage account), the one whose datasource type is `datasource_type`.
 pub(super) fn resolve_kind(
     ds: &DatasourceId,
     datasource_type: Option<&str>,
 ) -> Result<&'static Entry, String> {
-    let named = ds.kind().entry();
-    let Some(t) = datasource_type else {
-        return Ok(named);
-    };
-    let options = same_shape(named);
-    options
-        .iter()
-        .find(|e| e.datasource_type.eq_ignore_ascii_case(t.trim()))
-        .copied()
-        .ok_or_else(|| {
-            let types: Vec<String> = options
-                .iter()
-                .map(|e| format!("`{}`", e.datasource_type))
-                .collect();
-            let types: Vec<&str> = types.iter().map(String::as_str).collect();
-            format!(
-                "{t:?} is not a datasource type of a {}. Set {}, or remove `{}` to use `{}`.",
-                named.noun,
-                catalogue::either(&types),
-                attr::DATASOURCE_TYPE,
-                named.datasource_type
-            )
-        })
+    match catalogue::resolve_kind(&ds.to_string(), datasource_type.map(str::trim)) {
+        Ok(Some(kind)) => Ok(kind.entry()),
+        // The ID parsed as a datasource, so the catalogue knows its kind.
+        Ok(None) => Ok(ds.kind().entry()),
+        Err(e) => Err(format!(
+            "{e}. Correct `{}`, or remove it to use `{}`.",
+            attr::DATASOURCE_TYPE,
+            ds.kind().datasource_type()
+        )),
+    }
 }
 
 /// A configuration value as far as checks can tell: absent, not known yet, or a string.

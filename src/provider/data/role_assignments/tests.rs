@@ -383,3 +383,93 @@ fn every_kind_in_the_catalogue_is_covered() {
     let description = schema().block.description;
     assert!(description.contains("for_each"), "{description}");
 }
+
+/// One ARM ID, two kinds: a storage account is blob unless `datasource_type` says Data Lake; a
+/// type that does not fit the ID is an error on `datasource_type` naming those that do.
+#[test]
+fn a_storage_account_is_blob_unless_the_type_says_data_lake() {
+    let account = format!(
+        "{}/providers/Microsoft.Storage/storageAccounts/stlakedemo",
+        rg("rg-data")
+    );
+    let base = [
+        (attr::VAULT_ID, s(vault())),
+        (attr::DATASOURCE_ID, s(account.clone())),
+    ];
+    assert_eq!(resolved(&base).entry.kind, DatasourceKind::Blob);
+    let mut lake = base.to_vec();
+    lake.push((
+        attr::DATASOURCE_TYPE,
+        s("Microsoft.Storage/storageAccounts/adlsBlobServices"),
+    ));
+    let r = resolved(&lake);
+    assert_eq!(r.entry.kind, DatasourceKind::DataLake);
+    assert_eq!(
+        triples(&assignments(&r, VAULT_PRINCIPAL, None)),
+        vec![(
+            "Storage Account Backup Contributor".into(),
+            account,
+            VAULT.into()
+        )]
+    );
+    let mut wrong = base.to_vec();
+    wrong.push((attr::DATASOURCE_TYPE, s("Microsoft.Compute/disks")));
+    let (d, _) = check(&cfg(&wrong));
+    assert_eq!(
+        problems(&d),
+        vec![(
+            "Wrong Datasource Type".into(),
+            Some(AttributePath::root(attr::DATASOURCE_TYPE))
+        )]
+    );
+    assert!(d.iter().next().unwrap().detail.contains("adlsBlobServices"));
+}
+
+/// AKS: the vault's Reader roles and the cluster's own Contributor on the snapshot group, the
+/// latter only once the cluster's principal is known.
+#[test]
+fn an_aks_cluster_names_the_cluster_principal() {
+    let aks = format!(
+        "{}/providers/Microsoft.ContainerService/managedClusters/aks-demo",
+        rg("rg-data")
+    );
+    let r = resolved(&[
+        (attr::VAULT_ID, s(vault())),
+        (attr::DATASOURCE_ID, s(aks.clone())),
+        (attr::SNAPSHOT_RESOURCE_GROUP_ID, s(rg("rg-snapshots"))),
+    ]);
+    let list = assignments(
+        &r,
+        VAULT_PRINCIPAL,
+        Some("55555555-5555-5555-5555-555555555555"),
+    );
+    assert_eq!(
+        triples(&list),
+        vec![
+            ("Reader".into(), aks, VAULT.into()),
+            ("Reader".into(), rg("rg-snapshots"), VAULT.into()),
+            ("Contributor".into(), rg("rg-snapshots"), CLUSTER.into()),
+        ]
+    );
+    assert_eq!(
+        list[2].get(PRINCIPAL_ID).as_str(),
+        Some("55555555-5555-5555-5555-555555555555")
+    );
+    let (d, _) = check(&cfg(&[
+        (attr::VAULT_ID, s(vault())),
+        (
+            attr::DATASOURCE_ID,
+            s(format!(
+                "{}/providers/Microsoft.ContainerService/managedClusters/aks-demo",
+                rg("rg-data")
+            )),
+        ),
+    ]));
+    assert_eq!(
+        problems(&d),
+        vec![(
+            "Missing Argument for This Kind".into(),
+            Some(AttributePath::root(attr::SNAPSHOT_RESOURCE_GROUP_ID))
+        )]
+    );
+}
