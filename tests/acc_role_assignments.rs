@@ -538,3 +538,59 @@ output "server" {{ value = data.azurebackup_role_assignments.server }}
         }
     }
 }
+
+/// What one read costs: one vault GET, plus one cluster GET for AKS, and nothing else.
+#[test]
+fn one_read_is_one_vault_get_and_for_aks_one_cluster_get() {
+    let aks = format!(
+        "{}/providers/Microsoft.ContainerService/managedClusters/aks-demo",
+        emu::rg("rg-data")
+    );
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        for (datasource, extra, cluster_gets) in [
+            (emu::disk("disk-1"), true, 0),
+            (emu::pg_flex("pgflex-1"), false, 0),
+            (aks.clone(), true, 1),
+        ] {
+            let snap = if extra {
+                format!(
+                    "snapshot_resource_group_id = \"{}\"",
+                    emu::rg("rg-snapshots")
+                )
+            } else {
+                String::new()
+            };
+            wd.write(
+                "main.tf",
+                &(header()
+                    + &format!(
+                        "data \"azurebackup_role_assignments\" \"x\" {{\n  vault_id = \"{}\"\n  datasource_id = \"{datasource}\"\n  {snap}\n}}\n",
+                        emu::vault()
+                    )),
+            );
+            emu.take_arm_requests();
+            let out = wd.run(&["plan", "-input=false", "-no-color"]);
+            assert!(out.success(), "{}", ctx(&tf, "plan", &out));
+            let ops = emu.counters()["operations"].clone();
+            let count = |op: &str| ops[op]["count"].as_u64().unwrap_or(0);
+            assert_eq!(count("getBackupVault"), 1, "{datasource}: {ops}");
+            assert_eq!(
+                count("getManagedCluster"),
+                cluster_gets,
+                "{datasource}: {ops}"
+            );
+            assert_eq!(
+                emu.take_arm_requests(),
+                1 + cluster_gets,
+                "{datasource}: {ops}"
+            );
+            println!(
+                "terraform {}: ARM requests for one read of {datasource}: {}",
+                tf.version,
+                1 + cluster_gets
+            );
+        }
+    }
+}
