@@ -594,3 +594,59 @@ fn one_read_is_one_vault_get_and_for_aks_one_cluster_get() {
         }
     }
 }
+
+/// A PostgreSQL single-server database: Reader on its server and, with a Key Vault secret,
+/// Key Vault Secrets User on the vault named by `key_vault_id` (whose name must match the
+/// secret URI's: a mismatch is a plan error on `key_vault_secret_uri`).
+#[test]
+fn a_database_names_its_server_and_the_key_vault() {
+    let kv = format!(
+        "{}/providers/Microsoft.KeyVault/vaults/kv-demo",
+        emu::rg("rg-data")
+    );
+    let server = format!(
+        "{}/providers/Microsoft.DBforPostgreSQL/servers/pg-single",
+        emu::rg("rg-data")
+    );
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        let config = |secret: &str| {
+            header()
+                + &format!(
+                    r#"
+data "azurebackup_role_assignments" "db" {{
+  vault_id             = "{vault}"
+  datasource_id        = "{db}"
+  key_vault_id         = "{kv}"
+  key_vault_secret_uri = "{secret}"
+}}
+output "db" {{ value = data.azurebackup_role_assignments.db }}
+"#,
+                    vault = emu::vault(),
+                    db = emu::pg_database("appdb"),
+                )
+        };
+        wd.write("main.tf", &config(emu::KV_SECRET));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "apply", &out));
+        let o = outputs(&wd);
+        assert_eq!(
+            quads(&o["db"]["value"]["assignments"]),
+            vec![
+                vault_role("Reader", server.clone()),
+                vault_role("Key Vault Secrets User", kv.clone()),
+            ],
+            "terraform {}: {o}",
+            tf.version
+        );
+        wd.write(
+            "main.tf",
+            &config("https://kv-other.vault.azure.net/secrets/pg-conn"),
+        );
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!out.success(), "{}", ctx(&tf, "plan", &out));
+        out.assert_contains("Key Vault Mismatch")
+            .assert_contains("key_vault_secret_uri = \"https://kv-other");
+    }
+}
