@@ -55,11 +55,14 @@ fn data_source_and_function_examples_work_against_the_emulator() {
     for tf in terraforms() {
         let emu = Emu::start();
         let wd = emu.workdir(&tf);
+        // blob_vaulted.tf protects the storage account blob_operational.tf protects; a vault
+        // protects a datasource once, so the two are alternatives (applied one at a time by
+        // acc_docs_examples).
         copy_into(
             &wd,
             "examples/resources/azurebackup_instance",
             "",
-            &["import.sh"],
+            &["import.sh", "blob_vaulted.tf"],
         );
         let out = apply(&wd);
         assert!(out.success(), "{}", ctx(&tf, "resource examples", &out));

@@ -407,3 +407,43 @@ fn wrong_combinations_are_plan_errors() {
         assert!(emu.instances().is_empty());
     }
 }
+
+/// The `azurebackup_instance` data source reports the kind's parameters: the AKS settings as an
+/// object, the Elastic SAN volume, the containers.
+#[test]
+fn the_data_source_reports_the_kind_parameters() {
+    let aks = Case {
+        name: "AKS data source",
+        vault: "vault-demo",
+        api_version: None,
+        datasource: data("Microsoft.ContainerService/managedClusters/aks-demo"),
+        policy: "policy-aks",
+        args: format!(
+            "{}  kubernetes {{\n    included_namespaces = [\"app\"]\n    snapshot_volumes = false\n  }}\n",
+            snapshot_rg()
+        ),
+        changed: String::new(),
+    };
+    let reader = r#"
+data "azurebackup_instance" "read" {
+  id = azurebackup_instance.x.id
+}
+output "namespaces" { value = data.azurebackup_instance.read.kubernetes.included_namespaces }
+output "snapshot_volumes" { value = data.azurebackup_instance.read.kubernetes.snapshot_volumes }
+output "containers" { value = data.azurebackup_instance.read.containers }
+"#;
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &config(&aks, &aks.args));
+        wd.write("read.tf", reader);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, &aks, "apply", &out));
+        let o = wd.run(&["output", "-json"]).json();
+        assert_eq!(o["namespaces"]["value"], serde_json::json!(["app"]), "{o}");
+        assert_eq!(o["snapshot_volumes"]["value"], false, "{o}");
+        assert!(o["containers"]["value"].is_null(), "{o}");
+        let out = wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
+        assert!(out.success(), "{}", ctx(&tf, &aks, "destroy", &out));
+    }
+}

@@ -253,7 +253,7 @@ fn kubernetes_block() -> NestedBlock {
 
 /// Every kind in one Markdown table, from the catalogue: the docs cannot drift from it.
 pub fn kinds_table() -> String {
-    use crate::azure::catalogue::{CATALOGUE, Need, SetInfo};
+    use crate::azure::catalogue::{CATALOGUE, Need, Parameter, SetInfo};
     use crate::azure::config::API_2021_01_01;
     let mut t = String::from(
         "| Kind | `datasource_id` | `datasource_type` | `dataSourceSetInfo` | Arguments | Roles | API versions |\n|---|---|---|---|---|---|---|\n",
@@ -301,8 +301,31 @@ pub fn kinds_table() -> String {
         } else {
             args.join(", ")
         };
+        let sent: Vec<String> = e
+            .parameters
+            .iter()
+            .map(|p| match p {
+                Parameter::OperationalStore => "`AzureOperationalStoreParameters`".to_string(),
+                Parameter::SecretStoreCredentials => {
+                    "`SecretStoreBasedAuthCredentials`".to_string()
+                }
+                // Sent only when its optional argument is set (AKS sends its own always).
+                Parameter::DatasourceParameters(t) => match e.inputs.iter().find(|r| r.fills == *p)
+                {
+                    Some(r) if r.need == Need::Optional && r.input != Input::Kubernetes => {
+                        format!("`{t}` (with `{}`)", attribute_of(r.input))
+                    }
+                    _ => format!("`{t}`"),
+                },
+            })
+            .collect();
+        let sent = if sent.is_empty() {
+            "none".to_string()
+        } else {
+            sent.join(", ")
+        };
         t.push_str(&format!(
-            "| {} | `.../providers/{}` | `{}` | {set} | {args} | {} | {} |\n",
+            "| {} | `.../providers/{}` | `{}` | {set} | {args} | {sent} | {} | {} |\n",
             e.plural,
             e.shape().split("/providers/").nth(1).unwrap_or_default(),
             e.datasource_type,
