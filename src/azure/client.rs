@@ -22,6 +22,7 @@ use crate::azure::http::{Clock, tokio_clock};
 use crate::azure::models::{BackupInstance, BackupInstanceList, BackupInstanceResource};
 use crate::azure::poller::{self, PollConfig, PollRequest};
 
+pub mod identity;
 mod lifecycle;
 pub use lifecycle::ProtectionAction;
 
