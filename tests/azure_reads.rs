@@ -234,6 +234,22 @@ async fn a_list_lasts_as_long_as_the_reads_keep_coming() {
     assert_eq!(h.server.seen().len(), 2);
 }
 
+/// The walk hands each entry out once (it holds only what is still to be read): a second read
+/// of the same instance asks with a GET instead of calling it gone.
+#[tokio::test]
+async fn an_entry_is_handed_out_once_then_read_with_a_get() {
+    let h = Harness::new(API).await;
+    let ids: Vec<BackupInstanceId> = (0..3).map(id).collect();
+    h.server.push(page_step(&h, &ids, 200, 0));
+    h.server.push(get_step(&ids[1]));
+    let reads = InstanceReads::new(h.client.clone(), always_list());
+    let o = op(&h);
+    assert!(reads.read(&ids[1], &o).await.unwrap().is_some());
+    assert!(reads.read(&ids[1], &o).await.unwrap().is_some());
+    h.server.assert_done();
+    assert_eq!(h.server.seen().len(), 2);
+}
+
 /// A write by this process drops the lists taken before it: an instance created after a
 /// complete list was walked is not called gone.
 #[tokio::test]
