@@ -82,7 +82,10 @@ pub fn main(
             }
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the plugin waits on Terraform and on Azure, it does not compute. Measured at
+    // 1,000 instances (scripts/bench-instances.sh), worker threads bought no speed and cost
+    // memory: each has its own stack and malloc arena.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
