@@ -19,7 +19,9 @@ use crate::azure::http::retry::{
     CallContext, Jitter, Pipeline, RandomJitter, Response, RetryConfig,
 };
 use crate::azure::http::{Clock, tokio_clock};
-use crate::azure::models::{BackupInstance, BackupInstanceList, BackupInstanceResource};
+use crate::azure::models::{
+    BackupInstance, BackupInstanceList, BackupInstanceResource, RawBackupInstanceList,
+};
 use crate::azure::poller::{self, PollConfig, PollRequest};
 
 pub mod identity;
@@ -561,7 +563,7 @@ impl DataProtectionClient {
         vault: &BackupVaultId,
         next_link: Option<&str>,
         op: &OpOptions,
-    ) -> Result<BackupInstanceList, AzureError> {
+    ) -> Result<RawBackupInstanceList, AzureError> {
         let corr = self.start("listBackupInstances", &vault.to_string());
         let ctx = op.context("listBackupInstances", &corr);
         let r = async {
@@ -577,7 +579,7 @@ impl DataProtectionClient {
             if !resp.is_success() {
                 return Err(resp.to_error(&ctx));
             }
-            let page: BackupInstanceList = Self::decode(&ctx, &resp)?;
+            let page: RawBackupInstanceList = Self::decode(&ctx, &resp)?;
             Ok((page, Some(resp)))
         }
         .await;

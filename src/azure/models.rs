@@ -368,6 +368,18 @@ pub struct BackupInstanceList {
     pub next_link: Option<String>,
 }
 
+/// One page of `{vault}/backupInstances` with each entry kept as the JSON the service sent, for
+/// readers that hold many entries and use few of them at a time (coalesced reads): unparsed
+/// text is a third of the parsed model's heap, and an entry that does not parse spoils only
+/// itself.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawBackupInstanceList {
+    #[serde(default, deserialize_with = "nullable")]
+    pub value: Vec<Box<serde_json::value::RawValue>>,
+    pub next_link: Option<String>,
+}
+
 /// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`).
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

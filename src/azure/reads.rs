@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
@@ -86,7 +87,8 @@ struct Walk {
     /// `None` behind: a refresh reads each instance once, so the walk holds only what is still
     /// to be read (at 1,000 instances that is most of the provider's heap), and a second read
     /// of the same instance, which is rare, asks with a GET.
-    entries: HashMap<String, Option<Box<BackupInstanceResource>>>,
+    /// Each is the entry's JSON as the service sent it, parsed when handed out.
+    entries: HashMap<String, Option<Box<RawValue>>>,
     pages: u32,
     /// Reads this walk has answered from its entries.
     hits: u32,
@@ -207,8 +209,11 @@ impl InstanceReads {
                 let entry = slot.take();
                 walk.hits += 1;
                 walk.last_used = Some(now);
-                return match entry {
-                    Some(entry) if is_settled(&entry) => Listed::Found(entry),
+                let parsed = entry
+                    .and_then(|raw| serde_json::from_str::<BackupInstanceResource>(raw.get()).ok());
+                return match parsed {
+                    Some(entry) if is_settled(&entry) => Listed::Found(Box::new(entry)),
+                    // Changing, already handed out, or not a backup instance: ask with a GET.
                     _ => Listed::Ask,
                 };
             }
@@ -245,11 +250,11 @@ impl InstanceReads {
                     for entry in page.value {
                         match entry_name(&entry, &id.vault) {
                             Some(n) => {
-                                walk.entries.insert(n, Some(Box::new(entry)));
+                                walk.entries.insert(n, Some(entry));
                             }
                             None => {
                                 // An answer about something else: trust none of this list.
-                                tracing::warn!(vault = %id.vault, entry = entry.id.as_deref().unwrap_or(""), "the vault's list holds an entry of another vault; reading instances one by one");
+                                tracing::warn!(vault = %id.vault, entry = entry_id(&entry).as_deref().unwrap_or(""), "the vault's list holds an entry of another vault; reading instances one by one");
                                 walk.broken = true;
                                 return Listed::Ask;
                             }
@@ -270,9 +275,18 @@ impl InstanceReads {
     }
 }
 
+/// The `id` of a list entry, read without parsing the rest of it.
+fn entry_id(entry: &RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(entry.get()).ok()?.id
+}
+
 /// The entry's lower-case name, if its ID is an instance of `vault`.
-fn entry_name(entry: &BackupInstanceResource, vault: &BackupVaultId) -> Option<String> {
-    let id: BackupInstanceId = entry.id.as_deref()?.parse().ok()?;
+fn entry_name(entry: &RawValue, vault: &BackupVaultId) -> Option<String> {
+    let id: BackupInstanceId = entry_id(entry)?.parse().ok()?;
     id.vault
         .to_string()
         .eq_ignore_ascii_case(&vault.to_string())
