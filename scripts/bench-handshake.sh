@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${PROFILE:-release}
 runs=${RUNS:-30}
-if [ "$profile" = release ]; then cargo build --quiet --release --bins; else cargo build --quiet --bins; fi
+if [ "$profile" = release ]; then cargo build --quiet --release --workspace --bins; else cargo build --quiet --workspace --bins; fi
 bin="$(pwd)/target/$profile/terraform-provider-azurebackup"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/azurebackup-handshake.XXXXXX")
