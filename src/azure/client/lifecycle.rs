@@ -6,6 +6,7 @@ use reqwest::Method;
 use super::{DataProtectionClient, OpOptions};
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use crate::azure::error::AzureError;
+use crate::azure::http::retry::{CallContext, Response};
 use crate::azure::models::{DeletedBackupInstanceList, DeletedBackupInstanceResource};
 use crate::azure::poller::PollRequest;
 
@@ -73,6 +74,40 @@ impl DataProtectionClient {
         segments.extend_from_slice(extra);
         self.url(vault, &segments)
     }
+    /// `POST url` with no body; a success for which `answered(status)` holds is the end, any
+    /// other success is an operation polled to its outcome. Returns the last response for the
+    /// log.
+    async fn post_polled(
+        &self,
+        ctx: &CallContext<'_>,
+        url: &str,
+        answered: impl Fn(u16) -> bool,
+    ) -> Result<((), Option<Response>), AzureError> {
+        let resp = self
+            .inner
+            .pipeline
+            .send(ctx, Method::POST, url, None)
+            .await?;
+        if !resp.is_success() {
+            return Err(resp.to_error(ctx));
+        }
+        if answered(resp.status) {
+            return Ok(((), Some(resp)));
+        }
+        let last = self
+            .poll(
+                ctx,
+                &resp,
+                PollRequest {
+                    resource_url: None,
+                    is_delete: false,
+                    outcome_only: true,
+                },
+            )
+            .await?;
+        Ok(((), last.or(Some(resp))))
+    }
+
     /// `POST {instance}/{action}`, polled to the end (200, or 202 with either polling header).
     pub async fn protection_action(
         &self,
@@ -84,29 +119,8 @@ impl DataProtectionClient {
         let ctx = op.context(action.verb(), &corr);
         let r = async {
             let url = self.url(id, &[action.verb()])?;
-            let resp = self
-                .inner
-                .pipeline
-                .send(&ctx, Method::POST, &url, None)
-                .await?;
-            if !resp.is_success() {
-                return Err(resp.to_error(&ctx));
-            }
-            if resp.status == 200 || resp.status == 204 {
-                return Ok(((), Some(resp)));
-            }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: false,
-                        outcome_only: true,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
+            self.post_polled(&ctx, &url, |status| status == 200 || status == 204)
+                .await
         }
         .await;
         self.log_result(&ctx, r)
@@ -125,29 +139,7 @@ impl DataProtectionClient {
         let ctx = op.context("undeleteBackupInstance", &corr);
         let r = async {
             let url = self.deleted_url(vault, name, &["undelete"])?;
-            let resp = self
-                .inner
-                .pipeline
-                .send(&ctx, Method::POST, &url, None)
-                .await?;
-            if !resp.is_success() {
-                return Err(resp.to_error(&ctx));
-            }
-            if resp.status != 202 {
-                return Ok(((), Some(resp)));
-            }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: false,
-                        outcome_only: true,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
+            self.post_polled(&ctx, &url, |status| status != 202).await
         }
         .await;
         self.log_result(&ctx, r)
