@@ -4,8 +4,8 @@
 mod common;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
-use serde_json::{Value, json};
+use common::{apply, ctx, outputs, terraforms};
+use serde_json::json;
 
 const DISKS: &[&str] = &["disk-1", "disk-2", "disk-3"];
 const SERVERS: &[&str] = &["pgflex-1", "pgflex-2"];
@@ -88,20 +88,6 @@ output "failing" {{ value = data.azurebackup_instances.failing.instances[*].data
 "#,
         disk2 = emu::disk("disk-2"),
     )
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
-}
-
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
-}
-
-fn outputs(wd: &Workdir) -> Value {
-    let out = wd.run(&["output", "-json", "-no-color"]);
-    out.assert_success();
-    out.json()
 }
 
 fn list_requests(emu: &Emu) -> u64 {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{TfOutput, Workdir, ctx, terraforms};
 use serde_json::Value;
 
 /// `n` disk instances in the emulator's vault, with the policy from `var.policy`.
@@ -55,10 +55,6 @@ fn run(wd: &Workdir, args: &[&str]) -> TfOutput {
     let mut all = args.to_vec();
     all.extend(["-input=false", "-no-color"]);
     wd.run(&all)
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
 }
 
 /// The ARM requests the emulator logged since the last reset, as (method, operation, status).

@@ -8,11 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, repo_root, terraforms};
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
-}
+use common::{Terraform, Workdir, apply, ctx, repo_root, terraforms};
 
 /// Copies `dir`'s files (recursively) into the workdir, each `.tf` file renamed with `prefix`.
 fn copy_into(wd: &Workdir, dir: &str, prefix: &str, skip: &[&str]) {
@@ -38,10 +34,6 @@ fn copy_into(wd: &Workdir, dir: &str, prefix: &str, skip: &[&str]) {
         }
     }
     walk(wd, &repo_root().join(dir), "", prefix, skip);
-}
-
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
 }
 
 fn outputs(wd: &Workdir) -> serde_json::Value {

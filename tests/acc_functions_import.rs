@@ -7,11 +7,7 @@ mod common;
 use std::fs::File;
 
 use common::emu::{self, Emu};
-use common::{DEFAULT_TIMEOUT, Terraform, TfOutput, Workdir, run_bounded, terraforms};
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
-}
+use common::{DEFAULT_TIMEOUT, Terraform, TfOutput, Workdir, ctx, run_bounded, terraforms};
 
 const HEADER: &str = r#"terraform {
   required_providers {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{apply, ctx, terraforms};
 use serde_json::json;
 
 const HEADER: &str = r#"
@@ -39,14 +39,6 @@ resource "azurebackup_instance" "{label}" {{
 
 fn provider(extra: &str) -> String {
     format!("provider \"azurebackup\" {{\n{extra}\n}}\n")
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
-}
-
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
 }
 
 /// Every input class that used to reach Azure is an error at `terraform validate`, on its

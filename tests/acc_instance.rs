@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::emu::{self, Emu, KV_SECRET};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{TfOutput, Workdir, apply, ctx, terraforms};
 use serde_json::json;
 
 #[derive(Clone, Copy, Debug)]
@@ -85,10 +85,6 @@ output "protection_state" {{ value = azurebackup_instance.x.protection_state }}
     )
 }
 
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
-}
-
 fn plan_exit(wd: &Workdir) -> TfOutput {
     wd.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
 }
@@ -97,10 +93,6 @@ fn output(wd: &Workdir, name: &str) -> String {
     let out = wd.run(&["output", "-raw", "-no-color", name]);
     out.assert_success();
     out.stdout.trim().to_owned()
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
 }
 
 /// create → second plan empty → policy change in place → import into a fresh state gives an

@@ -7,7 +7,7 @@
 mod common;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{Terraform, TfOutput, Workdir, apply, terraforms};
 
 /// One kind's configuration: the resource arguments beyond vault, datasource, location and
 /// policy, before and after the in-place change.
@@ -75,10 +75,6 @@ fn ctx(tf: &Terraform, c: &Case, step: &str, out: &TfOutput) -> String {
         c.name,
         out.combined()
     )
-}
-
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
 }
 
 fn assert_empty_plan(wd: &Workdir, tf: &Terraform, c: &Case, step: &str) {

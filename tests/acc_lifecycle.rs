@@ -6,7 +6,7 @@
 mod common;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{Terraform, TfOutput, Workdir, apply, ctx, terraforms};
 use serde_json::json;
 
 fn config(provider_extra: &str, resource_extra: &str) -> String {
@@ -42,10 +42,6 @@ output "protection_state" {{ value = azurebackup_instance.x.protection_state }}
     )
 }
 
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
-}
-
 fn destroy(wd: &Workdir) -> TfOutput {
     wd.run(&["destroy", "-input=false", "-auto-approve", "-no-color"])
 }
@@ -58,10 +54,6 @@ fn output(wd: &Workdir, name: &str) -> String {
     let out = wd.run(&["output", "-raw", "-no-color", name]);
     out.assert_success();
     out.stdout.trim().to_owned()
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
 }
 
 fn assert_empty_plan(tf: &Terraform, wd: &Workdir, what: &str) {

@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, terraforms};
+use common::{Terraform, Workdir, ctx, terraforms};
 use serde_json::json;
 use terraform_provider_azurebackup::tfplugin::{
     self, ApplyRequest, ApplyResponse, Attribute, Block, Context, Diagnostic, Diagnostics,
@@ -202,10 +202,6 @@ impl Drop for Attached {
             self.rt.block_on(s.shutdown());
         }
     }
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
 }
 
 fn header() -> &'static str {

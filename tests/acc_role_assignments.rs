@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::emu::{self, Emu};
-use common::{Terraform, TfOutput, Workdir, repo_root, terraforms};
+use common::{Terraform, Workdir, apply, ctx, outputs, repo_root, terraforms};
 use serde_json::{Value, json};
 
 /// The default world's vault-demo system-assigned principal.
@@ -17,20 +17,6 @@ const VAULT_PRINCIPAL: &str = "44444444-4444-4444-4444-444444444444";
 
 fn header() -> String {
     "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\nprovider \"azurebackup\" {}\n".to_owned()
-}
-
-fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
-    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
-}
-
-fn apply(wd: &Workdir) -> TfOutput {
-    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
-}
-
-fn outputs(wd: &Workdir) -> Value {
-    let out = wd.run(&["output", "-json", "-no-color"]);
-    out.assert_success();
-    out.json()
 }
 
 fn plan_is_empty(wd: &Workdir, tf: &Terraform, what: &str) {

@@ -616,3 +616,20 @@ pub fn link_or_copy(from: &Path, to: &Path) {
             .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
     }
 }
+
+/// A failure message: the Terraform version, what was being done, and everything it printed.
+pub fn ctx(tf: &Terraform, what: &str, out: &TfOutput) -> String {
+    format!("terraform {} — {what}:\n{}", tf.version, out.combined())
+}
+
+/// `terraform apply -auto-approve` in `wd`, not asserted (callers check the outcome they expect).
+pub fn apply(wd: &Workdir) -> TfOutput {
+    wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"])
+}
+
+/// `terraform output -json` in `wd`, which must succeed.
+pub fn outputs(wd: &Workdir) -> serde_json::Value {
+    let out = wd.run(&["output", "-json", "-no-color"]);
+    out.assert_success();
+    out.json()
+}
