@@ -238,9 +238,8 @@ impl InstanceReads {
                 .list_backup_instances_page(&id.vault, next.as_deref(), op)
                 .await
             {
-                Ok(page) if self.writes.load(Ordering::SeqCst) != walk.writes => {
+                Ok(_) if self.writes.load(Ordering::SeqCst) != walk.writes => {
                     // This process changed an instance while the page was on its way.
-                    drop(page);
                     *walk = Walk::default();
                     return Listed::Ask;
                 }
