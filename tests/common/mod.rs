@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod emu;
+pub mod process;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
