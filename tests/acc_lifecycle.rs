@@ -324,7 +324,9 @@ fn user_assigned_identity() {
         // attribute, before anything is created.
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "plan warns", &out));
-        let text = out.combined();
+        // Terraform wraps the detail: compare with whitespace runs collapsed.
+        let flat = |t: String| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = flat(out.combined());
         assert!(
             text.contains("Warning: User-Assigned Identity Not Attached")
                 && text.contains(
@@ -336,7 +338,7 @@ fn user_assigned_identity() {
         let before = emu.instances();
         let out = apply(&wd);
         assert!(!out.success(), "{}", ctx(&tf, "not attached", &out));
-        let text = out.combined();
+        let text = flat(out.combined());
         assert!(
             text.contains(
                 "The User Identity provided in input is not attached to the Backup Vault"

@@ -208,3 +208,107 @@ async fn always_on_refusal_is_a_typed_error() {
     assert!(!e.is_soft_deleted_conflict());
     h.server.assert_done();
 }
+
+/// The next step towards `BackupsSuspended` from what was just read.
+fn towards_suspended(
+    r: &terraform_provider_azurebackup::azure::models::BackupInstanceResource,
+) -> Option<ProtectionAction> {
+    match r.properties.current_protection_state.as_deref() {
+        Some("ProtectionConfigured") => Some(ProtectionAction::SuspendBackups),
+        _ => None,
+    }
+}
+
+fn configured() -> terraform_provider_azurebackup::azure::models::BackupInstanceResource {
+    serde_json::from_value(body("ProtectionConfigured")).unwrap()
+}
+
+/// A protection action whose connection drops is not blindly sent again: the instance is read
+/// first, and the action is sent again only because the read shows it did not happen.
+#[tokio::test]
+async fn a_dropped_action_is_read_back_then_sent_again() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/suspendBackups?api-version={API}", instance_id());
+    let get = format!("{}?api-version={API}", instance_id());
+    h.server
+        .push(Step::new("POST", post.clone(), 200).drop_connection());
+    h.server
+        .push(Step::new("GET", get.clone(), 200).json(body("ProtectionConfigured")));
+    h.server.push(Step::new("POST", post.clone(), 200));
+    h.server
+        .push(Step::new("GET", get.clone(), 200).json(body("BackupsSuspended")));
+    let op = h.op(Duration::from_secs(600));
+    let res = h
+        .client
+        .converge_protection(&instance_id(), configured(), towards_suspended, &op)
+        .await
+        .unwrap();
+    assert_eq!(
+        res.properties.current_protection_state.as_deref(),
+        Some("BackupsSuspended")
+    );
+    h.server.assert_done();
+    assert_eq!(
+        h.server.sequence(),
+        seq(&[
+            ("POST", post.clone()),
+            ("GET", get.clone()),
+            ("POST", post),
+            ("GET", get)
+        ])
+    );
+}
+
+/// The dropped action did reach the service (the read shows its effect): nothing is sent again.
+#[tokio::test]
+async fn a_dropped_action_that_took_effect_is_not_sent_again() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/suspendBackups?api-version={API}", instance_id());
+    let get = format!("{}?api-version={API}", instance_id());
+    h.server
+        .push(Step::new("POST", post.clone(), 200).drop_connection());
+    h.server
+        .push(Step::new("GET", get.clone(), 200).json(body("BackupsSuspended")));
+    let op = h.op(Duration::from_secs(600));
+    let res = h
+        .client
+        .converge_protection(&instance_id(), configured(), towards_suspended, &op)
+        .await
+        .unwrap();
+    assert_eq!(
+        res.properties.current_protection_state.as_deref(),
+        Some("BackupsSuspended")
+    );
+    h.server.assert_done();
+    assert_eq!(h.server.sequence(), seq(&[("POST", post), ("GET", get)]));
+}
+
+/// Another operation holds the instance (a killed run's `suspendBackups`): wait it out, read
+/// again, and recompute: the other run already suspended it, so nothing is sent again (the old
+/// code re-sent the planned action and failed "not allowed in BackupsSuspended").
+#[tokio::test]
+async fn after_waiting_out_another_operation_the_steps_are_recomputed() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/suspendBackups?api-version={API}", instance_id());
+    let get = format!("{}?api-version={API}", instance_id());
+    h.server
+        .push(Step::new("POST", post.clone(), 409).json(json!({"error": {
+            "code": "UserErrorAnotherOperationInProgress",
+            "message": "Another operation is in progress on the backup instance."
+        }})));
+    h.server
+        .push(Step::new("GET", get.clone(), 200).json(body("BackupsSuspended")));
+    let op = h.op(Duration::from_secs(600));
+    let res = h
+        .client
+        .converge_protection(&instance_id(), configured(), towards_suspended, &op)
+        .await
+        .unwrap();
+    assert_eq!(
+        res.properties.current_protection_state.as_deref(),
+        Some("BackupsSuspended")
+    );
+    h.server.assert_done();
+    assert_eq!(h.server.sequence(), seq(&[("POST", post), ("GET", get)]));
+    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(1)]);
+}

@@ -26,7 +26,7 @@ use crate::azure::poller::{self, PollConfig, PollRequest};
 
 pub mod identity;
 mod lifecycle;
-pub use lifecycle::ProtectionAction;
+pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
 
 /// The caller's bounds for one operation.
 #[derive(Debug, Clone)]

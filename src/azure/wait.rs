@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
-use crate::azure::client::{DataProtectionClient, OpOptions};
-use crate::azure::error::AzureError;
+use crate::azure::client::{DataProtectionClient, OpOptions, ProtectionAction};
+use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::http::Clock;
 use crate::azure::models::{BackupInstance, BackupInstanceResource};
 
@@ -136,8 +136,17 @@ pub enum ProtectionWaitFailure {
     Vanished,
     Timeout,
     Cancelled,
+    /// A GET while waiting failed.
     Azure(AzureError),
+    /// The protection action itself was refused or failed.
+    Action(ProtectionAction, AzureError),
 }
+
+/// How often a protection action whose connection dropped is read back and sent again.
+const DROPPED_ACTION_RETRIES: u32 = 3;
+/// Upper bound of the steps [`DataProtectionClient::converge_protection`] takes (the longest
+/// path has two actions; every wait for another operation and every resend counts).
+const MAX_CONVERGE_STEPS: u32 = 24;
 
 /// What [`DataProtectionClient::validate_until_permitted`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +172,22 @@ fn state_is(res: &BackupInstanceResource, want: &dyn Fn(&str) -> bool) -> (bool,
         .and_then(|s| s.status.as_deref())
         .is_some_and(want);
     (current, status)
+}
+
+/// Protection is still being set up: neither configured, nor failed, nor held (stopped or
+/// suspended), nor on its way out.
+pub fn is_configuring(res: &BackupInstanceResource) -> bool {
+    let (held, _) = state_is(res, &|s| {
+        [
+            "ProtectionStopped",
+            "BackupsSuspended",
+            "SoftDeleted",
+            "SoftDeleting",
+        ]
+        .iter()
+        .any(|h| s.eq_ignore_ascii_case(h))
+    });
+    !held && !is_protected(res) && !is_protection_failure(res)
 }
 
 /// Either the current state or the status reports a failure.
@@ -301,6 +326,136 @@ impl DataProtectionClient {
         }
     }
 
+    /// Takes the protection actions `next` names, one at a time, until it names none. `next`
+    /// is asked again after every step with the instance as just read, never with the view from
+    /// before: when another operation holds the instance (a killed run's action still running),
+    /// this waits it out, reads again and lets `next` decide afresh; when an action's connection
+    /// drops (it may or may not have reached the service), it reads the state before sending
+    /// again. Protection still being configured is awaited before any action. Returns the
+    /// instance as last read.
+    pub async fn converge_protection(
+        &self,
+        id: &BackupInstanceId,
+        mut current: BackupInstanceResource,
+        next: impl Fn(&BackupInstanceResource) -> Option<ProtectionAction>,
+        op: &OpOptions,
+    ) -> Result<BackupInstanceResource, ProtectionWaitError> {
+        let mut idle = IDLE.waiter(self.clock(), op);
+        let mut dropped = 0u32;
+        // Waits for another operation are bounded by the deadline, not counted.
+        let mut steps = 0u32;
+        while steps < MAX_CONVERGE_STEPS {
+            steps += 1;
+            let Some(action) = next(&current) else {
+                return Ok(current);
+            };
+            if is_configuring(&current) {
+                current = self.wait_until_settled(id, op, current).await?;
+                continue;
+            }
+            tracing::info!(instance = %id, action = action.verb(), state = current.properties.current_protection_state.as_deref().unwrap_or("unknown"), "changing protection mode");
+            match self.protection_action(id, action, op).await {
+                Ok(()) => {
+                    current = match action.target_state() {
+                        "ProtectionConfigured" => self.wait_for_protection(id, op, None).await?,
+                        s => self.wait_for_state(id, s, op).await?,
+                    };
+                }
+                Err(e) if e.is_operation_in_progress() => {
+                    tracing::info!(instance = %id, action = action.verb(), wait_s = idle.next_wait().as_secs(), "another operation is in progress on the instance; waiting for it, then reading the instance again");
+                    if idle.pause().await.is_err() {
+                        return Err(self.action_failed(id, current, action, e).await);
+                    }
+                    steps -= 1;
+                    current = self.read_for_converge(id, op, current).await?;
+                }
+                Err(e) if e.kind() == ErrorKind::Transport && dropped < DROPPED_ACTION_RETRIES => {
+                    dropped += 1;
+                    tracing::warn!(instance = %id, action = action.verb(), attempt = dropped, "the protection action's connection failed; reading the instance before sending it again");
+                    current = self.read_for_converge(id, op, current).await?;
+                }
+                Err(e) => return Err(self.action_failed(id, current, action, e).await),
+            }
+        }
+        Err(ProtectionWaitError {
+            last: Some(Box::new(current)),
+            kind: ProtectionWaitFailure::Timeout,
+        })
+    }
+
+    /// Polls while protection is still being set up (or updated), until the instance is
+    /// configured, failed, stopped or suspended: whichever it ends in, the caller decides.
+    async fn wait_until_settled(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+        first: BackupInstanceResource,
+    ) -> Result<BackupInstanceResource, ProtectionWaitError> {
+        let mut waiter = PROTECTION.waiter(self.clock(), op);
+        let mut last = first;
+        loop {
+            if !is_configuring(&last) {
+                return Ok(last);
+            }
+            tracing::info!(instance = %id, state = last.properties.current_protection_state.as_deref().unwrap_or("unknown"), "waiting for the protection state to settle");
+            let kind = match waiter.pause().await {
+                Ok(_) => None,
+                Err(Stop::Deadline) => Some(ProtectionWaitFailure::Timeout),
+                Err(Stop::Cancelled) => Some(ProtectionWaitFailure::Cancelled),
+            };
+            if let Some(kind) = kind {
+                return Err(ProtectionWaitError {
+                    last: Some(Box::new(last)),
+                    kind,
+                });
+            }
+            last = self.read_for_converge(id, op, last).await?;
+        }
+    }
+
+    /// A fresh read between converge steps.
+    async fn read_for_converge(
+        &self,
+        id: &BackupInstanceId,
+        op: &OpOptions,
+        current: BackupInstanceResource,
+    ) -> Result<BackupInstanceResource, ProtectionWaitError> {
+        match self.get_backup_instance(id, op).await {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(ProtectionWaitError {
+                last: None,
+                kind: ProtectionWaitFailure::Vanished,
+            }),
+            Err(e) => Err(ProtectionWaitError {
+                last: Some(Box::new(current)),
+                kind: ProtectionWaitFailure::Azure(e),
+            }),
+        }
+    }
+
+    /// A failed action, with the instance as read after the failure (the view from before
+    /// the action is what the failure may have changed), else as last seen.
+    async fn action_failed(
+        &self,
+        id: &BackupInstanceId,
+        current: BackupInstanceResource,
+        action: ProtectionAction,
+        e: AzureError,
+    ) -> ProtectionWaitError {
+        let rescue = self.op_options(
+            Duration::from_secs(20),
+            &tokio_util::sync::CancellationToken::new(),
+        );
+        let last = match self.get_backup_instance(id, &rescue).await {
+            Ok(Some(r)) => r,
+            _ => current,
+        };
+        ProtectionWaitError {
+            last: Some(Box::new(last)),
+            kind: ProtectionWaitFailure::Action(action, e),
+        }
+    }
+
     /// Whether the instance `id` exists and protects `datasource`: then "already protected" is
     /// our own earlier create, to adopt rather than fail on.
     pub async fn protects(&self, id: &BackupInstanceId, datasource: &str, op: &OpOptions) -> bool {
@@ -334,6 +489,9 @@ impl DataProtectionClient {
                     };
                 }
                 Err(e) if e.is_permission() => {
+                    if attempt == 1 {
+                        tracing::warn!(instance = %id, window_s = window.as_secs(), "the vault's managed identity lacks permissions; waiting up to {} for role assignments to propagate", humantime::format_duration(window));
+                    }
                     tracing::info!(attempt, wait_s = waiter.next_wait().as_secs(), instance = %id, "vault identity lacks permissions; waiting for role assignments to propagate");
                     if waiter.pause().await.is_err() {
                         return Err(e);

@@ -1,11 +1,21 @@
 //! Turns Azure errors into Terraform diagnostics: a short summary, then a detail that says what
 //! happened, what to do, the service's own words, and the ids support will ask for.
 
+use crate::azure::catalogue::Entry;
 use crate::azure::error::AzureError;
 use crate::tfplugin::{Diagnostic, Severity};
 
+/// The roles to grant, for a permission error: those of the instance's kind when it is known,
+/// else every kind's.
+pub fn roles_to_grant(kind: Option<&Entry>) -> String {
+    match kind {
+        Some(k) => format!("for {}: {}", k.plural, k.roles_text()),
+        None => crate::azure::catalogue::all_roles_text(),
+    }
+}
+
 /// What the user should do, chosen by the error's meaning (never by matching its text).
-fn advice(e: &AzureError, action: &str) -> String {
+fn advice(e: &AzureError, action: &str, kind: Option<&Entry>) -> String {
     if e.is_cancelled() {
         format!(
             "The {action} was interrupted (Ctrl-C). Run the command again to finish; the instance's name is deterministic, so nothing is created twice."
@@ -20,8 +30,8 @@ fn advice(e: &AzureError, action: &str) -> String {
         "The datasource is already protected by another backup instance. Bring that instance under Terraform with `terraform import`, or stop its protection, before creating a new one.".to_owned()
     } else if e.is_permission() {
         format!(
-            "The Backup vault's managed identity lacks a role it needs. Grant it ({}), wait a few minutes for the assignment to propagate, then run the command again.",
-            crate::azure::catalogue::all_roles_text()
+            "The Backup vault's managed identity lacks a role it needs. Grant it the roles {}; then wait a few minutes for the assignments to propagate and run the command again.",
+            roles_to_grant(kind)
         )
     } else if e.is_not_found() {
         "A resource named in the configuration does not exist: check `vault_id`, `policy_id` and `datasource_id`.".to_owned()
@@ -29,8 +39,11 @@ fn advice(e: &AzureError, action: &str) -> String {
         "Check the provider's credentials and endpoint settings (see the provider documentation's authentication section).".to_owned()
     } else if e.is_retryable() {
         "The service reported a temporary failure. Run the command again; if it persists, contact Azure support with the correlation ID below.".to_string()
+    } else if !e.recommended_actions().is_empty() {
+        "Do what Azure recommends below, then run the command again.".to_owned()
     } else {
-        "Correct the problem the service describes below, then run the command again.".to_owned()
+        "Correct the problem the service's message above describes, then run the command again."
+            .to_owned()
     }
 }
 
@@ -42,7 +55,18 @@ pub fn azure_error(
     instance: Option<&str>,
     e: &AzureError,
 ) -> Diagnostic {
-    to_diag(Severity::Error, summary, action, instance, e)
+    to_diag(Severity::Error, summary, action, instance, e, None)
+}
+
+/// [`azure_error`] for an instance of a known kind: a permission error names its roles only.
+pub fn azure_error_for(
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+    kind: &Entry,
+) -> Diagnostic {
+    to_diag(Severity::Error, summary, action, instance, e, Some(kind))
 }
 
 pub fn azure_warning(
@@ -52,7 +76,19 @@ pub fn azure_warning(
     e: &AzureError,
     note: &str,
 ) -> Diagnostic {
-    let mut d = to_diag(Severity::Warning, summary, action, instance, e);
+    azure_warning_for(summary, action, instance, e, note, None)
+}
+
+/// [`azure_warning`] with the instance's kind when it is known (see [`azure_error_for`]).
+pub fn azure_warning_for(
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+    note: &str,
+    kind: Option<&Entry>,
+) -> Diagnostic {
+    let mut d = to_diag(Severity::Warning, summary, action, instance, e, kind);
     d.detail = format!("{note}\n\n{}", d.detail);
     d
 }
@@ -63,11 +99,12 @@ fn to_diag(
     action: &str,
     instance: Option<&str>,
     e: &AzureError,
+    kind: Option<&Entry>,
 ) -> Diagnostic {
     let mut detail = format!(
         "The {action} failed: {}\n\n{}",
         e.message(),
-        advice(e, action)
+        advice(e, action, kind)
     );
     // API 2025-09-01 and later refuse vaults without Always-On soft delete: say what to change.
     let summary = if e.is_always_on_required() {
@@ -79,37 +116,56 @@ fn to_diag(
     let actions = e.recommended_actions();
     if !actions.is_empty() {
         detail.push_str("\n\nRecommended action (from Azure):");
-        for a in actions {
+        for a in &actions {
             detail.push_str("\n  - ");
-            detail.push_str(&a);
+            detail.push_str(a);
         }
     }
-    let more = e.details();
-    if !more.trim().is_empty() && more.trim() != e.message().trim() {
+    // What the details add to the message and the recommended actions shown above: each of
+    // the service's words once.
+    let message = e.message();
+    let shown: Vec<String> = std::iter::once(message.trim().to_owned())
+        .chain(std::iter::once("Recommended action:".to_owned()))
+        .chain(actions.iter().map(|a| format!("- {}", a.trim())))
+        .collect();
+    let more: Vec<String> = e
+        .details()
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !shown.iter().any(|s| s == l.trim()))
+        .map(str::to_owned)
+        .collect();
+    if !more.is_empty() {
         detail.push_str("\n\nDetails:\n");
-        detail.push_str(more.trim_end());
+        detail.push_str(&more.join("\n"));
     }
     detail.push_str("\n\n");
-    detail.push_str(&format!("Operation: {}", e.operation()));
-    if let Some(i) = instance {
-        detail.push_str(&format!("\nBackup instance: {i}"));
-    }
-    if let Some(code) = e.code() {
-        detail.push_str(&format!("\nError code: {code}"));
-    }
-    if let Some(s) = e.status() {
-        detail.push_str(&format!("\nHTTP status: {s}"));
-    }
-    if let Some(c) = e.correlation_id() {
-        detail.push_str(&format!("\nCorrelation ID: {c}"));
-    }
-    if let Some(r) = e.request_id() {
-        detail.push_str(&format!("\nRequest ID: {r}"));
-    }
+    detail.push_str(&identifiers(e, instance));
     Diagnostic {
         severity,
         summary: summary.to_owned(),
         detail,
         attribute: None,
     }
+}
+
+/// The lines support asks for: operation, instance, code, status, correlation and request ids.
+pub fn identifiers(e: &AzureError, instance: Option<&str>) -> String {
+    let mut out = format!("Operation: {}", e.operation());
+    if let Some(i) = instance {
+        out.push_str(&format!("\nBackup instance: {i}"));
+    }
+    if let Some(code) = e.code() {
+        out.push_str(&format!("\nError code: {code}"));
+    }
+    if let Some(s) = e.status() {
+        out.push_str(&format!("\nHTTP status: {s}"));
+    }
+    if let Some(c) = e.correlation_id() {
+        out.push_str(&format!("\nCorrelation ID: {c}"));
+    }
+    if let Some(r) = e.request_id() {
+        out.push_str(&format!("\nRequest ID: {r}"));
+    }
+    out
 }

@@ -100,7 +100,7 @@ pub trait Resource: Send + Sync + 'static {
     async fn plan(&self, req: PlanRequest, ctx: &Context) -> PlanResponse;
     /// A destroy plan (Terraform 1.3 and later ask for one): only diagnostics to show, e.g. a
     /// warning that destroy keeps something. The planned state is null regardless.
-    fn plan_destroy(&self, _prior: &Value) -> Diagnostics {
+    async fn plan_destroy(&self, _prior: &Value, _ctx: &Context) -> Diagnostics {
         Diagnostics::new()
     }
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse;

@@ -4,7 +4,7 @@
 use reqwest::Method;
 
 use super::{DataProtectionClient, OpOptions};
-use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::arm_id::{BackupInstanceId, BackupPolicyId, BackupVaultId};
 use crate::azure::error::AzureError;
 use crate::azure::http::retry::{CallContext, Response};
 use crate::azure::models::{DeletedBackupInstanceList, DeletedBackupInstanceResource};
@@ -189,6 +189,164 @@ impl DataProtectionClient {
                 (p.value, p.next_link)
             })
             .await
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+}
+
+/// A vault's soft-delete setting (`properties.securitySettings.softDeleteSettings`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoftDeleteSettings {
+    /// `Off`, `On` or `AlwaysOn` (absent: the service's default).
+    pub state: Option<String>,
+    /// How long a deleted instance is kept before it is purged.
+    pub retention_days: Option<f64>,
+}
+
+impl SoftDeleteSettings {
+    /// A DELETE keeps the instance soft-deleted (with its recovery points) for a while.
+    pub fn keeps_deleted(&self) -> bool {
+        self.state
+            .as_deref()
+            .is_some_and(|s| !s.eq_ignore_ascii_case("Off"))
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VaultAnswer {
+    id: Option<String>,
+    properties: Option<VaultProperties>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VaultProperties {
+    security_settings: Option<SecuritySettings>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SecuritySettings {
+    soft_delete_settings: Option<SoftDeleteAnswer>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SoftDeleteAnswer {
+    state: Option<String>,
+    retention_duration_in_days: Option<f64>,
+}
+
+impl DataProtectionClient {
+    /// `GET {vault}`: its soft-delete setting. `Ok(None)` when the vault answers 404.
+    pub async fn get_vault_soft_delete(
+        &self,
+        vault: &BackupVaultId,
+        op: &OpOptions,
+    ) -> Result<Option<SoftDeleteSettings>, AzureError> {
+        let corr = self.start("getBackupVault", &vault.to_string());
+        let ctx = op.context("getBackupVault", &corr);
+        let r = async {
+            let url = self.url(vault, &[])?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::GET, &url, None)
+                .await?;
+            if resp.status == 404 {
+                return Ok((None, Some(resp)));
+            }
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let answer: VaultAnswer = Self::decode(&ctx, &resp)?;
+            let asked = vault.to_string();
+            if !answer
+                .id
+                .as_deref()
+                .is_some_and(|id| crate::azure::wait::same_arm_id(id, &asked))
+            {
+                return Err(AzureError::decode(
+                    ctx.operation,
+                    format!(
+                        "the service answered for {:?} instead of the requested {asked}; the answer was not used",
+                        answer.id
+                    ),
+                ));
+            }
+            let sd = answer
+                .properties
+                .and_then(|p| p.security_settings)
+                .and_then(|s| s.soft_delete_settings);
+            let out = SoftDeleteSettings {
+                state: sd.as_ref().and_then(|s| s.state.clone()),
+                retention_days: sd.and_then(|s| s.retention_duration_in_days),
+            };
+            Ok((Some(out), Some(resp)))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyAnswer {
+    id: Option<String>,
+    properties: Option<PolicyProperties>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyProperties {
+    #[serde(default)]
+    datasource_types: Vec<String>,
+}
+
+impl DataProtectionClient {
+    /// `GET {policy}`: the datasource types it is for. `Ok(None)` when it answers 404.
+    pub async fn get_policy_datasource_types(
+        &self,
+        policy: &BackupPolicyId,
+        op: &OpOptions,
+    ) -> Result<Option<Vec<String>>, AzureError> {
+        let corr = self.start("getBackupPolicy", &policy.to_string());
+        let ctx = op.context("getBackupPolicy", &corr);
+        let r = async {
+            let url = self.url(policy, &[])?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::GET, &url, None)
+                .await?;
+            if resp.status == 404 {
+                return Ok((None, Some(resp)));
+            }
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let answer: PolicyAnswer = Self::decode(&ctx, &resp)?;
+            let asked = policy.to_string();
+            if !answer
+                .id
+                .as_deref()
+                .is_some_and(|id| crate::azure::wait::same_arm_id(id, &asked))
+            {
+                return Err(AzureError::decode(
+                    ctx.operation,
+                    format!(
+                        "the service answered for {:?} instead of the requested {asked}; the answer was not used",
+                        answer.id
+                    ),
+                ));
+            }
+            let types = answer
+                .properties
+                .map(|p| p.datasource_types)
+                .unwrap_or_default();
+            Ok((Some(types), Some(resp)))
         }
         .await;
         self.log_result(&ctx, r)

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use super::diags;
 use super::lifecycle;
 use super::model::{
-    Inputs, body_of, ids_equal, known_or_null, merge_planned, state_of, str_attr, timeouts_of,
+    Inputs, body_of, ids_equal, known_or_null, merge_planned, mode_of_state, state_of, str_attr,
+    timeouts_of,
 };
 use super::schema as attr;
 use crate::azure::arm_id::BackupInstanceId;
@@ -35,13 +36,23 @@ fn response(new_state: Value, diagnostics: Diagnostics) -> ApplyResponse {
     }
 }
 
+/// What the plan's own validation found (its planned private data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtPlan {
+    Validated,
+    NotValidated,
+    /// The plan warned that the vault's identity lacks permissions.
+    PermissionWarned,
+}
+
 pub async fn create(
     c: &Configured,
     inputs: &Inputs,
     planned: &Value,
-    validated_at_plan: bool,
+    at_plan: AtPlan,
     ctx: &Context,
 ) -> ApplyResponse {
+    let validated_at_plan = at_plan == AtPlan::Validated;
     let client = &c.client;
     let mut diags = Diagnostics::new();
     let id = inputs.id();
@@ -55,6 +66,7 @@ pub async fn create(
     // Validate, unless the plan did; then only what changed since (permissions revoked or never
     // propagated, the datasource taken) sends us back to validating like an unvalidated create.
     let mut put = None;
+    let mut adopted = false;
     if validated_at_plan {
         let first = put_when_idle().await;
         if !matches!(&first, Err(e) if e.is_permission() || e.is_already_protected() || e.is_soft_deleted_conflict())
@@ -64,16 +76,30 @@ pub async fn create(
     }
     if put.is_none() {
         let window = c.settings.role_propagation_timeout;
+        let started = client.clock().now();
         match client
             .validate_until_permitted(&inputs.vault, &id, &body.properties, window, &op)
             .await
         {
             Ok(Validation::AlreadyOurs) => {
-                tracing::info!(instance = %id, "adopting the existing instance with this configuration's name")
+                tracing::info!(instance = %id, "adopting the existing instance with this configuration's name");
+                adopted = true;
             }
             Ok(Validation::Passed) => {}
             Err(e) if e.is_soft_deleted_conflict() => {
                 return soft_deleted(client, inputs, planned, &op, e).await;
+            }
+            Err(e) if e.is_permission() => {
+                let waited = client.clock().now().saturating_duration_since(started);
+                diags.push(diags::permission_after_wait(
+                    &e,
+                    &id_text,
+                    inputs.datasource.kind().entry(),
+                    waited,
+                    window,
+                    at_plan == AtPlan::PermissionWarned,
+                ));
+                return response(Value::Null, diags);
             }
             Err(e) => {
                 let d = azure_error(
@@ -85,7 +111,9 @@ pub async fn create(
                 // The same answers the plan showed as warnings, now errors on their attribute.
                 diags.push(if e.is_already_protected() {
                     let mut d = diags::with_path(d, attr::DATASOURCE_ID);
-                    d.detail.push_str(&diags::one_protection_at_a_time());
+                    let holder = lifecycle::holder(client, inputs, &rescue_op(client)).await;
+                    d.detail
+                        .push_str(&diags::one_protection_at_a_time(holder.as_ref()));
                     d
                 } else if e.is_identity_not_attached() {
                     diags::with_path(d, attr::USER_ASSIGNED_IDENTITY_ID)
@@ -124,39 +152,65 @@ pub async fn create(
             return response(new_state, diags);
         }
     };
-    tracing::info!(instance = %id, "backup instance exists; waiting for protection");
-    let settled = match client.wait_for_protection(&id, &op, Some(created)).await {
-        Ok(res) if inputs.protection_mode != attr::mode::PROTECTED => {
-            lifecycle::converge_mode(client, &id, res, &inputs.protection_mode, &op).await
-        }
-        other => other,
+    // An instance that was there before this create (our own crashed create, or a stopped or
+    // suspended instance with backups) may be in any state: converge from the one Azure
+    // reports, and never let a slow or failed convergence taint it (Terraform would replace a
+    // tainted instance, deleting its backups).
+    let adopted = adopted
+        || mode_of_state(created.properties.current_protection_state.as_deref())
+            != attr::mode::PROTECTED;
+    let done = if adopted {
+        diags::Done::Adopted
+    } else {
+        diags::Done::Created
     };
+    tracing::info!(instance = %id, adopted, state = created.properties.current_protection_state.as_deref().unwrap_or("unknown"), mode = %inputs.protection_mode, "backup instance exists; bringing it to the configured protection mode");
+    let settled =
+        lifecycle::converge_mode(client, &id, created, &inputs.protection_mode, &op).await;
     match settled {
         Ok(res) => response(state_of(&res, &id, planned), diags),
-        Err(e) => {
-            let (res, err) = diags::split(e);
-            let res = match res {
-                Some(r) => Some(r),
-                None => client
-                    .get_backup_instance(&id, &rescue_op(client))
-                    .await
-                    .ok()
-                    .flatten(),
-            };
-            let timeout = inputs.timeouts.create;
-            diags.push(diags::wait_error(
-                err,
-                res.as_ref(),
-                &id,
-                "created",
-                timeout,
-            ));
-            let new_state = res
-                .map(|r| state_of(&r, &id, planned))
-                .unwrap_or_else(|| known_or_null(planned));
-            response(new_state, diags)
-        }
+        Err(e) => converge_failed(client, inputs, planned, &id, e, done, diags).await,
     }
+}
+
+/// The create's instance exists but did not reach the configured mode: it goes into state as
+/// last read. A new instance fails the create (Terraform taints it); an adopted or recovered
+/// one is a warning with the planned values kept (so Terraform stores it untainted), and the
+/// next refresh shows its real mode, which the next apply continues from.
+async fn converge_failed(
+    client: &DataProtectionClient,
+    inputs: &Inputs,
+    planned: &Value,
+    id: &BackupInstanceId,
+    e: crate::azure::wait::ProtectionWaitError,
+    done: diags::Done,
+    mut diags: Diagnostics,
+) -> ApplyResponse {
+    let (res, err) = diags::split(e);
+    let res = match res {
+        Some(r) => Some(r),
+        None => client
+            .get_backup_instance(id, &rescue_op(client))
+            .await
+            .ok()
+            .flatten(),
+    };
+    let d = diags::wait_error(
+        err,
+        res.as_ref(),
+        id,
+        done,
+        &inputs.protection_mode,
+        inputs.timeouts.create,
+    );
+    let keep = d.severity == crate::tfplugin::Severity::Warning;
+    diags.push(d);
+    let new_state = match res {
+        Some(r) if keep => merge_planned(state_of(&r, id, planned), planned),
+        Some(r) => state_of(&r, id, planned),
+        None => known_or_null(planned),
+    };
+    response(new_state, diags)
 }
 
 /// Whether a value Azure stores differs, ignoring the spelling (case) of any string: a change of
@@ -247,7 +301,8 @@ pub async fn update(
                 err,
                 res.as_ref(),
                 &id,
-                "updated",
+                diags::Done::Updated,
+                &inputs.protection_mode,
                 timeout,
             ));
             let new_state = res
@@ -279,7 +334,8 @@ pub async fn delete(client: &DataProtectionClient, prior: &Value, ctx: &Context)
                     err,
                     res.as_ref(),
                     &id,
-                    "to stop protection",
+                    diags::Done::Stopping,
+                    attr::mode::PROTECTION_STOPPED,
                     timeouts.delete,
                 ));
                 response(prior.clone(), diags)
@@ -343,11 +399,15 @@ async fn soft_deleted(
     match lifecycle::recover(client, inputs, &d, op).await {
         Ok(res) => response(state_of(&res, &id, planned), diags),
         Err(f) => {
+            // A warning: the recovered instance goes into state untainted, with the planned
+            // values (the next refresh shows what Azure reports).
+            let keep = f.diag.severity == crate::tfplugin::Severity::Warning;
             diags.push(f.diag);
-            let state = f
-                .existing
-                .map(|r| state_of(&r, &id, planned))
-                .unwrap_or(Value::Null);
+            let state = match f.existing {
+                Some(r) if keep => merge_planned(state_of(&r, &id, planned), planned),
+                Some(r) => state_of(&r, &id, planned),
+                None => Value::Null,
+            };
             response(state, diags)
         }
     }

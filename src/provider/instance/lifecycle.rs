@@ -12,13 +12,6 @@ use crate::azure::wait::{ProtectionWaitError, ProtectionWaitFailure, is_protecte
 use crate::provider::errors::azure_error;
 use crate::tfplugin::{AttributePath, Diagnostic, Severity};
 
-fn azure_failure(last: &BackupInstanceResource, e: AzureError) -> ProtectionWaitError {
-    ProtectionWaitError {
-        last: Some(Box::new(last.clone())),
-        kind: ProtectionWaitFailure::Azure(e),
-    }
-}
-
 /// The actions that lead from one mode to another (Azure has no direct way from stopped to
 /// suspended: protection is resumed first).
 fn actions(from: &str, to: &str) -> Vec<ProtectionAction> {
@@ -35,38 +28,28 @@ fn actions(from: &str, to: &str) -> Vec<ProtectionAction> {
     }
 }
 
-/// Brings the instance (`current` as last seen) to `mode`, waiting after each action until the
-/// protection state agrees. For `Protected` that is protection configured.
+/// The next action from the instance's state as just read towards `mode`.
+fn next_action(res: &BackupInstanceResource, mode: &str) -> Option<ProtectionAction> {
+    let from = mode_of_state(res.properties.current_protection_state.as_deref());
+    actions(from, mode).first().copied()
+}
+
+/// Brings the instance (`current` as last read) to `mode` from whatever state Azure reports
+/// (configuring, configured, suspended, stopped: a create that adopts an existing instance may
+/// find any of them), recomputing the next step from a fresh read after every action or wait.
+/// For `Protected` the end is protection configured.
 pub async fn converge_mode(
     client: &DataProtectionClient,
     id: &BackupInstanceId,
-    mut current: BackupInstanceResource,
+    current: BackupInstanceResource,
     mode: &str,
     op: &OpOptions,
 ) -> Result<BackupInstanceResource, ProtectionWaitError> {
-    let from = mode_of_state(current.properties.current_protection_state.as_deref());
-    let steps = actions(from, mode);
-    if steps.is_empty() {
-        return if mode == attr::mode::PROTECTED && !is_protected(&current) {
-            client.wait_for_protection(id, op, Some(current)).await
-        } else {
-            Ok(current)
-        };
-    }
-    for action in steps {
-        // Backups can only be suspended once protection is configured.
-        if action == ProtectionAction::SuspendBackups && !is_protected(&current) {
-            current = client.wait_for_protection(id, op, Some(current)).await?;
-        }
-        tracing::info!(instance = %id, action = action.verb(), "changing protection mode");
-        client
-            .when_idle(id, op, || client.protection_action(id, action, op))
-            .await
-            .map_err(|e| azure_failure(&current, e))?;
-        current = match action.target_state() {
-            "ProtectionConfigured" => client.wait_for_protection(id, op, None).await?,
-            s => client.wait_for_state(id, s, op).await?,
-        };
+    let current = client
+        .converge_protection(id, current, |r| next_action(r, mode), op)
+        .await?;
+    if mode == attr::mode::PROTECTED && !is_protected(&current) {
+        return client.wait_for_protection(id, op, Some(current)).await;
     }
     Ok(current)
 }
@@ -90,6 +73,22 @@ pub async fn stop_and_retain(
     };
     converge_mode(client, id, current, attr::mode::PROTECTION_STOPPED, op).await?;
     Ok(true)
+}
+
+/// The instance of the configuration's vault that protects its datasource (for an "already
+/// protected" answer; one list walk, on that error only).
+pub async fn holder(
+    client: &DataProtectionClient,
+    inputs: &Inputs,
+    op: &OpOptions,
+) -> Option<BackupInstanceResource> {
+    let ds = inputs.datasource.to_string();
+    client
+        .list_backup_instances(&inputs.vault, op)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|i| same_arm_id(&i.properties.data_source_info.resource_id, &ds))
 }
 
 /// The soft-deleted instance in the configuration's vault with its name or its datasource.
@@ -148,6 +147,50 @@ pub fn blocked(d: &DeletedBackupInstanceResource, inputs: &Inputs, why: &str) ->
     }
 }
 
+/// The plan's create will recover the soft-deleted instance rather than make a new one.
+pub fn will_recover(d: &DeletedBackupInstanceResource, inputs: &Inputs) -> Diagnostic {
+    let purge = d
+        .properties
+        .deletion_info
+        .scheduled_purge_time
+        .as_deref()
+        .unwrap_or("an unknown time");
+    let same_name = d
+        .name
+        .as_deref()
+        .is_some_and(|n| n.eq_ignore_ascii_case(&inputs.name));
+    let (summary, what) = if same_name {
+        (
+            "Apply Will Recover A Soft-Deleted Backup Instance",
+            format!(
+                "\"Will be created\" above means apply undeletes it (with its recovery points), applies this configuration and brings it to `{}` = \"{}\"; no new instance is made.",
+                attr::PROTECTION_MODE,
+                inputs.protection_mode
+            ),
+        )
+    } else {
+        (
+            "Soft-Deleted Backup Instance Blocks Create",
+            format!(
+                "It has another name than this configuration's (`{}` = \"{}\"), so apply cannot recover it as this resource and will fail. Use its name, protect the datasource in another vault (`{}`), or wait until the purge time.",
+                attr::NAME,
+                inputs.name,
+                attr::VAULT_ID
+            ),
+        )
+    };
+    Diagnostic {
+        severity: Severity::Warning,
+        summary: summary.into(),
+        detail: format!(
+            "The backup instance {} (datasource {}) is soft-deleted in this vault; Azure purges it for good at {purge}. {what}",
+            deleted_id(d, inputs),
+            d.properties.instance.data_source_info.resource_id,
+        ),
+        attribute: Some(AttributePath::root(attr::DATASOURCE_ID)),
+    }
+}
+
 /// How a recovery ended when it did not adopt the instance: the error, and the instance if it
 /// now exists (it must go into state, or it would be orphaned).
 pub struct RecoverFailure {
@@ -200,16 +243,32 @@ pub async fn recover(
     {
         return Err(fail(&e, None));
     }
+    // From here on the instance exists again, with its backups: whatever goes wrong is a
+    // warning on an untainted instance in state, never an error that would get it replaced.
+    let kept = |e: ProtectionWaitError, fallback: Option<BackupInstanceResource>| {
+        let last = e.last.map(|b| *b).or(fallback);
+        RecoverFailure {
+            diag: super::diags::wait_error(
+                e.kind,
+                last.as_ref(),
+                &id,
+                super::diags::Done::Recovered,
+                &inputs.protection_mode,
+                inputs.timeouts.create,
+            ),
+            existing: last,
+        }
+    };
     let stopped = match client.wait_for_state(&id, "ProtectionStopped", op).await {
         Ok(r) => r,
-        Err(e) => {
-            let last = e.last.map(|b| *b);
+        Err(e) if e.last.is_none() => {
             let err = match e.kind {
                 ProtectionWaitFailure::Azure(a) => a,
                 other => AzureError::timeout("undeleteBackupInstance", format!("{other:?}")),
             };
-            return Err(fail(&err, last));
+            return Err(fail(&err, None));
         }
+        Err(e) => return Err(kept(e, None)),
     };
     let body = body_of(inputs);
     let updated = match client
@@ -217,19 +276,27 @@ pub async fn recover(
         .await
     {
         Ok(r) => r,
-        Err(e) => return Err(fail(&e, Some(stopped))),
-    };
-    match converge_mode(client, &id, updated.clone(), &inputs.protection_mode, op).await {
-        Ok(r) => Ok(r),
         Err(e) => {
-            let last = e.last.map(|b| *b).unwrap_or(updated);
-            let err = match e.kind {
-                ProtectionWaitFailure::Azure(a) => a,
-                other => AzureError::timeout("resumeProtection", format!("{other:?}")),
-            };
-            Err(fail(&err, Some(last)))
+            let mut diag = azure_error(
+                "Unable to Update Recovered Backup Instance",
+                "update of the recovered backup instance with this configuration",
+                Some(&id.to_string()),
+                &e,
+            );
+            diag.severity = Severity::Warning;
+            diag.detail = format!(
+                "The backup instance {id} was recovered from soft delete and is in state (untainted, in ProtectionStopped), but applying this configuration to it failed. Run apply again to continue.\n\n{}",
+                diag.detail
+            );
+            return Err(RecoverFailure {
+                diag,
+                existing: Some(stopped),
+            });
         }
-    }
+    };
+    converge_mode(client, &id, updated.clone(), &inputs.protection_mode, op)
+        .await
+        .map_err(|e| kept(e, Some(updated)))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod model;
 mod params;
 mod plan;
 mod plan_marks;
+mod plan_warnings;
 pub mod schema;
 
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct InstanceResource {
     /// plans the create half of a replacement with no prior state; this is how that plan knows
     /// the datasource is protected by the very instance being replaced.
     replacing: std::sync::Mutex<Vec<(BackupInstanceId, String)>>,
+    /// Vault and policy answers the plan warnings read once per command.
+    plan_reads: plan_warnings::PlanReads,
 }
 
 impl InstanceResource {
@@ -48,6 +51,7 @@ impl InstanceResource {
         Self {
             shared,
             replacing: std::sync::Mutex::new(Vec::new()),
+            plan_reads: plan_warnings::PlanReads::default(),
         }
     }
 
@@ -123,9 +127,22 @@ impl Resource for InstanceResource {
         }
         let mut planned = req.proposed_new_state;
         if !req.prior_state.is_null() {
-            let requires_replace = plan::plan_update(&req.config, &req.prior_state, &mut planned);
+            let prior = &req.prior_state;
+            let requires_replace = plan::plan_update(&req.config, prior, &mut planned);
             if !requires_replace.is_empty() {
-                self.note_replacing(&req.prior_state);
+                self.note_replacing(prior);
+            }
+            plan_warnings::destroy_behavior_pending(prior, &planned, &mut diags);
+            plan_warnings::refuse_retaining_replacement(prior, &requires_replace, &mut diags);
+            if let Some(c) = &configured {
+                plan_warnings::protection_error(c, prior, ctx, &mut diags).await;
+                let policy_changed = match (str_attr(prior, attr::POLICY_ID), &inputs) {
+                    (Some(old), Some(i)) => !ids_equal(old, &i.policy.to_string()),
+                    _ => false,
+                };
+                if let (true, Some(i)) = (policy_changed || !requires_replace.is_empty(), &inputs) {
+                    plan_warnings::check_policy_kind(&self.plan_reads, c, i, ctx, &mut diags).await;
+                }
             }
             return PlanResponse {
                 planned_state: planned,
@@ -135,19 +152,22 @@ impl Resource for InstanceResource {
             };
         }
         plan::plan_create(&req.config, &mut planned);
+        if let (Some(i), Some(c)) = (&inputs, &configured) {
+            plan_warnings::check_policy_kind(&self.plan_reads, c, i, ctx, &mut diags).await;
+        }
         let mut planned_private = Vec::new();
+        // A wrong policy is already the error: validating would only say it again.
         if let (Some(inputs), Some(c)) = (&inputs, &configured)
             && c.settings.validate_on_plan
-            && plan::validate_once(
-                c,
-                inputs,
-                &self.replaced_for(&inputs.datasource.to_string()),
-                ctx,
-                &mut diags,
-            )
-            .await
+            && !diags.has_errors()
         {
-            planned_private = plan::VALIDATED_AT_PLAN.to_vec();
+            let replaced = self.replaced_for(&inputs.datasource.to_string());
+            planned_private = match plan::validate_once(c, inputs, &replaced, ctx, &mut diags).await
+            {
+                plan::PlanValidation::Passed => plan::VALIDATED_AT_PLAN.to_vec(),
+                plan::PlanValidation::PermissionWarned => plan::PERMISSION_WARNED_AT_PLAN.to_vec(),
+                plan::PlanValidation::NotPassed => Vec::new(),
+            };
         }
         PlanResponse {
             planned_state: planned,
@@ -157,10 +177,11 @@ impl Resource for InstanceResource {
         }
     }
 
-    // -- destroy plan: say plainly when destroy keeps the instance in Azure --------------------
-    fn plan_destroy(&self, prior: &Value) -> Diagnostics {
+    // -- destroy plan: say plainly whether destroy deletes or keeps the instance ----------------
+    async fn plan_destroy(&self, prior: &Value, ctx: &Context) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        plan::plan_destroy(prior, &mut diags);
+        let c = self.shared.get();
+        plan_warnings::plan_destroy(&self.plan_reads, c.as_deref(), prior, ctx, &mut diags).await;
         diags
     }
 
@@ -269,9 +290,31 @@ impl Resource for InstanceResource {
         let op = c.client.op_options(attr::DEFAULT_READ, &ctx.cancel);
         match c.client.get_backup_instance(&parsed, &op).await {
             Ok(Some(res)) => {
-                let blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
+                // An instance that holds its data without backups (stopped, or suspended) is
+                // imported so that a later destroy keeps that data, as the earlier destroy did.
+                let held = mode_of_state(res.properties.current_protection_state.as_deref())
+                    != attr::mode::PROTECTED;
+                let mut blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
+                if held {
+                    blank.set(
+                        attr::DESTROY_BEHAVIOR,
+                        Value::string(attr::destroy::STOP_PROTECTION_RETAIN_DATA),
+                    );
+                    diags.warning(
+                        "Imported With Data Retained",
+                        format!(
+                            "The backup instance {id} is {} in Azure and still holds its recovery points, so it is imported with `{} = \"{}\"`: a later destroy stops protection and keeps them instead of deleting them. Set `{} = \"{}\"` in the configuration (and apply it) only if a destroy should delete them.",
+                            res.properties.current_protection_state.as_deref().unwrap_or("held"),
+                            attr::DESTROY_BEHAVIOR,
+                            attr::destroy::STOP_PROTECTION_RETAIN_DATA,
+                            attr::DESTROY_BEHAVIOR,
+                            attr::destroy::DELETE,
+                        ),
+                    );
+                }
                 ImportResponse {
                     state: state_of(&res, &parsed, &blank),
+                    diagnostics: diags,
                     ..Default::default()
                 }
             }
@@ -314,8 +357,12 @@ async fn apply_configured(
         };
     };
     if req.prior_state.is_null() {
-        let validated = req.planned_private == plan::VALIDATED_AT_PLAN;
-        apply::create(c, &inputs, &req.planned_state, validated, ctx).await
+        let at_plan = match req.planned_private.as_slice() {
+            p if p == plan::VALIDATED_AT_PLAN => apply::AtPlan::Validated,
+            p if p == plan::PERMISSION_WARNED_AT_PLAN => apply::AtPlan::PermissionWarned,
+            _ => apply::AtPlan::NotValidated,
+        };
+        apply::create(c, &inputs, &req.planned_state, at_plan, ctx).await
     } else {
         apply::update(c, &inputs, &req.prior_state, &req.planned_state, ctx).await
     }

@@ -15,6 +15,19 @@ use crate::tfplugin::{AttributePath, Context, Diagnostics, Value};
 /// The plan's own `validateForBackup` passed (planned private data). Validation takes Azure
 /// 12-72 s, so apply then goes straight to the PUT, which the service validates again anyway.
 pub const VALIDATED_AT_PLAN: &[u8] = b"validated-at-plan";
+/// The plan warned that the vault's identity lacks permissions (planned private data): apply's
+/// error then refers to that warning instead of repeating it.
+pub const PERMISSION_WARNED_AT_PLAN: &[u8] = b"permission-warned-at-plan";
+
+/// How the plan-time validation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanValidation {
+    Passed,
+    /// Failed or not conclusive; apply validates again.
+    NotPassed,
+    /// Failed for missing permissions, and the plan warned so.
+    PermissionWarned,
+}
 
 /// API-version rules: these need the configured provider, so they are checked at plan. The
 /// kind and each of its arguments must be known to the configured version, from the catalogue.
@@ -83,23 +96,6 @@ pub fn check_against_client(client: &DataProtectionClient, v: &Value, diags: &mu
 fn set_all(planned: &mut Value, names: &[&str], value: impl Fn(&str) -> Value) {
     for name in names {
         planned.set(*name, value(name));
-    }
-}
-
-/// A destroy: with `StopProtectionRetainData` nothing is deleted, and the plan says so.
-pub fn plan_destroy(prior: &Value, diags: &mut Diagnostics) {
-    if prior.get(attr::DESTROY_BEHAVIOR).as_str()
-        == Some(attr::destroy::STOP_PROTECTION_RETAIN_DATA)
-    {
-        diags.warning(
-            "Backup Instance Will Be Kept",
-            format!(
-                "`{}` is \"{}\": destroying {} stops its protection, keeps every recovery point and removes it from Terraform state only. The instance stays in Azure in ProtectionStopped (and its recovery points keep costing storage) until you delete it there.",
-                attr::DESTROY_BEHAVIOR,
-                attr::destroy::STOP_PROTECTION_RETAIN_DATA,
-                str_attr(prior, attr::ID).unwrap_or("the backup instance")
-            ),
-        );
     }
 }
 
@@ -237,18 +233,27 @@ pub async fn validate_once(
     replaced: &[BackupInstanceId],
     ctx: &Context,
     diags: &mut Diagnostics,
-) -> bool {
+) -> PlanValidation {
     let key = plan_marks::key(&inputs.id().to_string(), &body_of(inputs));
     let marks = plan_marks::Marks::for_this_command();
+    // The permission warning is shown once per command: apply's re-plan takes the plan's word
+    // for it too, and apply itself checks (and waits) again.
+    let warned_key = format!("{key}-permission-warned");
     if marks.as_ref().is_some_and(|m| m.take(&key)) {
         tracing::info!(instance = %inputs.id(), "validated by this command's plan; not validating again");
-        return true;
+        return PlanValidation::Passed;
     }
-    let passed = plan_validate(c, inputs, replaced, ctx, diags).await;
-    if let (true, Some(m)) = (passed, &marks) {
-        m.mark(&key);
+    if marks.as_ref().is_some_and(|m| m.take(&warned_key)) {
+        tracing::info!(instance = %inputs.id(), "this command's plan warned of missing permissions; apply checks again");
+        return PlanValidation::PermissionWarned;
     }
-    passed
+    let outcome = plan_validate(c, inputs, replaced, ctx, diags).await;
+    match (outcome, &marks) {
+        (PlanValidation::Passed, Some(m)) => m.mark(&key),
+        (PlanValidation::PermissionWarned, Some(m)) => m.mark(&warned_key),
+        _ => {}
+    }
+    outcome
 }
 
 /// What every plan-time validation failure tells the user about apply.
@@ -267,8 +272,9 @@ pub async fn plan_validate(
     replaced: &[BackupInstanceId],
     ctx: &Context,
     diags: &mut Diagnostics,
-) -> bool {
+) -> PlanValidation {
     let client = &c.client;
+    let kind = inputs.datasource.kind().entry();
     let body = body_of(inputs);
     let id: BackupInstanceId = inputs.id();
     let id_text = id.to_string();
@@ -280,16 +286,19 @@ pub async fn plan_validate(
         .validate_for_backup(&inputs.vault, &body.properties, &op)
         .await
     {
-        Ok(()) => return true,
+        Ok(()) => return PlanValidation::Passed,
         Err(e) if e.is_already_protected() => {
             // Our own deterministic name already holds it: a create that crashed before its
             // state was saved. Apply adopts it instead of failing.
-            if client
-                .protects(&id, &inputs.datasource.to_string(), &op)
-                .await
+            if let Ok(Some(existing)) = client.get_backup_instance(&id, &op).await
+                && crate::azure::wait::same_arm_id(
+                    &existing.properties.data_source_info.resource_id,
+                    &inputs.datasource.to_string(),
+                )
             {
                 tracing::info!(instance = %id, "datasource already protected by this configuration's instance; apply will adopt it");
-                return false;
+                diags.push(diags::will_adopt(&existing, &id, &inputs.protection_mode));
+                return PlanValidation::NotPassed;
             }
             // The create half of a replacement: the instance being replaced protects the
             // datasource until destroy runs first; apply validates again then.
@@ -299,20 +308,28 @@ pub async fn plan_validate(
                     .await
                 {
                     tracing::info!(instance = %id, replaced = %old, "datasource protected by the instance this plan replaces; apply validates after the destroy");
-                    return false;
+                    return PlanValidation::NotPassed;
                 }
             }
+            let holder = super::lifecycle::holder(client, inputs, &op).await;
             let d = warn(
                 "Datasource Already Protected",
                 &e,
-                &format!("{APPLY_VALIDATES_AGAIN}{}", diags::one_protection_at_a_time()),
+                &format!(
+                    "{APPLY_VALIDATES_AGAIN}{}",
+                    diags::one_protection_at_a_time(holder.as_ref())
+                ),
             );
             diags.push(diags::with_path(d, attr::DATASOURCE_ID));
         }
         Err(e) if e.is_soft_deleted_conflict() => {
             if inputs.recover_soft_deleted {
                 tracing::info!(instance = %id, "a soft-deleted instance blocks the create; apply will recover it");
-                return false;
+                match super::lifecycle::find_blocking(client, inputs, &op).await {
+                    Ok(Some(d)) => diags.push(super::lifecycle::will_recover(&d, inputs)),
+                    _ => tracing::info!(instance = %id, "the soft-deleted instance could not be listed at plan"),
+                }
+                return PlanValidation::NotPassed;
             }
             match super::lifecycle::find_blocking(client, inputs, &op).await {
                 Ok(Some(d)) => {
@@ -340,14 +357,20 @@ pub async fn plan_validate(
             warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN),
             attr::VAULT_ID,
         )),
-        Err(e) if e.is_permission() => diags.push(warn(
-            "Backup Vault Lacks Permissions",
-            &e,
-            &format!(
-                "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to {} (the provider's `role_propagation_timeout`).",
-                humantime::format_duration(c.settings.role_propagation_timeout)
-            ),
-        )),
+        Err(e) if e.is_permission() => {
+            diags.push(crate::provider::errors::azure_warning_for(
+                "Backup Vault Lacks Permissions",
+                "backup validation",
+                Some(&id_text),
+                &e,
+                &format!(
+                    "Role assignments made in this same apply may not exist yet; apply will re-check and wait for them up to {} (the provider's `role_propagation_timeout`).",
+                    humantime::format_duration(c.settings.role_propagation_timeout)
+                ),
+                Some(kind),
+            ));
+            return PlanValidation::PermissionWarned;
+        }
         Err(e) if e.is_cancelled() => {
             diags.error("Plan Interrupted", "Validation was interrupted.")
         }
@@ -359,7 +382,7 @@ pub async fn plan_validate(
         )),
         Err(e) => diags.push(warn("Backup Validation Failed", &e, APPLY_VALIDATES_AGAIN)),
     }
-    false
+    PlanValidation::NotPassed
 }
 
 #[cfg(test)]

@@ -344,7 +344,17 @@ impl Server {
             Err(d) => return failed(d),
         };
         if proposed_new_state.is_null() {
-            // Destroy plan (plan_destroy capability): nothing for the resource to decide.
+            // Destroy plan (plan_destroy capability): the planned state is null; the resource
+            // only has something to say.
+            let ctx = self.context();
+            let resource = reg.resource.clone();
+            let diagnostics = match guard("PlanResourceChange", async move {
+                resource.plan_destroy(&prior_state, &ctx).await
+            })
+            .await
+            {
+                Ok(d) | Err(d) => d,
+            };
             return PlanOut {
                 planned_state: Some(Raw {
                     msgpack: vec![0xc0],
@@ -352,7 +362,7 @@ impl Server {
                 }),
                 requires_replace: Vec::new(),
                 planned_private: req.prior_private,
-                diagnostics: reg.resource.plan_destroy(&prior_state),
+                diagnostics,
             };
         }
         let ctx = self.context();
