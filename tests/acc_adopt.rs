@@ -94,6 +94,9 @@ fn adopting_a_stopped_instance_resumes_it_and_never_deletes() {
             "{}",
             ctx(&tf, "plan of the adoption", &plan)
         );
+        emu.admin("DELETE", "/requests", None);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "adopting apply", &out));
         assert!(
             plan.combined()
                 .contains("Apply Will Adopt An Existing Backup Instance")
@@ -101,9 +104,6 @@ fn adopting_a_stopped_instance_resumes_it_and_never_deletes() {
             "{}",
             ctx(&tf, "plan warns of the adoption", &plan)
         );
-        emu.admin("DELETE", "/requests", None);
-        let out = apply(&wd);
-        assert!(out.success(), "{}", ctx(&tf, "adopting apply", &out));
         assert_eq!(output(&wd, "id"), id, "the same instance");
         assert_eq!(output(&wd, "protection_state"), "ProtectionConfigured");
         assert_eq!(count(&emu, "deleteBackupInstance"), 0, "nothing deleted");
