@@ -15,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod emu;
+pub mod process;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

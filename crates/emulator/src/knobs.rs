@@ -79,11 +79,25 @@ pub enum ProtectionOutcome {
 pub struct OperationRule {
     /// Glob against the instance name / ID / datasource ID the operation is about.
     pub pattern: String,
-    /// `validate`, `put`, `delete` or `any`.
+    /// One of [`OPERATION_KINDS`]: `validate`, `put`, `delete`, `undelete`, a protection
+    /// action (`stopProtection`, `suspendBackups`, `resumeProtection`, `resumeBackups`) or `any`.
     #[serde(default = "any_kind")]
     pub operation: String,
     pub outcome: OperationOutcome,
 }
+
+/// The operations an [`OperationRule`] can name (as `OpKind::knob_name` spells them).
+pub const OPERATION_KINDS: &[&str] = &[
+    "validate",
+    "put",
+    "delete",
+    "undelete",
+    "stopProtection",
+    "suspendBackups",
+    "resumeProtection",
+    "resumeBackups",
+    "any",
+];
 
 fn any_kind() -> String {
     "any".into()
@@ -150,7 +164,7 @@ impl Knobs {
             return Err("latency_ms must not exceed 60000".into());
         }
         for r in &self.operation_rules {
-            if !["validate", "put", "delete", "any"].contains(&r.operation.as_str()) {
+            if !OPERATION_KINDS.contains(&r.operation.as_str()) {
                 return Err(format!(
                     "operation_rules: unknown operation '{}'",
                     r.operation
