@@ -15,7 +15,8 @@ use std::sync::{Arc, RwLock};
 use crate::azure::client::DataProtectionClient;
 use crate::azure::reads::{CoalesceConfig, InstanceReads};
 use crate::tfplugin::{
-    Context, DataSource, Diagnostics, Function, PluginIdentity, Provider, Resource, Schema, Value,
+    Context, DataSource, Diagnostics, Function, ListResource, PluginIdentity, Provider, Resource,
+    Schema, Value,
 };
 
 /// This provider's name and address, as the plugin code needs them.
@@ -79,6 +80,12 @@ impl Provider for AzureBackupProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        vec![Arc::new(instance::list::InstanceList::new(
+            self.shared.clone(),
+        ))]
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

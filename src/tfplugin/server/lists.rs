@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 use super::{Raw, Server, decode, encode, guard};
 use crate::tfplugin::{
-    Block, Diagnostic, Diagnostics, ListRequest, ListResource, ListSink, Nesting, Schema, Type,
-    Value,
+    AttributePath, Block, Diagnostic, Diagnostics, ListRequest, ListResource, ListSink, Nesting,
+    PathStep, Schema, Type, Value,
 };
 
 /// What a ListResource call carries.
@@ -115,11 +115,12 @@ impl Server {
             Err(d) => return d,
         };
         let list = reg.list.clone();
-        guard("ValidateListResourceConfig", async move {
+        let d = guard("ValidateListResourceConfig", async move {
             list.validate(&config).await
         })
         .await
-        .unwrap_or_else(|d| d)
+        .unwrap_or_else(|d| d);
+        in_config_block(d)
     }
 
     /// ListResource: the stream's events, as a channel the adapter turns into gRPC messages.
@@ -198,6 +199,7 @@ impl Server {
                 drop(results);
             };
             let (diagnostics, ()) = tokio::join!(run, forward);
+            let diagnostics = in_config_block(diagnostics);
             if !diagnostics.is_empty() {
                 let _ = tx
                     .send(ListItem {
@@ -274,8 +276,25 @@ fn encode_result(
         identity: Some(identity),
         display_name: result.display_name,
         resource,
-        diagnostics: result.diagnostics,
+        diagnostics: in_config_block(result.diagnostics),
     })
+}
+
+/// A list resource's schema is that of the list block's `config` block: Terraform resolves
+/// attribute paths from the list block, so they start with `config`.
+fn in_config_block(d: Diagnostics) -> Diagnostics {
+    Diagnostics(
+        d.into_iter()
+            .map(|mut d| {
+                if let Some(path) = d.attribute.take() {
+                    let mut steps = vec![PathStep::Attr("config".to_owned())];
+                    steps.extend(path.steps().iter().cloned());
+                    d.attribute = Some(AttributePath(steps));
+                }
+                d
+            })
+            .collect(),
+    )
 }
 
 /// A state reduced to what a configuration may hold: computed-only and deprecated attributes
