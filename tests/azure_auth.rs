@@ -504,8 +504,13 @@ async fn unreachable_token_endpoint_fails_fast() {
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    // It names the host it could not reach and why, not the retry policy's give-up text.
+    let text = err.details();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(!text.contains("retry policy expired"), "{text}");
     eprintln!(
-        "unreachable token endpoint: failed after {:?}",
+        "unreachable token endpoint: failed after {:?}: {text}",
         start.elapsed()
     );
     // Two quick identity retries (0.2 s, 0.4 s), never the crate default's minute.
@@ -513,6 +518,49 @@ async fn unreachable_token_endpoint_fails_fast() {
         start.elapsed() < Duration::from_secs(5),
         "took {:?}",
         start.elapsed()
+    );
+}
+
+/// A Resource Manager endpoint that refuses connections (the token is fine): the error names
+/// the host and "connection refused".
+#[tokio::test]
+async fn unreachable_resource_manager_names_the_host_and_the_cause() {
+    use terraform_provider_azurebackup::azure::http::retry::RetryConfig;
+    let pki = TestPki::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = sp(AzureConfig {
+        subscription_id: SUB.into(),
+        resource_manager_endpoint: Some(format!("https://127.0.0.1:{port}/")),
+        active_directory_authority_host: Some(format!("https://127.0.0.1:{port}/")),
+        ..base()
+    });
+    let client = DataProtectionClient::builder(config)
+        .http_client(pki.client())
+        .credential(Arc::new(StaticTokenProvider(Secret::new("t".to_string()))))
+        .retry(RetryConfig {
+            max_attempts: 1,
+            ..RetryConfig::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    let err = client
+        .get_backup_instance(
+            &instance(),
+            &OpOptions::with_timeout(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap_err();
+    let text = err.details();
+    assert!(
+        text.contains(&format!(
+            "could not connect to 127.0.0.1:{port} (connection refused)"
+        )),
+        "{text}"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Microsoft's published examples and recorded real traffic (`<manifest>/../shared/azure`):
+//! Microsoft's published examples and recorded real traffic (the repository's copies in `tests/fixtures/azure`):
 //! every body parses into the models, and each recorded long-running operation, replayed in
 //! order through the scripted server, drives the client to the recorded outcome.
 
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_support::{ScriptServer, Step, TOKEN, TestPki, VirtualClock, shared_azure};
+use azure_support::{ScriptServer, Step, TOKEN, TestPki, VirtualClock, azure_fixtures};
 use serde_json::Value;
 use terraform_provider_azurebackup::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use terraform_provider_azurebackup::azure::auth::StaticTokenProvider;
@@ -146,7 +146,7 @@ fn check_body(what: &str, v: &Value) -> &'static str {
 /// Every request and response body in the REST specification's examples parses into the models.
 #[test]
 fn every_example_parses() {
-    let dir = shared_azure().join("examples");
+    let dir = azure_fixtures().join("examples");
     let mut files = Vec::new();
     json_files(&dir, &mut files);
     files.sort();
@@ -236,7 +236,7 @@ fn load_recording(path: &Path) -> Vec<Interaction> {
 }
 
 fn recordings() -> Vec<(String, Vec<Interaction>)> {
-    let dir = shared_azure().join("recordings");
+    let dir = azure_fixtures().join("recordings");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("recordings dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -533,7 +533,7 @@ async fn recorded_operations_replay_to_the_same_outcome() {
 /// and our parser reads that header form.
 #[test]
 fn powershell_excerpt_retry_after() {
-    let path = shared_azure()
+    let path = azure_fixtures()
         .join("recordings")
         .join("powershell_New-AzDataProtectionBackupInstance.validateRestore-202.excerpt.txt");
     let text = std::fs::read_to_string(&path).expect("excerpt");

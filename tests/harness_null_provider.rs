@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{LocalProvider, OLDEST_TERRAFORM, Terraform, Workdir, terraforms};
+use common::{LocalProvider, NEWEST_TERRAFORM, OLDEST_TERRAFORM, Terraform, Workdir, terraforms};
 
 const CONFIG: &str = r#"
 terraform {
@@ -26,14 +26,14 @@ output "marker" {
 }
 "#;
 
-/// The suite always covers the oldest supported core, plus the one on PATH when there is one.
+/// The suite always covers the oldest supported core and 1.15.5 (both from `.tools/`), plus the
+/// one on PATH when there is one.
 #[test]
 fn terraforms_cover_the_oldest_supported_core() {
     let cores = terraforms();
-    assert!(
-        cores.iter().any(|tf| tf.version == OLDEST_TERRAFORM),
-        "{cores:?}"
-    );
+    for version in [OLDEST_TERRAFORM, NEWEST_TERRAFORM] {
+        assert!(cores.iter().any(|tf| tf.version == version), "{cores:?}");
+    }
     for tf in &cores {
         // The version comes from asking the binary itself, not from its path.
         assert_eq!(Terraform::from_binary(&tf.bin).version, tf.version);

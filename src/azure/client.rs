@@ -232,6 +232,27 @@ impl DataProtectionClient {
         &self.inner.endpoints
     }
 
+    /// Gets an access token now (it is cached for the requests that follow), so that a
+    /// credential the identity platform refuses, or a token endpoint that cannot be reached, is
+    /// one error when the provider is configured rather than one per resource and data source.
+    pub async fn authenticate(
+        &self,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), AzureError> {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(AzureError::cancelled("authenticate")),
+            t = tokio::time::timeout(timeout, self.inner.pipeline.credential.bearer()) => match t {
+                Ok(t) => t.map(|_| ()),
+                Err(_) => Err(AzureError::auth(
+                    "authenticate",
+                    format!("getting an access token did not finish within {} s", timeout.as_secs()),
+                )),
+            },
+        }
+    }
+
     /// The Resource Manager URL of `id` followed by `extra` segments. Each segment is pushed
     /// percent-encoded, and the ID must read back as itself under the naming grammar, so no
     /// value can add, drop or resolve (`.`, `..`) a path segment: the URL names exactly `id`.

@@ -135,12 +135,20 @@ impl AzureError {
     /// A transport failure. The reqwest error is stored without its URL: status URLs carry
     /// signed query strings.
     pub fn transport(operation: impl Into<String>, err: reqwest::Error) -> Self {
+        // The host (never the path or query: signed URLs) and the cause in words, first.
+        let host = err
+            .url()
+            .map(|u| crate::azure::http::tls::host_of(u.as_str()))
+            .unwrap_or_else(|| "the server".into());
         let what = if err.is_timeout() {
-            "the request timed out"
+            format!("the request to {host} timed out")
         } else if err.is_connect() {
-            "could not connect"
+            format!(
+                "could not connect to {host} ({})",
+                crate::azure::http::tls::transport_cause(&err)
+            )
         } else {
-            "the request failed"
+            format!("the request to {host} failed")
         };
         let err = err.without_url();
         let mut chain = String::new();

@@ -15,7 +15,8 @@ use std::sync::{Arc, RwLock};
 use crate::azure::client::DataProtectionClient;
 use crate::azure::reads::{CoalesceConfig, InstanceReads};
 use crate::tfplugin::{
-    Context, DataSource, Diagnostics, Function, PluginIdentity, Provider, Resource, Schema, Value,
+    Context, DataSource, Diagnostics, Function, ListResource, PluginIdentity, Provider, Resource,
+    Schema, Value,
 };
 
 /// This provider's name and address, as the plugin code needs them.
@@ -81,18 +82,31 @@ impl Provider for AzureBackupProvider {
         functions::all()
     }
 
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        vec![Arc::new(instance::list::InstanceList::new(
+            self.shared.clone(),
+        ))]
+    }
+
     async fn validate_config(&self, config: &Value) -> Diagnostics {
         config::validate(config)
     }
 
-    async fn configure(&self, config: &Value, _ctx: &Context) -> Diagnostics {
+    async fn configure(&self, config: &Value, ctx: &Context) -> Diagnostics {
         let (az, settings) = match config::resolve(config) {
             Ok(r) => r,
             Err(d) => return d,
         };
         let api_version = az.api_version.clone();
         let mut diags = Diagnostics::new();
-        match DataProtectionClient::new(az).await {
+        let client = match DataProtectionClient::new(az).await {
+            Ok(client) => match client.authenticate(AUTHENTICATE_TIMEOUT, &ctx.cancel).await {
+                Ok(()) => Ok(client),
+                Err(e) => Err((e, Some(client.endpoints().authority_host.to_string()))),
+            },
+            Err(e) => Err((e, None)),
+        };
+        match client {
             Ok(client) => {
                 tracing::info!(api_version = %api_version, "provider configured");
                 let reads = InstanceReads::new(
@@ -108,7 +122,25 @@ impl Provider for AzureBackupProvider {
                     reads,
                 });
             }
-            Err(e) => diags.error(
+            // The token is asked for once, here: a refused credential or an unreachable token
+            // endpoint is this one error, not one per resource and data source.
+            // A certificate this machine does not trust: the usual advice (which host, how to
+            // trust its CA through SSL_CERT_FILE), once.
+            Err((e, Some(_))) if e.is_untrusted_certificate() => diags.push(errors::azure_error(
+                "Unable to Authenticate to Azure",
+                "authentication",
+                None,
+                &e,
+            )),
+            Err((e, Some(authority))) => diags.error(
+                "Unable to Authenticate to Azure",
+                format!(
+                    "{}\n\nNo resource or data source was read. Check the credential the provider chose (the first configured method wins: client certificate, client secret, OIDC, AKS workload identity, managed identity, then Azure CLI) — a client secret that expired or was mistyped, a tenant_id or client_id of another app registration — and, for a secret, certificate or OIDC token, that the login endpoint {} can be reached from here. Every argument can come from its ARM_* environment variable; see the provider documentation.",
+                    e.details().trim(),
+                    authority.trim_end_matches('/')
+                ),
+            ),
+            Err((e, None)) => diags.error(
                 "Unable to Configure the Azure Backup Provider",
                 format!(
                     "{}\n\nCheck the provider's authentication settings: the first configured method wins (client certificate, client secret, OIDC, managed identity, then Azure CLI), and a method with missing inputs is an error rather than being skipped. Every argument can come from its ARM_* environment variable; see the provider documentation.",
@@ -119,3 +151,7 @@ impl Provider for AzureBackupProvider {
         diags
     }
 }
+
+/// How long ConfigureProvider waits for the first access token (the identity platform's own
+/// retries are bounded far below this; the Azure CLI can take a few seconds).
+const AUTHENTICATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);

@@ -2,8 +2,11 @@
 //! Azure. The resource code sees only [`Value`], [`Schema`], [`Diagnostics`] and the traits in
 //! [`provider`]; protobuf types stay inside `proto` (the one adapter file).
 
+pub mod action;
 pub mod diag;
 pub mod handshake;
+pub mod identity;
+pub mod list;
 pub mod provider;
 pub mod schema;
 pub mod serve;
@@ -14,7 +17,10 @@ mod logging;
 mod proto;
 mod server;
 
+pub use action::{Action, ActionProgress};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema};
+pub use list::{ListRequest, ListResource, ListResult, ListSink};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 pub use serve::{Address, ServeError, ServeOptions, Serving, Transport, serve_with};

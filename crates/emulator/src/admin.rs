@@ -17,9 +17,11 @@ use serde_json::{Value, json};
 
 use super::armpath::lower;
 use super::knobs::ProtectionOutcome;
+use super::protection::apply_protection;
 use super::server::{PeerAddr, Shared};
-use super::state::{State as EmuState, apply_protection, now_ms};
+use super::state::{State as EmuState, now_ms};
 use super::world::{DatasourceResource, Grant};
+use super::{lifecycle, ops, protection};
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -232,8 +234,8 @@ async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
 async fn deleted_instances(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
     let now = now_ms();
-    st.settle(now);
-    st.purge_deleted(now);
+    ops::settle(&mut st, now);
+    lifecycle::purge_deleted(&mut st, now);
     let list: Vec<Value> = st
         .deleted
         .values()
@@ -252,8 +254,8 @@ async fn deleted_instances(State(shared): State<Arc<Shared>>) -> Response {
 async fn instances(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
     let now = now_ms();
-    st.settle(now);
-    st.settle_all_instances(now);
+    ops::settle(&mut st, now);
+    protection::settle_all(&mut st, now);
     let list: Vec<Value> = st
         .instances
         .values()
@@ -270,7 +272,7 @@ async fn instances(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn operations(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
-    st.settle(now_ms());
+    ops::settle(&mut st, now_ms());
     let mut ops: Vec<Value> = st
         .operations
         .values()
@@ -304,7 +306,7 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
         }
     };
     let mut st = shared.lock();
-    let n = st.finish_now(f.id.as_deref(), now_ms());
+    let n = ops::finish_now(&mut st, f.id.as_deref(), now_ms());
     drop(st);
     shared.persist_soon();
     axum::Json(json!({"finished": n})).into_response()

@@ -3,6 +3,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use super::world::Requirement;
 use serde_json::{Value, json};
 
 /// A UserFacingError `info` object as the service writes it. `detailed` becomes
@@ -124,4 +126,30 @@ impl IntoResponse for ApiError {
         }
         resp
     }
+}
+
+/// The service's message for roles `principal` lacks (the detail of a denied validation).
+pub fn denied(principal: &str, missing: &[Requirement]) -> String {
+    let parts: Vec<String> = missing
+        .iter()
+        .map(|r| {
+            format!(
+                "The client '{principal}' with object id '{principal}' does not have authorization to perform action '{}' over scope '{}' or the scope is invalid (role needed: '{}').",
+                r.action, r.scope, r.role
+            )
+        })
+        .collect();
+    format!(
+        "Validate for Protection failed. Exception Message: {} If access was recently granted, please refresh your credentials.",
+        parts.join(" ")
+    )
+}
+
+/// The `error` object of a Failed operation, with its user-facing inner error.
+pub fn failed(code: &str, message: &str, recommended: &[&str], detailed: Option<String>) -> Value {
+    error_object(
+        code,
+        message,
+        Some(user_facing(code, message, recommended, detailed)),
+    )
 }

@@ -3,16 +3,21 @@
 //! It is its own implementation of the service, written from the published examples and
 //! recorded traffic, and shares no code with the provider's client on purpose. Layout:
 //!
-//! - [`world`]: the emulated tenant (JSON world file) and the permission rules.
-//! - [`knobs`]: durations, Retry-After, paging, protection outcomes, seeded faults.
-//! - [`state`]: instances, long-running operations, tokens, request log; clock-driven progress.
-//! - [`validation`]: what validateForBackup and PUT check, synchronously and in the operation.
-//! - [`kinds`]: the datasource kinds, each with its set info, parameters, api-versions and roles.
-//! - [`dataprotection`]: ARM routing and the Data Protection operations.
-//! - [`identity`]: token endpoints, discovery documents, cloud metadata.
-//! - [`admin`]: the `/admin` API.
-//! - [`server`], [`tls`]: serving, fault injection, state file, certificates.
-//! - [`cli`]: the `azurebackup-emulator` command line.
+//! The store holds data and knows no behaviour; each behaviour is a room above it that takes
+//! the store and acts on it (the arrows run one way, as in mini-redis's `db.rs` and `cmd/`):
+//!
+//! - Data: [`state`] (the store: world, knobs, instances and their datasource index,
+//!   operations, soft-deleted instances, tokens, request log, fault RNG), [`records`] (the
+//!   records it keeps), [`world`] (the emulated tenant and the permission rules), [`knobs`]
+//!   (durations, paging, outcomes, faults), [`clock`], [`armpath`], [`errors`].
+//! - Rooms: [`ops`] (long-running operations: start, settle, effects), [`protection`] (how
+//!   protection settles), [`lifecycle`] (soft delete, undelete, protection actions),
+//!   [`validation`] (what validateForBackup and PUT check), [`kinds`] (per datasource kind:
+//!   set info, parameters, api-versions, roles; its `types` are data), [`faults`] (seeded fault
+//!   draws).
+//! - Serving: [`dataprotection`] (ARM routing and the operations' HTTP side), [`identity`]
+//!   (token endpoints, discovery, metadata), [`admin`] (the `/admin` API), [`server`], [`tls`]
+//!   (serving, fault injection, state file, certificates), [`cli`] (the command line).
 //!
 //! It is its own crate so that the provider binary, which holds users' credentials, links none
 //! of it. `azurebackup-emulator --help` lists the flags; docs/emulator.md has the rest.
@@ -20,12 +25,17 @@
 pub mod admin;
 pub mod armpath;
 pub mod cli;
+pub mod clock;
 pub mod dataprotection;
 pub mod errors;
+pub mod faults;
 pub mod identity;
 pub mod kinds;
 pub mod knobs;
 pub mod lifecycle;
+pub mod ops;
+pub mod protection;
+pub mod records;
 pub mod server;
 pub mod state;
 pub mod tls;

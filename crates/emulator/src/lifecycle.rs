@@ -1,139 +1,118 @@
-//! The secure-by-default part of the emulator's state: soft-deleted backup instances (kept under
-//! `deletedBackupInstances` until their purge time), the states that hold data without backups,
-//! and the check `resumeProtection` makes.
+//! The lifecycle room, the secure-by-default part of the service: soft deleting backup instances
+//! (kept under `deletedBackupInstances` until their purge time), undelete, the protection
+//! actions' effects and the checks `resumeProtection` and a new instance make.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::armpath::lower;
 use axum::http::StatusCode;
 
 use super::errors::ApiError;
-use super::state::{Instance, OpKind, Operation, State};
+use super::state::{Deleted, Instance, OpKind, Operation, State, deleted_key};
 use super::world::Vault;
 
-/// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`) and its times.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Deleted {
-    pub instance: Instance,
-    pub deletion_ms: u64,
-    pub purge_ms: u64,
-}
-
-/// Lower-cased key of the soft-deleted instance named `name` in `vault_id`.
-pub fn deleted_key(vault_id: &str, name: &str) -> String {
-    lower(&format!("{vault_id}/deletedBackupInstances/{name}"))
-}
-
-/// States in which an instance holds its data without regular backups.
-pub fn is_held(state: &str) -> bool {
-    matches!(state, "ProtectionStopped" | "BackupsSuspended")
-}
-
-impl State {
-    /// After a successful DELETE: kept under `deletedBackupInstances` when the vault's soft
-    /// delete is on, gone for good otherwise.
-    pub(crate) fn soft_delete(&mut self, mut inst: Instance, at: u64) {
-        let Some(sd) = self
-            .world
-            .vault(&inst.vault_id)
-            .map(|v| v.soft_delete.clone())
-        else {
-            return;
-        };
-        if sd.is_off() {
-            return;
-        }
-        inst.protection_state = "SoftDeleted".into();
-        inst.protection_status = "SoftDeleted".into();
-        inst.provisioning_state = "Succeeded".into();
-        inst.protection_due_ms = None;
-        inst.busy_operation = None;
-        let key = deleted_key(&inst.vault_id, &inst.name);
-        self.deleted.insert(
-            key,
-            Deleted {
-                instance: inst,
-                deletion_ms: at,
-                purge_ms: at + u64::from(sd.retention_days) * 24 * 3600 * 1000,
-            },
-        );
+/// After a successful DELETE: kept under `deletedBackupInstances` when the vault's soft
+/// delete is on, gone for good otherwise.
+pub fn soft_delete(st: &mut State, mut inst: Instance, at: u64) {
+    let Some(sd) = st
+        .world
+        .vault(&inst.vault_id)
+        .map(|v| v.soft_delete.clone())
+    else {
+        return;
+    };
+    if sd.is_off() {
+        return;
     }
+    inst.protection_state = "SoftDeleted".into();
+    inst.protection_status = "SoftDeleted".into();
+    inst.provisioning_state = "Succeeded".into();
+    inst.protection_due_ms = None;
+    inst.busy_operation = None;
+    let key = deleted_key(&inst.vault_id, &inst.name);
+    st.deleted.insert(
+        key,
+        Deleted {
+            instance: inst,
+            deletion_ms: at,
+            purge_ms: at + u64::from(sd.retention_days) * 24 * 3600 * 1000,
+        },
+    );
+}
 
-    /// Forgets soft-deleted instances whose scheduled purge time has passed.
-    pub fn purge_deleted(&mut self, now: u64) {
-        let before = self.deleted.len();
-        self.deleted.retain(|_, d| d.purge_ms > now);
-        if self.deleted.len() != before {
-            self.bump();
+/// Forgets soft-deleted instances whose scheduled purge time has passed.
+pub fn purge_deleted(st: &mut State, now: u64) {
+    let before = st.deleted.len();
+    st.deleted.retain(|_, d| d.purge_ms > now);
+    if st.deleted.len() != before {
+        st.bump();
+    }
+}
+
+/// `resumeProtection` fails when another instance now protects the datasource [REC].
+pub fn check_resume(st: &State, op: &Operation) -> Result<(), (Value, u16)> {
+    let key = op.instance_key.clone().unwrap_or_default();
+    let Some(inst) = st.instances.get(&key) else {
+        return Ok(());
+    };
+    match st.protecting(&inst.data_source_info.resource_id, Some(&key)) {
+        None => Ok(()),
+        Some(other) => {
+            let code = "UserErrorDppDatasourceAlreadyHasBackupInstance";
+            let message = format!(
+                "Datasource is already associated with the backup instance {} in the Backup vault {} with the protection status as {}.",
+                other.friendly_name, other.vault_id, other.protection_status
+            );
+            let info = super::errors::user_facing(
+                code,
+                &message,
+                &["Stop protection of the other backup instance, then retry."],
+                None,
+            );
+            Err((super::errors::error_object(code, &message, Some(info)), 400))
         }
     }
+}
 
-    /// `resumeProtection` fails when another instance now protects the datasource [REC].
-    pub(crate) fn check_resume(&self, op: &Operation) -> Result<(), (Value, u16)> {
-        let key = op.instance_key.clone().unwrap_or_default();
-        let Some(inst) = self.instances.get(&key) else {
-            return Ok(());
-        };
-        match self.protecting(&inst.data_source_info.resource_id, Some(&key)) {
-            None => Ok(()),
-            Some(other) => {
-                let code = "UserErrorDppDatasourceAlreadyHasBackupInstance";
-                let message = format!(
-                    "Datasource is already associated with the backup instance {} in the Backup vault {} with the protection status as {}.",
-                    other.friendly_name, other.vault_id, other.protection_status
-                );
-                let info = super::errors::user_facing(
-                    code,
-                    &message,
-                    &["Stop protection of the other backup instance, then retry."],
-                    None,
-                );
-                Err((super::errors::error_object(code, &message, Some(info)), 400))
+/// The end of an undelete or a protection action that is due: its effect on the instance.
+pub fn complete_lifecycle(st: &mut State, op: &Operation, key: &str, ok: bool) {
+    match op.kind {
+        OpKind::Undelete => {
+            let dkey = deleted_key(&op.vault_id, &super::armpath::last_segment(key));
+            if let (true, Some(d)) = (ok, st.deleted.remove(&dkey)) {
+                let mut inst = d.instance;
+                inst.provisioning_state = "Succeeded".into();
+                inst.protection_state = "ProtectionStopped".into();
+                inst.protection_status = "ProtectionStopped".into();
+                inst.protection_error = None;
+                inst.protection_due_ms = None;
+                inst.busy_operation = None;
+                st.insert_instance(key.to_string(), inst);
             }
         }
-    }
-
-    /// The end of an undelete or a protection action that is due: its effect on the instance.
-    pub(crate) fn complete_lifecycle(&mut self, op: &Operation, key: &str, ok: bool) {
-        match op.kind {
-            OpKind::Undelete => {
-                let dkey = deleted_key(&op.vault_id, &super::armpath::last_segment(key));
-                if let (true, Some(d)) = (ok, self.deleted.remove(&dkey)) {
-                    let mut inst = d.instance;
-                    inst.provisioning_state = "Succeeded".into();
-                    inst.protection_state = "ProtectionStopped".into();
-                    inst.protection_status = "ProtectionStopped".into();
-                    inst.protection_error = None;
-                    inst.protection_due_ms = None;
-                    inst.busy_operation = None;
-                    self.insert_instance(key.to_string(), inst);
-                }
-            }
-            OpKind::StopProtection
-            | OpKind::SuspendBackups
-            | OpKind::ResumeProtection
-            | OpKind::ResumeBackups => {
-                if let Some(inst) = self.instances.get_mut(key) {
-                    inst.busy_operation = None;
-                    match (ok, op.kind.target_state()) {
-                        (true, Some(s)) => {
-                            inst.protection_state = s.to_string();
-                            inst.protection_status = s.to_string();
-                            inst.protection_error = None;
-                            inst.protection_due_ms = None;
-                        }
-                        _ => {
-                            if let Some(p) = &op.previous {
-                                inst.protection_state = p.protection_state.clone();
-                                inst.protection_status = p.protection_status.clone();
-                            }
+        OpKind::StopProtection
+        | OpKind::SuspendBackups
+        | OpKind::ResumeProtection
+        | OpKind::ResumeBackups => {
+            if let Some(inst) = st.instances.get_mut(key) {
+                inst.busy_operation = None;
+                match (ok, op.kind.target_state()) {
+                    (true, Some(s)) => {
+                        inst.protection_state = s.to_string();
+                        inst.protection_status = s.to_string();
+                        inst.protection_error = None;
+                        inst.protection_due_ms = None;
+                    }
+                    _ => {
+                        if let Some(p) = &op.previous {
+                            inst.protection_state = p.protection_state.clone();
+                            inst.protection_status = p.protection_status.clone();
                         }
                     }
                 }
             }
-            _ => {}
         }
+        _ => {}
     }
 }
 

@@ -146,7 +146,11 @@ async fn handle(
     let is_arm = path.len() > 14 && path[..14].eq_ignore_ascii_case("/subscriptions");
     let (fault, retry_after, latency_ms) = if is_arm {
         let mut st = shared.lock();
-        (st.draw_fault(), st.knobs.retry_after, st.knobs.latency_ms)
+        (
+            super::faults::draw(&mut st),
+            st.knobs.retry_after,
+            st.knobs.latency_ms,
+        )
     } else {
         (Fault::None, 0, 0)
     };

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::armpath::{last_segment, lower, parent_of, resource_group_of};
-use super::errors::{ApiError, error_object, user_facing};
+use super::errors::{ApiError, denied, failed};
 use super::kinds::{self, Check, Who};
 use super::state::{Datasource, Instance, State};
 use super::world::{Kind, PG_SERVER_TYPE, Requirement, Vault, World};
@@ -342,35 +342,6 @@ pub fn check_sync(
         ));
     }
     Ok(())
-}
-
-pub(crate) fn denied(principal: &str, missing: &[Requirement]) -> String {
-    let parts: Vec<String> = missing
-        .iter()
-        .map(|r| {
-            format!(
-                "The client '{principal}' with object id '{principal}' does not have authorization to perform action '{}' over scope '{}' or the scope is invalid (role needed: '{}').",
-                r.action, r.scope, r.role
-            )
-        })
-        .collect();
-    format!(
-        "Validate for Protection failed. Exception Message: {} If access was recently granted, please refresh your credentials.",
-        parts.join(" ")
-    )
-}
-
-pub(crate) fn failed(
-    code: &str,
-    message: &str,
-    recommended: &[&str],
-    detailed: Option<String>,
-) -> Value {
-    error_object(
-        code,
-        message,
-        Some(user_facing(code, message, recommended, detailed)),
-    )
 }
 
 /// The permission checks the service runs inside the validation (and PUT) operation. The error

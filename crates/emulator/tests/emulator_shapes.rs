@@ -2,8 +2,8 @@
 //! codes, same headers on long-running answers, same keys with the same JSON types — apart from
 //! a short, documented list where real traffic differs from the examples.
 //!
-//! The examples are read from `../shared/azure/examples` beside the workspace root (or
-//! `AZUREBACKUP_EXAMPLES_DIR`).
+//! The examples are the repository's copies in `tests/fixtures/azure/examples` (sources and
+//! licence in `tests/fixtures/azure/README.md`).
 
 #[path = "emulator_support.rs"]
 mod support;
@@ -14,19 +14,16 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use support::*;
 
-/// The published examples; their absence fails the test rather than passing it unchecked.
+/// The published examples (copied into the repository); their absence fails the test rather
+/// than passing it unchecked.
 fn examples_dir() -> PathBuf {
-    let dir = std::env::var_os("AZUREBACKUP_EXAMPLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/azure/examples"
-            ))
-        });
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/azure/examples"
+    ));
     assert!(
         dir.is_dir(),
-        "the published examples are not at {} (set AZUREBACKUP_EXAMPLES_DIR)",
+        "the published examples are not at {}",
         dir.display()
     );
     dir

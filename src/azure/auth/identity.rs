@@ -48,6 +48,17 @@ impl TokenSource for IdentitySource {
                     ),
                 );
             }
+            // A login endpoint that cannot be reached: name it and why, which the retry
+            // policy's own message ("retry policy expired") does not.
+            if let Some((host, cause)) = crate::azure::http::tls::find_transport_failure(&e) {
+                return AzureError::auth(
+                    OP,
+                    format!(
+                        "getting a token with {} authentication failed: cannot reach {host} ({cause})",
+                        self.method
+                    ),
+                );
+            }
             AzureError::auth(
                 OP,
                 format!(

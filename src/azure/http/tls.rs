@@ -207,3 +207,57 @@ pub fn find_untrusted<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a Untruste
 pub fn identity_transport(http: &reqwest::Client) -> azure_core::http::Transport {
     azure_core::http::Transport::new(Arc::new(CertificateAwareClient(http.clone())))
 }
+
+/// A request that never got an answer: the host it was for and why, in a few words
+/// ("connection refused", "timed out", a DNS failure's own text), found anywhere in `err`'s
+/// chain. `azure_identity` hides this behind "retry policy expired"; the chain still has it.
+pub fn find_transport_failure(err: &(dyn Error + 'static)) -> Option<(String, String)> {
+    let mut cur = Some(err);
+    for _ in 0..16 {
+        let e = cur?;
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            let host = r
+                .url()
+                .map(|u| host_of(u.as_str()))
+                .unwrap_or_else(|| "the server".into());
+            return Some((host, transport_cause(r)));
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// Why a request got no answer, in a few words: the I/O error's kind when there is one
+/// ("connection refused"), else the innermost error's text.
+pub fn transport_cause(err: &(dyn Error + 'static)) -> String {
+    use std::io::ErrorKind as K;
+    let mut cur = Some(err);
+    let mut last = err.to_string();
+    for _ in 0..16 {
+        let Some(e) = cur else { break };
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            let words = match io.kind() {
+                K::ConnectionRefused => "connection refused",
+                K::ConnectionReset => "connection reset",
+                K::ConnectionAborted => "connection aborted",
+                K::TimedOut => "timed out",
+                K::HostUnreachable => "host unreachable",
+                K::NetworkUnreachable => "network unreachable",
+                K::AddrNotAvailable => "address not available",
+                K::UnexpectedEof => "connection closed before an answer",
+                _ => "",
+            };
+            if !words.is_empty() {
+                return words.to_string();
+            }
+        }
+        last = e.to_string();
+        cur = e.source();
+    }
+    if let Some(r) = err.downcast_ref::<reqwest::Error>()
+        && r.is_timeout()
+    {
+        return "timed out".to_string();
+    }
+    last
+}

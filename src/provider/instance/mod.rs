@@ -5,13 +5,18 @@
 //! - [`plan`]: planned values and the plan-time validation.
 //! - [`apply`]: create, update and delete.
 //! - [`diags`]: the resource's diagnostic texts.
+//! - [`identity`]: its resource identity (Terraform 1.12+); [`list`]: its list resource for
+//!   `terraform query` (Terraform 1.14+).
 //!
 //! The [`Resource`] implementation below follows HashiCorp's order: schema, validate, plan,
 //! create/update/delete (one `apply` call in the protocol), read, import.
 
 mod apply;
 mod diags;
+mod generate;
+pub mod identity;
 mod lifecycle;
+pub mod list;
 mod model;
 mod params;
 mod plan;
@@ -25,8 +30,8 @@ use super::errors::azure_error;
 use super::{Configured, Shared};
 use crate::azure::arm_id::BackupInstanceId;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Context, Diagnostics, ImportResponse, MoveRequest, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Context, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 use model::{check_inputs, is_soft_deleted, parse_inputs, str_attr, timeouts_of};
 use schema as attr;
@@ -257,6 +262,23 @@ impl Resource for InstanceResource {
                 }
             }
         }
+    }
+
+    // -- identity (Terraform 1.12+): from the ARM ID in state, see identity.rs ------------------
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema())
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        identity::of_state(state)
+    }
+
+    fn import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+        identity::import_id(identity)
+    }
+
+    fn generate_config(&self, state: &Value, generic: Value) -> Result<Value, Diagnostics> {
+        Ok(generate::config(state, generic))
     }
 
     // -- move: from azurerm's backup instance resources (see provider::migrate) ---------------------

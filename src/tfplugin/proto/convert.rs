@@ -5,7 +5,9 @@ use super::pb;
 use crate::tfplugin::diag::PathStep;
 use crate::tfplugin::provider::FunctionSignature;
 use crate::tfplugin::server::{self, Raw, Server};
-use crate::tfplugin::{AttributePath, Block, Diagnostics, Nesting, Schema, Severity};
+use crate::tfplugin::{
+    AttributePath, Block, Diagnostics, IdentitySchema, Nesting, Schema, Severity,
+};
 
 pub(super) fn raw(dv: Option<pb::DynamicValue>) -> Raw {
     dv.map(|d| Raw {
@@ -19,6 +21,45 @@ pub(super) fn dynamic(raw: Raw) -> pb::DynamicValue {
     pb::DynamicValue {
         msgpack: raw.msgpack,
         json: raw.json,
+    }
+}
+
+/// The identity Terraform sent (absent: both byte strings empty, like a missing value).
+pub(super) fn identity_raw(data: Option<pb::ResourceIdentityData>) -> Raw {
+    raw(data.and_then(|d| d.identity_data))
+}
+
+pub(super) fn identity_data(raw: Raw) -> pb::ResourceIdentityData {
+    pb::ResourceIdentityData {
+        identity_data: Some(dynamic(raw)),
+    }
+}
+
+/// `Option<Raw>` of an answer into the identity field of its message.
+pub(super) trait TakeIdentity {
+    fn take_identity(&mut self) -> Option<pb::ResourceIdentityData>;
+}
+
+impl TakeIdentity for Option<Raw> {
+    fn take_identity(&mut self) -> Option<pb::ResourceIdentityData> {
+        self.take().map(identity_data)
+    }
+}
+
+pub(super) fn identity_schema(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json(),
+                required_for_import: a.required_for_import,
+                optional_for_import: a.optional_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -74,6 +115,7 @@ pub(super) fn block(b: &Block) -> pb::schema::Block {
                 description_kind: pb::StringKind::Markdown as i32,
                 deprecated: a.deprecated,
                 write_only: false,
+                deprecation_message: String::new(),
             })
             .collect(),
         block_types: b
@@ -96,6 +138,7 @@ pub(super) fn block(b: &Block) -> pb::schema::Block {
         description: b.description.clone(),
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: b.deprecated,
+        deprecation_message: String::new(),
     }
 }
 
@@ -115,7 +158,9 @@ pub(super) fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: true,
-        generate_resource_config: false,
+        // Implemented for every resource (server/lists.rs: the generic reduction of a state,
+        // refined by the resource).
+        generate_resource_config: true,
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Streaming};
 
 use super::convert::*;
@@ -38,6 +40,18 @@ impl pb::provider_server::Provider for ProviderSvc {
                 .into_iter()
                 .map(|(name, _)| pb::get_metadata::FunctionMetadata { name })
                 .collect(),
+            list_resources: self
+                .server
+                .list_resource_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ListResourceMetadata { type_name })
+                .collect(),
+            actions: self
+                .server
+                .action_names()
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ActionMetadata { type_name })
+                .collect(),
             ..Default::default()
         })
     }
@@ -58,6 +72,23 @@ impl pb::provider_server::Provider for ProviderSvc {
                 .data_sources
                 .iter()
                 .map(|(n, sc)| (n.clone(), sc.into()))
+                .collect(),
+            list_resource_schemas: s
+                .list_resources
+                .iter()
+                .map(|(n, sc)| (n.clone(), sc.into()))
+                .collect(),
+            action_schemas: s
+                .actions
+                .iter()
+                .map(|(n, sc)| {
+                    (
+                        n.clone(),
+                        pb::ActionSchema {
+                            schema: Some(sc.into()),
+                        },
+                    )
+                })
                 .collect(),
             diagnostics: diags(s.diagnostics),
             server_capabilities: Some(capabilities()),
@@ -132,18 +163,31 @@ impl pb::provider_server::Provider for ProviderSvc {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Answer<pb::get_resource_identity_schemas::Response> {
-        // No resource declares an identity: an empty answer, not an error, so that Terraform
-        // ≥1.12 (which always asks) carries on.
-        ok(pb::get_resource_identity_schemas::Response::default())
+        // Resources without an identity are simply absent: Terraform ≥1.12 always asks.
+        ok(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .server
+                .identity_schemas()
+                .iter()
+                .map(|(n, sc)| (n.clone(), identity_schema(sc)))
+                .collect(),
+            diagnostics: Vec::new(),
+        })
     }
 
     async fn upgrade_resource_identity(
         &self,
-        _: Request<pb::upgrade_resource_identity::Request>,
+        req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Answer<pb::upgrade_resource_identity::Response> {
+        let r = req.into_inner();
+        let (identity, d) = self.server.upgrade_identity(server::UpgradeIdentityIn {
+            type_name: r.type_name,
+            version: r.version,
+            json: r.raw_identity.map(|raw| raw.json).unwrap_or_default(),
+        });
         ok(pb::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: diags(server::unsupported("UpgradeResourceIdentity")),
+            upgraded_identity: identity.map(identity_data),
+            diagnostics: diags(d),
         })
     }
 
@@ -164,17 +208,23 @@ impl pb::provider_server::Provider for ProviderSvc {
         req: Request<pb::read_resource::Request>,
     ) -> Answer<pb::read_resource::Response> {
         let r = req.into_inner();
-        let (new_state, private, diagnostics) = state_out(
-            self.server
-                .read(&r.type_name, raw(r.current_state), r.private)
-                .await,
-        );
+        let mut out = self
+            .server
+            .read(
+                &r.type_name,
+                raw(r.current_state),
+                r.private,
+                identity_raw(r.current_identity),
+            )
+            .await;
+        let new_identity = out.identity.take_identity();
+        let (new_state, private, diagnostics) = state_out(out);
         ok(pb::read_resource::Response {
             new_state,
             diagnostics,
             private,
             deferred: None,
-            new_identity: None,
+            new_identity,
         })
     }
 
@@ -191,6 +241,7 @@ impl pb::provider_server::Provider for ProviderSvc {
                 proposed_new_state: raw(r.proposed_new_state),
                 config: raw(r.config),
                 prior_private: r.prior_private,
+                prior_identity: identity_raw(r.prior_identity),
             })
             .await;
         ok(pb::plan_resource_change::Response {
@@ -204,7 +255,7 @@ impl pb::provider_server::Provider for ProviderSvc {
             diagnostics: diags(out.diagnostics),
             legacy_type_system: false,
             deferred: None,
-            planned_identity: None,
+            planned_identity: out.planned_identity.map(identity_data),
         })
     }
 
@@ -213,7 +264,7 @@ impl pb::provider_server::Provider for ProviderSvc {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Answer<pb::apply_resource_change::Response> {
         let r = req.into_inner();
-        let out = self
+        let mut out = self
             .server
             .apply(server::ApplyIn {
                 type_name: r.type_name,
@@ -221,15 +272,17 @@ impl pb::provider_server::Provider for ProviderSvc {
                 planned_state: raw(r.planned_state),
                 config: raw(r.config),
                 planned_private: r.planned_private,
+                planned_identity: identity_raw(r.planned_identity),
             })
             .await;
+        let new_identity = out.identity.take_identity();
         let (new_state, private, diagnostics) = state_out(out);
         ok(pb::apply_resource_change::Response {
             new_state,
             private,
             diagnostics,
             legacy_type_system: false,
-            new_identity: None,
+            new_identity,
         })
     }
 
@@ -238,7 +291,10 @@ impl pb::provider_server::Provider for ProviderSvc {
         req: Request<pb::import_resource_state::Request>,
     ) -> Answer<pb::import_resource_state::Response> {
         let r = req.into_inner();
-        let (imported, d) = self.server.import(&r.type_name, &r.id).await;
+        let (imported, d) = self
+            .server
+            .import(&r.type_name, &r.id, identity_raw(r.identity))
+            .await;
         ok(pb::import_resource_state::Response {
             imported_resources: imported
                 .into_iter()
@@ -246,7 +302,7 @@ impl pb::provider_server::Provider for ProviderSvc {
                     type_name: i.type_name,
                     state: Some(dynamic(i.state)),
                     private: i.private,
-                    identity: None,
+                    identity: i.identity.map(identity_data),
                 })
                 .collect(),
             diagnostics: diags(d),
@@ -259,7 +315,7 @@ impl pb::provider_server::Provider for ProviderSvc {
         req: Request<pb::move_resource_state::Request>,
     ) -> Answer<pb::move_resource_state::Response> {
         let r = req.into_inner();
-        let (state, d) = self
+        let (out, d) = self
             .server
             .move_resource_state(server::MoveIn {
                 source_provider_address: r.source_provider_address,
@@ -270,9 +326,10 @@ impl pb::provider_server::Provider for ProviderSvc {
             })
             .await;
         ok(pb::move_resource_state::Response {
-            target_state: state.map(dynamic),
+            target_state: out.state.map(dynamic),
             diagnostics: diags(d),
-            ..Default::default()
+            target_private: Vec::new(),
+            target_identity: out.identity.map(identity_data),
         })
     }
 
@@ -295,11 +352,16 @@ impl pb::provider_server::Provider for ProviderSvc {
 
     async fn generate_resource_config(
         &self,
-        _: Request<pb::generate_resource_config::Request>,
+        req: Request<pb::generate_resource_config::Request>,
     ) -> Answer<pb::generate_resource_config::Response> {
+        let r = req.into_inner();
+        let (config, d) = self
+            .server
+            .generate_config(&r.type_name, raw(r.state))
+            .await;
         ok(pb::generate_resource_config::Response {
-            config: None,
-            diagnostics: diags(server::unsupported("GenerateResourceConfig")),
+            config: config.map(dynamic),
+            diagnostics: diags(d),
         })
     }
 
@@ -345,20 +407,36 @@ impl pb::provider_server::Provider for ProviderSvc {
 
     async fn list_resource(
         &self,
-        _: Request<pb::list_resource::Request>,
+        req: Request<pb::list_resource::Request>,
     ) -> Answer<Self::ListResourceStream> {
-        ok(one(pb::list_resource::Event {
-            diagnostic: diags(server::unsupported("ListResource")),
-            ..Default::default()
-        }))
+        let r = req.into_inner();
+        let items = self.server.list(server::ListIn {
+            type_name: r.type_name,
+            config: raw(r.config),
+            include_resource: r.include_resource_object,
+            limit: r.limit,
+        });
+        ok(Box::pin(ReceiverStream::new(items).map(|item| {
+            Ok(pb::list_resource::Event {
+                identity: item.identity.map(identity_data),
+                display_name: item.display_name,
+                resource_object: item.resource.map(dynamic),
+                diagnostic: diags(item.diagnostics),
+            })
+        })))
     }
 
     async fn validate_list_resource_config(
         &self,
-        _: Request<pb::validate_list_resource_config::Request>,
+        req: Request<pb::validate_list_resource_config::Request>,
     ) -> Answer<pb::validate_list_resource_config::Response> {
+        let r = req.into_inner();
+        let d = self
+            .server
+            .validate_list_config(&r.type_name, raw(r.config))
+            .await;
         ok(pb::validate_list_resource_config::Response {
-            diagnostics: diags(server::unsupported("ValidateListResourceConfig")),
+            diagnostics: diags(d),
         })
     }
 
@@ -408,6 +486,7 @@ impl pb::provider_server::Provider for ProviderSvc {
     ) -> Answer<pb::configure_state_store::Response> {
         ok(pb::configure_state_store::Response {
             diagnostics: diags(server::unsupported("ConfigureStateStore")),
+            capabilities: None,
         })
     }
 
@@ -451,12 +530,33 @@ impl pb::provider_server::Provider for ProviderSvc {
         })
     }
 
+    async fn lock_state(
+        &self,
+        _: Request<pb::lock_state::Request>,
+    ) -> Answer<pb::lock_state::Response> {
+        ok(pb::lock_state::Response {
+            lock_id: String::new(),
+            diagnostics: diags(server::unsupported("LockState")),
+        })
+    }
+
+    async fn unlock_state(
+        &self,
+        _: Request<pb::unlock_state::Request>,
+    ) -> Answer<pb::unlock_state::Response> {
+        ok(pb::unlock_state::Response {
+            diagnostics: diags(server::unsupported("UnlockState")),
+        })
+    }
+
     async fn plan_action(
         &self,
-        _: Request<pb::plan_action::Request>,
+        req: Request<pb::plan_action::Request>,
     ) -> Answer<pb::plan_action::Response> {
+        let r = req.into_inner();
+        let d = self.server.plan_action(&r.action_type, raw(r.config)).await;
         ok(pb::plan_action::Response {
-            diagnostics: diags(server::unsupported("PlanAction")),
+            diagnostics: diags(d),
             deferred: None,
         })
     }
@@ -465,22 +565,34 @@ impl pb::provider_server::Provider for ProviderSvc {
 
     async fn invoke_action(
         &self,
-        _: Request<pb::invoke_action::Request>,
+        req: Request<pb::invoke_action::Request>,
     ) -> Answer<Self::InvokeActionStream> {
-        use pb::invoke_action::event::{Completed, Type};
-        ok(one(pb::invoke_action::Event {
-            r#type: Some(Type::Completed(Completed {
-                diagnostics: diags(server::unsupported("InvokeAction")),
-            })),
-        }))
+        use pb::invoke_action::event::{Completed, Progress, Type};
+        let r = req.into_inner();
+        let events = self.server.invoke_action(&r.action_type, raw(r.config));
+        ok(Box::pin(ReceiverStream::new(events).map(|event| {
+            Ok(pb::invoke_action::Event {
+                r#type: Some(match event {
+                    server::ActionEvent::Progress(message) => Type::Progress(Progress { message }),
+                    server::ActionEvent::Completed(d) => Type::Completed(Completed {
+                        diagnostics: diags(d),
+                    }),
+                }),
+            })
+        })))
     }
 
     async fn validate_action_config(
         &self,
-        _: Request<pb::validate_action_config::Request>,
+        req: Request<pb::validate_action_config::Request>,
     ) -> Answer<pb::validate_action_config::Response> {
+        let r = req.into_inner();
+        let d = self
+            .server
+            .validate_action(&r.type_name, raw(r.config))
+            .await;
         ok(pb::validate_action_config::Response {
-            diagnostics: diags(server::unsupported("ValidateActionConfig")),
+            diagnostics: diags(d),
         })
     }
 

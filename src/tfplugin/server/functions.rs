@@ -39,6 +39,13 @@ pub(crate) struct MoveIn {
     pub target_type_name: String,
 }
 
+/// The moved state and its identity (target resources with an identity schema).
+#[derive(Default)]
+pub(crate) struct MoveOut {
+    pub state: Option<Raw>,
+    pub identity: Option<Raw>,
+}
+
 impl Server {
     /// Every function with its signature, in registration order.
     pub(crate) fn functions(&self) -> Vec<(String, FunctionSignature)> {
@@ -122,17 +129,17 @@ impl Server {
         })
     }
 
-    pub(crate) async fn move_resource_state(&self, req: MoveIn) -> (Option<Raw>, Diagnostics) {
+    pub(crate) async fn move_resource_state(&self, req: MoveIn) -> (MoveOut, Diagnostics) {
         let reg = match self.resource(&req.target_type_name) {
             Ok(r) => r,
-            Err(d) => return (None, d),
+            Err(d) => return (MoveOut::default(), d),
         };
         let source_state = match serde_json::from_slice::<serde_json::Value>(&req.source_state_json)
         {
             Ok(v) => v,
             Err(e) => {
                 return (
-                    None,
+                    MoveOut::default(),
                     Diagnostic::error(
                         "Unable to Read the Moved Resource's State",
                         format!(
@@ -157,11 +164,20 @@ impl Server {
         })
         .await
         {
-            Ok(Ok(v)) => match encode(&v, &reg.ty, "moved state") {
-                Ok(raw) => (Some(raw), Diagnostics::new()),
-                Err(d) => (None, d),
-            },
-            Ok(Err(d)) | Err(d) => (None, d),
+            Ok(Ok(v)) => {
+                let encoded = encode(&v, &reg.ty, "moved state").and_then(|state| {
+                    let identity = reg.identity_of(&v, true)?;
+                    Ok(MoveOut {
+                        state: Some(state),
+                        identity: reg.encode_identity(&identity)?,
+                    })
+                });
+                match encoded {
+                    Ok(out) => (out, Diagnostics::new()),
+                    Err(d) => (MoveOut::default(), d),
+                }
+            }
+            Ok(Err(d)) | Err(d) => (MoveOut::default(), d),
         }
     }
 }

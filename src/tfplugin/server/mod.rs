@@ -3,12 +3,20 @@
 //! undecodable value, panic in provider code) into an error diagnostic Terraform can show.
 //!
 //! This file speaks only the crate's own types; `proto/` maps protobuf messages onto it.
-//! Data sources are in `data.rs`, functions and moves in `functions.rs`.
+//! Data sources are in `data.rs`, functions and moves in `functions.rs`, resource identity in
+//! `identity.rs`, list resources and generated configuration in `lists.rs`, actions in
+//! `actions.rs`.
 
+mod actions;
 mod data;
 mod functions;
+mod identity;
+mod lists;
 
+pub(crate) use actions::ActionEvent;
 pub(crate) use functions::MoveIn;
+pub(crate) use identity::UpgradeIdentityIn;
+pub(crate) use lists::ListIn;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -37,6 +45,8 @@ pub(crate) struct ProviderSchemaOut {
     pub provider: Schema,
     pub resources: Vec<(String, Schema)>,
     pub data_sources: Vec<(String, Schema)>,
+    pub list_resources: Vec<(String, Schema)>,
+    pub actions: Vec<(String, Schema)>,
     pub diagnostics: Diagnostics,
 }
 
@@ -53,12 +63,14 @@ pub(crate) struct PlanIn {
     pub proposed_new_state: Raw,
     pub config: Raw,
     pub prior_private: Vec<u8>,
+    pub prior_identity: Raw,
 }
 
 pub(crate) struct PlanOut {
     pub planned_state: Option<Raw>,
     pub requires_replace: Vec<AttributePath>,
     pub planned_private: Vec<u8>,
+    pub planned_identity: Option<Raw>,
     pub diagnostics: Diagnostics,
 }
 
@@ -68,12 +80,15 @@ pub(crate) struct ApplyIn {
     pub planned_state: Raw,
     pub config: Raw,
     pub planned_private: Vec<u8>,
+    pub planned_identity: Raw,
 }
 
 /// A new state (or none), its private bytes and diagnostics: the shape of Read and Apply answers.
 pub(crate) struct StateOut {
     pub state: Option<Raw>,
     pub private: Vec<u8>,
+    /// The object's identity (resources with an identity schema, Terraform 1.12+).
+    pub identity: Option<Raw>,
     pub diagnostics: Diagnostics,
 }
 
@@ -81,6 +96,7 @@ pub(crate) struct Imported {
     pub type_name: String,
     pub state: Raw,
     pub private: Vec<u8>,
+    pub identity: Option<Raw>,
 }
 
 /// One registered resource type with its schema and value type computed once.
@@ -88,6 +104,7 @@ struct Registered {
     resource: Arc<dyn Resource>,
     schema: Schema,
     ty: Type,
+    identity: Option<identity::Identity>,
 }
 
 /// The RPC semantics, shared by every connection.
@@ -100,6 +117,8 @@ pub(crate) struct Server {
     order: Vec<String>,
     data_sources: data::DataSources,
     functions: functions::Functions,
+    lists: lists::Lists,
+    actions: actions::Actions,
     /// Replaced by a fresh token on every StopProvider, so only calls in flight are cancelled.
     stop: Mutex<CancellationToken>,
 }
@@ -114,6 +133,7 @@ impl Server {
             let schema = resource.schema();
             let ty = schema.value_type();
             let name = resource.type_name().to_owned();
+            let identity = resource.identity_schema().map(identity::Identity::new);
             order.push(name.clone());
             resources.insert(
                 name,
@@ -121,11 +141,16 @@ impl Server {
                     resource,
                     schema,
                     ty,
+                    identity,
                 },
             );
         }
         let data_sources = data::DataSources::new(provider.data_sources());
         let functions = functions::Functions::new(provider.functions());
+        let lists = lists::Lists::new(provider.list_resources(), |name| {
+            resources.get(name).is_some_and(|r| r.identity.is_some())
+        });
+        let actions = actions::Actions::new(provider.actions());
         Server {
             provider,
             provider_schema,
@@ -134,6 +159,8 @@ impl Server {
             order,
             data_sources,
             functions,
+            lists,
+            actions,
             stop: Mutex::new(CancellationToken::new()),
         }
     }
@@ -182,6 +209,8 @@ impl Server {
                 .filter_map(|n| self.resources.get(n).map(|r| (n.clone(), r.schema.clone())))
                 .collect(),
             data_sources: self.data_sources.schemas(),
+            list_resources: self.lists.schemas(),
+            actions: self.actions.schemas(),
             diagnostics: Diagnostics::new(),
         }
     }
@@ -288,12 +317,17 @@ impl Server {
         type_name: &str,
         current_state: Raw,
         private: Vec<u8>,
+        current_identity: Raw,
     ) -> StateOut {
         let reg = match self.resource(type_name) {
             Ok(r) => r,
             Err(d) => return StateOut::failed(d),
         };
         let current_state = match decode(&current_state, &reg.ty, "current state") {
+            Ok(v) => v,
+            Err(d) => return StateOut::failed(d),
+        };
+        let current_identity = match reg.decode_identity(&current_identity, "current identity") {
             Ok(v) => v,
             Err(d) => return StateOut::failed(d),
         };
@@ -312,13 +346,14 @@ impl Server {
             Ok(r) => r,
             Err(d) => return StateOut::failed(d),
         };
-        StateOut::from_parts(
+        let out = StateOut::from_parts(
             &reg.ty,
-            resp.new_state,
+            resp.new_state.clone(),
             resp.private,
             resp.diagnostics,
             "new state",
-        )
+        );
+        out.with_identity(reg, &current_identity, &resp.new_state)
     }
 
     pub(crate) async fn plan(&self, req: PlanIn) -> PlanOut {
@@ -326,6 +361,7 @@ impl Server {
             planned_state: None,
             requires_replace: Vec::new(),
             planned_private: Vec::new(),
+            planned_identity: None,
             diagnostics: d,
         };
         let reg = match self.resource(&req.type_name) {
@@ -337,9 +373,10 @@ impl Server {
                 decode(&req.prior_state, &reg.ty, "prior state")?,
                 decode(&req.proposed_new_state, &reg.ty, "proposed new state")?,
                 decode(&req.config, &reg.ty, "configuration")?,
+                reg.decode_identity(&req.prior_identity, "prior identity")?,
             ))
         })();
-        let (prior_state, proposed_new_state, config) = match decoded {
+        let (prior_state, proposed_new_state, config, prior_identity) = match decoded {
             Ok(t) => t,
             Err(d) => return failed(d),
         };
@@ -362,9 +399,11 @@ impl Server {
                 }),
                 requires_replace: Vec::new(),
                 planned_private: req.prior_private,
+                planned_identity: None,
                 diagnostics,
             };
         }
+        let exists = !prior_state.is_null();
         let ctx = self.context();
         let resource = reg.resource.clone();
         let preq = PlanRequest {
@@ -382,6 +421,15 @@ impl Server {
             Err(d) => return failed(d),
         };
         let mut diagnostics = resp.diagnostics;
+        let planned_identity = if diagnostics.has_errors() {
+            None
+        } else {
+            let replace = !resp.requires_replace.is_empty();
+            match reg.planned_identity(&resp.planned_state, &prior_identity, exists && !replace) {
+                Ok(raw) => raw,
+                Err(d) => return failed(d),
+            }
+        };
         let planned_state = if diagnostics.has_errors() && resp.planned_state.is_null() {
             None
         } else {
@@ -397,6 +445,7 @@ impl Server {
             planned_state,
             requires_replace: resp.requires_replace,
             planned_private: resp.planned_private,
+            planned_identity,
             diagnostics,
         }
     }
@@ -411,9 +460,10 @@ impl Server {
                 decode(&req.prior_state, &reg.ty, "prior state")?,
                 decode(&req.planned_state, &reg.ty, "planned state")?,
                 decode(&req.config, &reg.ty, "configuration")?,
+                reg.decode_identity(&req.planned_identity, "planned identity")?,
             ))
         })();
-        let (prior_state, planned_state, config) = match decoded {
+        let (prior_state, planned_state, config, planned_identity) = match decoded {
             Ok(t) => t,
             Err(d) => return StateOut::failed(d),
         };
@@ -433,20 +483,38 @@ impl Server {
             Ok(r) => r,
             Err(d) => return StateOut::failed(d),
         };
-        StateOut::from_parts(
+        let out = StateOut::from_parts(
             &reg.ty,
-            resp.new_state,
+            resp.new_state.clone(),
             resp.private,
             resp.diagnostics,
             "new state",
-        )
+        );
+        out.with_identity(reg, &planned_identity, &resp.new_state)
     }
 
-    pub(crate) async fn import(&self, type_name: &str, id: &str) -> (Vec<Imported>, Diagnostics) {
+    /// ImportResourceState: by `id`, or (Terraform 1.12+ `import { identity = {...} }`, which
+    /// sends an empty id) by identity, which the resource turns into its import ID. The imported
+    /// object's identity must be the one asked for.
+    pub(crate) async fn import(
+        &self,
+        type_name: &str,
+        id: &str,
+        identity: Raw,
+    ) -> (Vec<Imported>, Diagnostics) {
         let reg = match self.resource(type_name) {
             Ok(r) => r,
             Err(d) => return (Vec::new(), d),
         };
+        let wanted = match reg.decode_identity(&identity, "identity") {
+            Ok(v) => v,
+            Err(d) => return (Vec::new(), d),
+        };
+        let id = match reg.import_id(id, &wanted) {
+            Ok(id) => id,
+            Err(d) => return (Vec::new(), d),
+        };
+        let id = id.as_str();
         let ctx = self.context();
         let resource = reg.resource.clone();
         let id_owned = id.to_owned();
@@ -462,12 +530,24 @@ impl Server {
         if resp.state.is_null() {
             return (Vec::new(), diagnostics);
         }
+        let identity = match reg
+            .identity_of(&resp.state, true)
+            .and_then(|got| reg.check_unchanged(&wanted, &got).map(|()| got))
+            .and_then(|got| reg.encode_identity(&got))
+        {
+            Ok(raw) => raw,
+            Err(d) => {
+                diagnostics.extend(d);
+                return (Vec::new(), diagnostics);
+            }
+        };
         match encode(&resp.state, &reg.ty, "imported state") {
             Ok(state) => (
                 vec![Imported {
                     type_name: type_name.to_owned(),
                     state,
                     private: resp.private,
+                    identity,
                 }],
                 diagnostics,
             ),
@@ -497,6 +577,7 @@ impl StateOut {
         StateOut {
             state: None,
             private: Vec::new(),
+            identity: None,
             diagnostics,
         }
     }
@@ -512,6 +593,7 @@ impl StateOut {
             Ok(raw) => StateOut {
                 state: Some(raw),
                 private,
+                identity: None,
                 diagnostics,
             },
             Err(d) => {
@@ -519,6 +601,7 @@ impl StateOut {
                 StateOut {
                     state: None,
                     private,
+                    identity: None,
                     diagnostics,
                 }
             }

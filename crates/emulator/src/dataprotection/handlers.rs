@@ -68,7 +68,8 @@ pub(super) fn validate(
     ];
     let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
     let sub = crate::armpath::subscription_of(&vault.id).unwrap_or_default();
-    let id = st.start_operation(
+    let id = crate::ops::start_operation(
+        st,
         OpKind::Validate,
         ctx.api,
         &sub,
@@ -152,7 +153,8 @@ pub(super) fn put(
     let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
     match existing {
         None => {
-            let id = st.start_operation(
+            let id = crate::ops::start_operation(
+                st,
                 OpKind::Create,
                 ctx.api,
                 &sub,
@@ -167,7 +169,7 @@ pub(super) fn put(
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst);
             let op = operation(st, &id)?;
-            st.settle(now_ms());
+            crate::ops::settle(st, now_ms());
             Ok(with_headers(
                 json_resp(StatusCode::CREATED, body),
                 &[
@@ -180,7 +182,8 @@ pub(super) fn put(
             inst.provisioning_state = "Provisioning".into();
             inst.protection_state = "UpdatingProtection".into();
             inst.protection_status = prev.protection_status.clone();
-            let id = st.start_operation(
+            let id = crate::ops::start_operation(
+                st,
                 OpKind::Update,
                 ctx.api,
                 &sub,
@@ -238,7 +241,8 @@ pub(super) fn delete(
         inst.id.as_str(),
         inst.data_source_info.resource_id.as_str(),
     ];
-    let id = st.start_operation(
+    let id = crate::ops::start_operation(
+        st,
         OpKind::Delete,
         ctx.api,
         &sub,
@@ -306,7 +310,7 @@ pub(super) fn list(
             more = true;
             break;
         }
-        changed |= EmuState::settle_instance(inst, now);
+        changed |= crate::protection::settle_instance(inst, now);
         items.push(render_instance(inst, ctx.api));
         last_key = Some(k.clone());
     }
@@ -390,7 +394,7 @@ pub(super) fn instance_operation_result(
             let now = now_ms();
             match st.instances.get_mut(key) {
                 Some(i) => {
-                    EmuState::settle_instance(i, now);
+                    crate::protection::settle_instance(i, now);
                     Ok(json_resp(StatusCode::OK, render_instance(i, ctx.api)))
                 }
                 None => Err(not_found_instance(
@@ -408,7 +412,7 @@ pub(super) fn list_deleted(
     ctx: &Ctx,
     vault: &Vault,
 ) -> Result<Response, ApiError> {
-    st.purge_deleted(now_ms());
+    crate::lifecycle::purge_deleted(st, now_ms());
     let prefix = format!("{}/deletedbackupinstances/", lower(&vault.id));
     let items: Vec<Value> = st
         .deleted
@@ -437,7 +441,7 @@ pub(super) fn get_deleted(
     vault: &Vault,
     name: &str,
 ) -> Result<Response, ApiError> {
-    st.purge_deleted(now_ms());
+    crate::lifecycle::purge_deleted(st, now_ms());
     let d = st
         .deleted
         .get(&deleted_key(&vault.id, name))
@@ -453,7 +457,7 @@ pub(super) fn undelete(
     vault: &Vault,
     name: &str,
 ) -> Result<Response, ApiError> {
-    st.purge_deleted(now_ms());
+    crate::lifecycle::purge_deleted(st, now_ms());
     let d = st
         .deleted
         .get(&deleted_key(&vault.id, name))
@@ -479,7 +483,8 @@ pub(super) fn undelete(
         d.instance.id.as_str(),
         d.instance.data_source_info.resource_id.as_str(),
     ];
-    let id = st.start_operation(
+    let id = crate::ops::start_operation(
+        st,
         OpKind::Undelete,
         ctx.api,
         &sub,
@@ -507,7 +512,7 @@ pub(super) fn action(
     let key = lower(&format!("{}/backupInstances/{}", vault.id, name));
     let inst = match st.instances.get_mut(&key) {
         Some(i) => {
-            EmuState::settle_instance(i, now);
+            crate::protection::settle_instance(i, now);
             i.clone()
         }
         None => return Err(not_found_instance(name, &vault.id)),
@@ -541,7 +546,8 @@ pub(super) fn action(
         inst.id.as_str(),
         inst.data_source_info.resource_id.as_str(),
     ];
-    let id = st.start_operation(
+    let id = crate::ops::start_operation(
+        st,
         kind,
         ctx.api,
         &sub,

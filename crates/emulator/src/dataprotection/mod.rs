@@ -278,7 +278,7 @@ fn route(
         ));
     }
     let now = now_ms();
-    st.settle(now);
+    super::ops::settle(st, now);
     match ls.as_slice() {
         [
             "subscriptions",
@@ -474,7 +474,7 @@ fn vault_route(
                 .instances
                 .get_mut(&key)
                 .ok_or_else(|| not_found_instance(&rest[1], &vault.id))?;
-            if EmuState::settle_instance(inst, now) {
+            if super::protection::settle_instance(inst, now) {
                 let v = render_instance(inst, ctx.api);
                 st.bump();
                 return Ok(json_resp(StatusCode::OK, v));

@@ -142,7 +142,7 @@ fn check_secret_store(c: &Check, principal: &str) -> Result<(), Value> {
         || secret.is_empty()
         || !host.to_ascii_lowercase().ends_with(".vault.azure.net")
     {
-        return Err(crate::validation::failed(
+        return Err(crate::errors::failed(
             "UserErrorInvalidSecretStoreUri",
             &format!(
                 "'{uri}' is not a Key Vault secret URI (https://{{vault}}.vault.azure.net/secrets/{{name}}[/{{version}}])."
@@ -152,7 +152,7 @@ fn check_secret_store(c: &Check, principal: &str) -> Result<(), Value> {
         ));
     }
     let Some(kv) = world.key_vault_by_name(vault_name) else {
-        return Err(crate::validation::failed(
+        return Err(crate::errors::failed(
             "UserErrorSecretStoreNotFound",
             &format!("The Key Vault '{vault_name}' of secret '{uri}' could not be found."),
             &["Check the Key Vault name in the secret URI."],
@@ -165,20 +165,17 @@ fn check_secret_store(c: &Check, principal: &str) -> Result<(), Value> {
         scope: kv.id.clone(),
     };
     if !world.satisfies(principal, &req) {
-        return Err(crate::validation::failed(
+        return Err(crate::errors::failed(
             "UserErrorMissingPermissionsOnSecretStore",
             "Permissions to read the secret from the secret store are missing for the backup vault's managed identity.",
             &[
                 "Grant the backup vault's managed identity the 'Key Vault Secrets User' role (or get/list secret access policy) on the Key Vault, then retry.",
             ],
-            Some(crate::validation::denied(
-                principal,
-                std::slice::from_ref(&req),
-            )),
+            Some(crate::errors::denied(principal, std::slice::from_ref(&req))),
         ));
     }
     if !kv.secrets.iter().any(|s| s.eq_ignore_ascii_case(secret)) {
-        return Err(crate::validation::failed(
+        return Err(crate::errors::failed(
             "UserErrorSecretStoreSecretNotFound",
             &format!("The secret '{secret}' was not found in the Key Vault '{vault_name}'."),
             &["Create the secret or correct the secret URI."],

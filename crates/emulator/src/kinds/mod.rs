@@ -13,86 +13,12 @@ pub mod types;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::armpath::{lower, parent_of};
+use super::armpath::lower;
 use super::errors::ApiError;
 use super::state::Instance;
 use super::world::{Policy, Requirement, Vault, World};
 pub use params::{datasource_parameters, snapshot_resource_group, store_parameters};
 pub use types::*;
-
-/// What kind of resource an ARM ID names (the world holds these; a storage account is one
-/// resource that may be protected as two datasource types).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Disk,
-    PgServer,
-    PgDatabase,
-    PgFlex,
-    StorageAccount,
-    AksCluster,
-    MysqlFlex,
-    CosmosDb,
-    ElasticSan,
-    EsanVolumeGroup,
-}
-
-impl Kind {
-    /// Recognises the ID shape (provider namespace and types compared case-insensitively).
-    pub fn of(id: &str) -> Option<Kind> {
-        let l = lower(id);
-        let segs: Vec<&str> = l.trim_matches('/').split('/').collect();
-        let p = segs.iter().position(|s| *s == "providers")?;
-        let tail = &segs[p + 1..];
-        match tail {
-            ["microsoft.compute", "disks", _] => Some(Kind::Disk),
-            ["microsoft.dbforpostgresql", "servers", _] => Some(Kind::PgServer),
-            ["microsoft.dbforpostgresql", "servers", _, "databases", _] => Some(Kind::PgDatabase),
-            ["microsoft.dbforpostgresql", "flexibleservers", _] => Some(Kind::PgFlex),
-            ["microsoft.storage", "storageaccounts", _] => Some(Kind::StorageAccount),
-            ["microsoft.containerservice", "managedclusters", _] => Some(Kind::AksCluster),
-            ["microsoft.dbformysql", "flexibleservers", _] => Some(Kind::MysqlFlex),
-            ["microsoft.documentdb", "databaseaccounts", _] => Some(Kind::CosmosDb),
-            ["microsoft.elasticsan", "elasticsans", _] => Some(Kind::ElasticSan),
-            ["microsoft.elasticsan", "elasticsans", _, "volumegroups", _] => {
-                Some(Kind::EsanVolumeGroup)
-            }
-            _ => None,
-        }
-    }
-
-    /// The `datasourceType` the service assumes when a request leaves it out (a storage account
-    /// is blob unless told otherwise; an Elastic SAN is the set of its volume groups).
-    pub fn datasource_type(self) -> &'static str {
-        match self {
-            Kind::Disk => DISK_TYPE,
-            Kind::PgServer => PG_SERVER_TYPE,
-            Kind::PgDatabase => PG_DATABASE_TYPE,
-            Kind::PgFlex => PG_FLEX_TYPE,
-            Kind::StorageAccount => BLOB_TYPE,
-            Kind::AksCluster => AKS_TYPE,
-            Kind::MysqlFlex => MYSQL_FLEX_TYPE,
-            Kind::CosmosDb => COSMOS_TYPE,
-            Kind::ElasticSan | Kind::EsanVolumeGroup => ESAN_VOLUME_GROUP_TYPE,
-        }
-    }
-
-    /// The ARM resource type (`resourceType` of a datasource or set).
-    pub fn resource_type(self) -> &'static str {
-        match self {
-            Kind::StorageAccount => STORAGE_ACCOUNT_TYPE,
-            Kind::ElasticSan => ELASTIC_SAN_TYPE,
-            k => k.datasource_type(),
-        }
-    }
-
-    /// Children live in their parent's region and need the parent declared in the world.
-    pub fn parent(self, id: &str) -> Option<String> {
-        match self {
-            Kind::PgDatabase | Kind::EsanVolumeGroup => Some(parent_of(id, 2)),
-            _ => None,
-        }
-    }
-}
 
 /// Everything a per-kind check may look at.
 pub struct Check<'a> {
@@ -199,13 +125,6 @@ pub fn model(kind: Kind, datasource_type: &str) -> Option<&'static dyn Model> {
         .find(|m| m.resource() == kind && m.datasource_type().eq_ignore_ascii_case(datasource_type))
 }
 
-/// Whether `datasource_type` is one the emulator models (for policies in the world file).
-pub fn is_known_type(datasource_type: &str) -> bool {
-    MODELS
-        .iter()
-        .any(|m| m.datasource_type().eq_ignore_ascii_case(datasource_type))
-}
-
 /// The api-version check of a model: a 400 naming the type and the version.
 pub fn check_api_version(m: &dyn Model, api: &str) -> Result<(), ApiError> {
     match m.api_versions() {
@@ -280,4 +199,19 @@ pub fn check_snapshot_rg(c: &Check) -> Result<String, ApiError> {
         ));
     }
     Ok(rg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The world file's list of known types is the models' list (the world cannot see MODELS).
+    #[test]
+    fn datasource_types_are_the_models_types() {
+        let mut models: Vec<&str> = MODELS.iter().map(|m| m.datasource_type()).collect();
+        let mut listed = DATASOURCE_TYPES.to_vec();
+        models.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(models, listed);
+    }
 }

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::armpath::{is_within, lower, parent_of, resource_group_of, same_id, subscription_of};
 
-pub use super::kinds::Kind;
 pub use super::kinds::types::*;
 
 /// The whole world. Every resource is named by its full ARM ID (casing as written here is the
@@ -351,7 +350,7 @@ impl World {
                     p.id
                 ));
             }
-            if !super::kinds::is_known_type(&p.datasource_type) {
+            if !super::kinds::types::is_known_type(&p.datasource_type) {
                 return Err(format!(
                     "policy '{}' has unsupported datasource_type '{}'",
                     p.id, p.datasource_type

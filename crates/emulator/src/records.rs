@@ -1,0 +1,175 @@
+//! The records the store keeps: backup instances and their datasources, long-running
+//! operations, soft-deleted instances, request-log entries. Plain data; what happens to them is
+//! decided in the rooms above the store (operations, protection, lifecycle, jobs).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::armpath::lower;
+use super::knobs::ProtectionOutcome;
+
+/// A datasource or datasource set as the service stores and returns it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Datasource {
+    #[serde(rename = "resourceID")]
+    pub resource_id: String,
+    pub resource_uri: String,
+    pub datasource_type: String,
+    pub resource_name: String,
+    pub resource_type: String,
+    pub resource_location: String,
+    pub object_type: String,
+    /// Whether the request carried `resourceLocation` / `datasourceType` (the service answers
+    /// some sets without them differently); not part of the resource.
+    #[serde(skip)]
+    pub sent_location: bool,
+    #[serde(skip)]
+    pub sent_type: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    pub name: String,
+    pub vault_id: String,
+    pub friendly_name: String,
+    pub data_source_info: Datasource,
+    pub data_source_set_info: Option<Datasource>,
+    pub policy_id: String,
+    pub policy_parameters: Option<Value>,
+    pub auth_credentials: Option<Value>,
+    pub identity_details: Option<Value>,
+    pub validation_type: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub provisioning_state: String,
+    pub protection_state: String,
+    pub protection_status: String,
+    pub protection_error: Option<Value>,
+    pub protection_due_ms: Option<u64>,
+    pub protection_outcome: Option<ProtectionOutcome>,
+    pub busy_operation: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum OpKind {
+    Validate,
+    Create,
+    Update,
+    Delete,
+    /// `deletedBackupInstances/{name}/undelete`: back to `ProtectionStopped`.
+    Undelete,
+    /// The protection actions; each ends in the state [`OpKind::target_state`] names.
+    StopProtection,
+    SuspendBackups,
+    ResumeProtection,
+    ResumeBackups,
+}
+
+impl OpKind {
+    pub fn knob_name(self) -> &'static str {
+        match self {
+            OpKind::Validate => "validate",
+            OpKind::Create | OpKind::Update => "put",
+            OpKind::Delete => "delete",
+            OpKind::Undelete => "undelete",
+            OpKind::StopProtection => "stopProtection",
+            OpKind::SuspendBackups => "suspendBackups",
+            OpKind::ResumeProtection => "resumeProtection",
+            OpKind::ResumeBackups => "resumeBackups",
+        }
+    }
+
+    /// The protection state a successful action leaves (both `currentProtectionState` and
+    /// `protectionStatus.status`, as the recordings show).
+    pub fn target_state(self) -> Option<&'static str> {
+        match self {
+            OpKind::StopProtection | OpKind::Undelete => Some("ProtectionStopped"),
+            OpKind::SuspendBackups => Some("BackupsSuspended"),
+            OpKind::ResumeProtection | OpKind::ResumeBackups => Some("ProtectionConfigured"),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum OpStatus {
+    Inprogress,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: String,
+    pub kind: OpKind,
+    pub api_version: String,
+    pub subscription: String,
+    pub location: String,
+    pub vault_id: String,
+    /// Lower-cased instance ID the operation is about (create/update/delete).
+    pub instance_key: Option<String>,
+    /// The candidate instance a validation or PUT checks when it completes.
+    pub candidate: Option<Instance>,
+    /// An updated instance as it was before, restored if the update fails.
+    pub previous: Option<Instance>,
+    pub start_ms: u64,
+    /// `None`: never finishes.
+    pub due_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub status: OpStatus,
+    /// The `error` object of a failed status, and the HTTP status its result URL answers with.
+    pub error: Option<Value>,
+    pub error_http: u16,
+    pub forced_failure: bool,
+}
+
+/// One entry of `GET /admin/requests`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogEntry {
+    pub time_ms: u64,
+    pub method: String,
+    pub path: String,
+    pub api_version: Option<String>,
+    pub operation: String,
+    pub status: u16,
+    pub ms: f64,
+    pub request_id: String,
+    pub correlation_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counter {
+    pub count: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    pub total_ms: f64,
+}
+
+/// What the fault RNG decided for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    Throttle,
+    ServerError(u16),
+    Drop,
+}
+
+/// A soft-deleted backup instance (`{vault}/deletedBackupInstances/{name}`) and its times.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Deleted {
+    pub instance: Instance,
+    pub deletion_ms: u64,
+    pub purge_ms: u64,
+}
+
+/// Lower-cased key of the soft-deleted instance named `name` in `vault_id`.
+pub fn deleted_key(vault_id: &str, name: &str) -> String {
+    lower(&format!("{vault_id}/deletedBackupInstances/{name}"))
+}
+
+/// States in which an instance holds its data without regular backups.
+pub fn is_held(state: &str) -> bool {
+    matches!(state, "ProtectionStopped" | "BackupsSuspended")
+}
