@@ -19,7 +19,7 @@ use super::armpath::lower;
 use super::knobs::ProtectionOutcome;
 use super::protection::apply_protection;
 use super::server::{PeerAddr, Shared};
-use super::state::{State as EmuState, now_ms};
+use super::state::State as EmuState;
 use super::world::{DatasourceResource, Grant};
 use super::{lifecycle, ops, protection};
 
@@ -41,7 +41,7 @@ pub fn router() -> Router<Arc<Shared>> {
 }
 
 /// The listener only binds loopback addresses; this is the second line, per request.
-async fn loopback_only(req: Request, next: Next) -> Response {
+pub(crate) async fn loopback_only(req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<PeerAddr>().map(|p| p.0);
     match peer {
         Some(SocketAddr::V4(a)) if a.ip().is_loopback() => next.run(req).await,
@@ -233,7 +233,7 @@ async fn revoke_grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
 /// Soft-deleted instances of every vault, with their deletion and purge times (ms since epoch).
 async fn deleted_instances(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
-    let now = now_ms();
+    let now = st.now();
     ops::settle(&mut st, now);
     lifecycle::purge_deleted(&mut st, now);
     let list: Vec<Value> = st
@@ -253,7 +253,7 @@ async fn deleted_instances(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn instances(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
-    let now = now_ms();
+    let now = st.now();
     ops::settle(&mut st, now);
     protection::settle_all(&mut st, now);
     let list: Vec<Value> = st
@@ -272,7 +272,8 @@ async fn instances(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn operations(State(shared): State<Arc<Shared>>) -> Response {
     let mut st = shared.lock();
-    ops::settle(&mut st, now_ms());
+    let now = st.now();
+    ops::settle(&mut st, now);
     let mut ops: Vec<Value> = st
         .operations
         .values()
@@ -306,7 +307,10 @@ async fn finish_operations(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
         }
     };
     let mut st = shared.lock();
-    let n = ops::finish_now(&mut st, f.id.as_deref(), now_ms());
+    let n = {
+        let now = st.now();
+        ops::finish_now(&mut st, f.id.as_deref(), now)
+    };
     drop(st);
     shared.persist_soon();
     axum::Json(json!({"finished": n})).into_response()

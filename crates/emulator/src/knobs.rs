@@ -33,6 +33,18 @@ pub struct Knobs {
     pub faults: Faults,
     /// Seed of the fault RNG. Setting it (even to the same value) restarts the sequence.
     pub seed: u64,
+    /// How long a backup (or restore) job runs before it ends.
+    pub job_ms: u64,
+    /// How long the operation of an adhoc backup or a sync runs (real: seconds; for a backup it
+    /// ends once the job exists).
+    pub trigger_ms: u64,
+    /// Jobs and recovery points per LIST page (the service's page size is not documented).
+    pub history_page_size: usize,
+    /// How an operation names the job it created (`properties.jobId` and the `Location`
+    /// result): `arm_id` (recorded) or `guid` (the spec's examples).
+    pub job_id_form: JobIdForm,
+    /// Jobs matching a rule end as it says (first match wins); no match means `Completed`.
+    pub job_rules: Vec<JobRule>,
 }
 
 impl Default for Knobs {
@@ -50,6 +62,11 @@ impl Default for Knobs {
             operation_rules: Vec::new(),
             faults: Faults::default(),
             seed: 0,
+            job_ms: 2000,
+            trigger_ms: 1000,
+            history_page_size: 50,
+            job_id_form: JobIdForm::ArmId,
+            job_rules: Vec::new(),
         }
     }
 }
@@ -96,6 +113,8 @@ pub const OPERATION_KINDS: &[&str] = &[
     "suspendBackups",
     "resumeProtection",
     "resumeBackups",
+    "backup",
+    "sync",
     "any",
 ];
 
@@ -109,6 +128,42 @@ pub enum OperationOutcome {
     /// Terminal `Failed` with an internal error.
     Fail,
     /// `Inprogress` for ever.
+    NeverFinish,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JobIdForm {
+    ArmId,
+    Guid,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JobRule {
+    /// Glob against the instance name / ID / datasource ID the job is about.
+    pub pattern: String,
+    /// `backup`, `restore` or `any`.
+    #[serde(default = "any_kind")]
+    pub operation: String,
+    pub outcome: JobOutcome,
+    /// The error code and message of a failed (or warned) job; defaults name the injection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// `Failed` with the rule's error in `errorDetails`.
+    Fail,
+    /// `CompletedWithWarnings`, the warning in `errorDetails`; the recovery point is made.
+    Warn,
+    /// `Cancelled`.
+    Cancel,
+    /// Runs for ever.
     NeverFinish,
 }
 
@@ -157,6 +212,14 @@ impl Knobs {
         if f.fail_operation_rate + f.stuck_operation_rate > 1.0 {
             return Err("fail_operation_rate + stuck_operation_rate must not exceed 1".into());
         }
+        for r in &self.job_rules {
+            if !["backup", "restore", "any"].contains(&r.operation.as_str()) {
+                return Err(format!("job_rules: unknown operation '{}'", r.operation));
+            }
+        }
+        if self.history_page_size == 0 {
+            return Err("history_page_size must be at least 1".into());
+        }
         if self.page_size == 0 {
             return Err("page_size must be at least 1".into());
         }
@@ -190,6 +253,15 @@ impl Knobs {
                     && subjects.iter().any(|s| glob_match(&r.pattern, s))
             })
             .map(|r| r.outcome)
+    }
+}
+
+impl Knobs {
+    pub fn job_rule(&self, operation: &str, subjects: &[&str]) -> Option<&JobRule> {
+        self.job_rules.iter().find(|r| {
+            (r.operation == "any" || r.operation == operation)
+                && subjects.iter().any(|s| glob_match(&r.pattern, s))
+        })
     }
 }
 

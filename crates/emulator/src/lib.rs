@@ -14,15 +14,18 @@
 //!   protection settles), [`lifecycle`] (soft delete, undelete, protection actions),
 //!   [`validation`] (what validateForBackup and PUT check), [`kinds`] (per datasource kind:
 //!   set info, parameters, api-versions, roles; its `types` are data), [`faults`] (seeded fault
-//!   draws).
+//!   draws), [`policies`] (a policy's backup rule and its GET), [`jobs`] (backup and restore
+//!   jobs), [`recovery_points`], [`schedule`] (the clock moving on, scheduled backups).
 //! - Serving: [`dataprotection`] (ARM routing and the operations' HTTP side), [`identity`]
-//!   (token endpoints, discovery, metadata), [`admin`] (the `/admin` API), [`server`], [`tls`]
+//!   (token endpoints, discovery, metadata), [`admin`] and [`admin_history`] (the `/admin`
+//!   API; the clock, schedule, jobs and recovery points), [`server`], [`tls`]
 //!   (serving, fault injection, state file, certificates), [`cli`] (the command line).
 //!
 //! It is its own crate so that the provider binary, which holds users' credentials, links none
 //! of it. `azurebackup-emulator --help` lists the flags; docs/emulator.md has the rest.
 
 pub mod admin;
+pub mod admin_history;
 pub mod armpath;
 pub mod cli;
 pub mod clock;
@@ -30,12 +33,16 @@ pub mod dataprotection;
 pub mod errors;
 pub mod faults;
 pub mod identity;
+pub mod jobs;
 pub mod kinds;
 pub mod knobs;
 pub mod lifecycle;
 pub mod ops;
+pub mod policies;
 pub mod protection;
 pub mod records;
+pub mod recovery_points;
+pub mod schedule;
 pub mod server;
 pub mod state;
 pub mod tls;
@@ -304,6 +311,7 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
     ));
     let app = Router::new()
         .merge(admin::router())
+        .merge(admin_history::router())
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",

@@ -5,9 +5,10 @@
 use rand::Rng;
 use serde_json::Value;
 
+use super::knobs::JobIdForm;
 use super::knobs::OperationOutcome;
-use super::state::{Instance, OpKind, OpStatus, Operation, State, is_held, now_ms};
-use super::{lifecycle, protection, validation};
+use super::state::{Instance, JobOperation, OpKind, OpStatus, Operation, State, is_held};
+use super::{jobs, lifecycle, protection, validation};
 
 /// Above this many stored operations, finished ones older than `OP_KEEP_MS` are forgotten.
 const OP_SOFT_CAP: usize = 50_000;
@@ -28,7 +29,7 @@ pub fn start_operation(
     previous: Option<Instance>,
     subjects: &[&str],
 ) -> String {
-    let now = now_ms();
+    let now = st.now();
     prune_operations(st, now);
     let duration = match kind {
         OpKind::Validate => st.knobs.validate_ms,
@@ -38,6 +39,7 @@ pub fn start_operation(
         | OpKind::SuspendBackups
         | OpKind::ResumeProtection
         | OpKind::ResumeBackups => st.knobs.put_ms,
+        OpKind::AdhocBackup | OpKind::Sync => st.knobs.trigger_ms,
     };
     let x: f64 = st.rng.random();
     let f = &st.knobs.faults;
@@ -75,6 +77,8 @@ pub fn start_operation(
         error: None,
         error_http: 200,
         forced_failure: outcome == Some(OperationOutcome::Fail),
+        backup_options: None,
+        job_id: None,
     };
     st.operations.insert(id.clone(), op);
     st.pending.insert(id.clone());
@@ -152,7 +156,8 @@ fn complete(st: &mut State, id: &str, at: u64) {
     let mut result: Result<(), (Value, u16)> = match (forced, op.kind) {
         (Some(e), _) => Err(e),
         (None, OpKind::Delete | OpKind::Undelete | OpKind::StopProtection) => Ok(()),
-        (None, OpKind::SuspendBackups | OpKind::ResumeBackups) => Ok(()),
+        (None, OpKind::SuspendBackups | OpKind::ResumeBackups | OpKind::Sync) => Ok(()),
+        (None, OpKind::AdhocBackup) => start_backup_job(st, &op, at),
         (None, OpKind::ResumeProtection) => lifecycle::check_resume(st, &op),
         (None, _) => match &op.candidate {
             Some(c) => validation::check_permissions(&st.world, &op.vault_id, c, &op.api_version)
@@ -229,6 +234,12 @@ fn complete(st: &mut State, id: &str, at: u64) {
         | OpKind::SuspendBackups
         | OpKind::ResumeProtection
         | OpKind::ResumeBackups => lifecycle::complete_lifecycle(st, &op, &key, result.is_ok()),
+        OpKind::AdhocBackup => {}
+        OpKind::Sync => {
+            if result.is_ok() {
+                protection::resync(st, &key, &op.api_version, at);
+            }
+        }
     }
     if let Some(inst) = st
         .instances
@@ -250,6 +261,37 @@ fn complete(st: &mut State, id: &str, at: u64) {
             }
         }
     }
+}
+
+/// The end of an adhoc backup's operation: its job starts (the operation's result names it).
+fn start_backup_job(st: &mut State, op: &Operation, at: u64) -> Result<(), (Value, u16)> {
+    let key = op.instance_key.clone().unwrap_or_default();
+    let started = jobs::start(
+        st,
+        &key,
+        JobOperation::Backup,
+        true,
+        op.backup_options.clone(),
+        &op.api_version,
+        at,
+    );
+    let Some(guid) = started else {
+        let e = super::errors::failed(
+            "UserErrorBackupInstanceNotFound",
+            "The backup instance was deleted before its backup started.",
+            &[],
+            None,
+        );
+        return Err((e, 404));
+    };
+    let job_id = match st.knobs.job_id_form {
+        JobIdForm::ArmId => format!("{}/backupJobs/{guid}", op.vault_id),
+        JobIdForm::Guid => guid,
+    };
+    if let Some(o) = st.operations.get_mut(&op.id) {
+        o.job_id = Some(job_id);
+    }
+    Ok(())
 }
 
 /// The failure an operation forced to fail (by a rule or the fault RNG) ends with.

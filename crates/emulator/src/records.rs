@@ -51,6 +51,9 @@ pub struct Instance {
     pub protection_due_ms: Option<u64>,
     pub protection_outcome: Option<ProtectionOutcome>,
     pub busy_operation: Option<String>,
+    /// How far the schedule has run for this instance (set once it is protected).
+    #[serde(default)]
+    pub scheduled_through_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,6 +69,10 @@ pub enum OpKind {
     SuspendBackups,
     ResumeProtection,
     ResumeBackups,
+    /// `backupInstances/{name}/backup`: ends once its job exists.
+    AdhocBackup,
+    /// `backupInstances/{name}/sync`: retries what left the instance in ProtectionError.
+    Sync,
 }
 
 impl OpKind {
@@ -79,6 +86,8 @@ impl OpKind {
             OpKind::SuspendBackups => "suspendBackups",
             OpKind::ResumeProtection => "resumeProtection",
             OpKind::ResumeBackups => "resumeBackups",
+            OpKind::AdhocBackup => "backup",
+            OpKind::Sync => "sync",
         }
     }
 
@@ -124,6 +133,12 @@ pub struct Operation {
     pub error: Option<Value>,
     pub error_http: u16,
     pub forced_failure: bool,
+    /// An adhoc backup: the rule and tag it runs with, then the job it made (as the
+    /// operation names it: ARM ID or GUID, per the `job_id_form` knob).
+    #[serde(default)]
+    pub backup_options: Option<(String, String)>,
+    #[serde(default)]
+    pub job_id: Option<String>,
 }
 
 /// One entry of `GET /admin/requests`.
@@ -172,4 +187,104 @@ pub fn deleted_key(vault_id: &str, name: &str) -> String {
 /// States in which an instance holds its data without regular backups.
 pub fn is_held(state: &str) -> bool {
     matches!(state, "ProtectionStopped" | "BackupsSuspended")
+}
+
+/// What a job is doing; `Backup` and `Restore` are the service's `operation` values.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum JobOperation {
+    Backup,
+    Restore,
+}
+
+impl JobOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobOperation::Backup => "Backup",
+            JobOperation::Restore => "Restore",
+        }
+    }
+}
+
+/// A job's `status`, spelled as the service spells it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum JobStatus {
+    Started,
+    InProgress,
+    Completed,
+    CompletedWithWarnings,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn is_running(self) -> bool {
+        matches!(self, JobStatus::Started | JobStatus::InProgress)
+    }
+}
+
+/// How a job is set to end when it is started (from the job knobs).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JobEnd {
+    pub status: JobStatus,
+    /// The UserFacingError of a failed job (or the warning of one completed with warnings).
+    pub error: Option<Value>,
+}
+
+/// A backup or restore job (`{vault}/backupJobs/{guid}`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Job {
+    pub guid: String,
+    pub vault_id: String,
+    /// Lower-cased key of the instance it belongs to, and its ARM ID and friendly name.
+    pub instance_key: String,
+    pub instance_id: String,
+    pub instance_friendly_name: String,
+    pub datasource: Datasource,
+    /// The datasource set's name (a PostgreSQL server, a storage account), else the datasource's.
+    #[serde(default)]
+    pub datasource_set_name: String,
+    pub policy_id: String,
+    pub operation: JobOperation,
+    pub is_user_triggered: bool,
+    /// For a backup: the rule and tag it ran with.
+    pub rule_name: Option<String>,
+    pub retention_tag: Option<String>,
+    pub start_ms: u64,
+    /// `None`: never ends.
+    pub due_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub status: JobStatus,
+    /// Where a backup's recovery point lands, and its type.
+    pub data_store: String,
+    pub backup_type: String,
+    /// Decided at the start, applied when the job is due.
+    pub planned: JobEnd,
+    /// The errors of a terminal job (`errorDetails`).
+    pub errors: Vec<Value>,
+    /// The recovery point a completed backup made (or a restore started from).
+    pub recovery_point_id: Option<String>,
+    /// The api-version of the request that started it (the kinds' checks depend on it).
+    pub api_version: String,
+    /// Operation-specific `extendedInfo` fields (a restore's `recoveryDestination`, ...).
+    #[serde(default)]
+    pub extra_info: Option<Value>,
+}
+
+/// A discrete recovery point of an instance.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RecoveryPoint {
+    /// 32 lower-case hex digits, as recorded.
+    pub id: String,
+    pub time_ms: u64,
+    /// `Full` or `Incremental`.
+    pub rp_type: String,
+    /// `OperationalStore` or `VaultStore`.
+    pub data_store: String,
+    pub retention_tag: String,
+    pub expiry_ms: u64,
+    pub policy_name: String,
+    /// `Completed` (or `Partial`).
+    pub state: String,
+    /// The job that made it.
+    pub job_guid: String,
 }

@@ -29,6 +29,12 @@ pub struct Persisted {
     pub operations: Vec<Operation>,
     #[serde(default)]
     pub deleted: Vec<Deleted>,
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+    #[serde(default)]
+    pub recovery_points: Vec<(String, Vec<RecoveryPoint>)>,
+    #[serde(default)]
+    pub clock_offset_ms: u64,
     pub tokens: Vec<(String, u64)>,
     pub ca_cert_pem: Option<String>,
     pub ca_key_pem: Option<String>,
@@ -44,6 +50,12 @@ pub struct State {
     pub operations: HashMap<String, Operation>,
     /// Soft-deleted instances, keyed by [`deleted_key`].
     pub deleted: BTreeMap<String, Deleted>,
+    /// Backup and restore jobs, keyed by lower-cased job ARM ID (a vault's jobs are a range).
+    pub jobs: BTreeMap<String, Job>,
+    /// Recovery points per lower-cased instance ID, newest first.
+    pub recovery_points: HashMap<String, Vec<RecoveryPoint>>,
+    /// How far the emulator's clock is ahead of the wall clock (`POST /admin/clock/advance`).
+    pub clock_offset_ms: u64,
     /// IDs of the operations still running (what the operations room settles).
     pub(crate) pending: BTreeSet<String>,
     pub tokens: HashMap<String, u64>,
@@ -65,6 +77,9 @@ impl State {
             by_datasource: HashMap::new(),
             operations: HashMap::new(),
             deleted: BTreeMap::new(),
+            jobs: BTreeMap::new(),
+            recovery_points: HashMap::new(),
+            clock_offset_ms: 0,
             pending: BTreeSet::new(),
             tokens: HashMap::new(),
             log: VecDeque::new(),
@@ -89,6 +104,12 @@ impl State {
             s.deleted
                 .insert(deleted_key(&d.instance.vault_id, &d.instance.name), d);
         }
+        for j in p.jobs {
+            s.jobs
+                .insert(lower(&format!("{}/backupJobs/{}", j.vault_id, j.guid)), j);
+        }
+        s.recovery_points = p.recovery_points.into_iter().collect();
+        s.clock_offset_ms = p.clock_offset_ms;
         s.tokens = p.tokens.into_iter().collect();
         s
     }
@@ -102,6 +123,13 @@ impl State {
             instances: self.instances.values().cloned().collect(),
             operations: self.operations.values().cloned().collect(),
             deleted: self.deleted.values().cloned().collect(),
+            jobs: self.jobs.values().cloned().collect(),
+            recovery_points: self
+                .recovery_points
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            clock_offset_ms: self.clock_offset_ms,
             tokens: self
                 .tokens
                 .iter()
@@ -111,6 +139,12 @@ impl State {
             ca_cert_pem: ca.map(|c| c.0.to_string()),
             ca_key_pem: ca.map(|c| c.1.to_string()),
         }
+    }
+
+    /// The emulator's time: the wall clock plus however far the admin API moved it on.
+    /// Tokens keep to the wall clock (clients cache them by it).
+    pub fn now(&self) -> u64 {
+        now_ms().saturating_add(self.clock_offset_ms)
     }
 
     pub fn bump(&mut self) {

@@ -193,6 +193,7 @@ pub fn parse_instance(
         protection_due_ms: None,
         protection_outcome: None,
         busy_operation: None,
+        scheduled_through_ms: None,
     })
 }
 

@@ -56,9 +56,16 @@ fn documented_admin_paths_exist() {
         "/admin/knobs",
         "/admin/operations",
         "/admin/operations/finish",
+        "/admin/clock",
+        "/admin/clock/advance",
+        "/admin/schedule/run",
+        "/admin/jobs",
+        "/admin/recovery-points",
     ];
-    let src =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/admin.rs")).unwrap();
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/admin.rs"))
+        .unwrap()
+        + &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/admin_history.rs"))
+            .unwrap();
     for r in routes {
         assert!(doc.contains(r), "{r} is not documented");
         assert!(

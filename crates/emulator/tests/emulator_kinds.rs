@@ -504,8 +504,15 @@ async fn cluster_and_vault_identities_are_served() {
         ))
         .await;
     assert_eq!(pol.body["properties"]["datasourceTypes"], json!([BLOB]));
+    let default_rule = pol.body["properties"]["policyRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["objectType"] == "AzureRetentionRule" && r["isDefault"] == true)
+        .cloned()
+        .unwrap();
     assert_eq!(
-        pol.body["properties"]["policyRules"][0]["lifecycles"][0]["sourceDataStore"]["dataStoreType"],
+        default_rule["lifecycles"][0]["sourceDataStore"]["dataStoreType"],
         "VaultStore"
     );
 

@@ -12,7 +12,7 @@ use super::shapes::{
 };
 use crate::armpath::lower;
 use crate::errors::ApiError;
-use crate::state::{OpKind, OpStatus, Operation, State as EmuState, deleted_key, is_held, now_ms};
+use crate::state::{OpKind, OpStatus, Operation, State as EmuState, deleted_key, is_held};
 use crate::validation::{check_sync, is_legacy, parse_instance};
 use crate::world::Vault;
 
@@ -26,7 +26,7 @@ fn operation(st: &EmuState, id: &str) -> Result<Operation, ApiError> {
 }
 
 /// 202 for a long-running operation, with both status URLs and `Retry-After`.
-fn accepted(st: &EmuState, ctx: &Ctx, op: &Operation) -> Response {
+pub(super) fn accepted(st: &EmuState, ctx: &Ctx, op: &Operation) -> Response {
     with_headers(
         empty(StatusCode::ACCEPTED),
         &[
@@ -169,7 +169,8 @@ pub(super) fn put(
             let body = render_instance(&inst, ctx.api);
             st.insert_instance(key, inst);
             let op = operation(st, &id)?;
-            crate::ops::settle(st, now_ms());
+            let now = st.now();
+            crate::ops::settle(st, now);
             Ok(with_headers(
                 json_resp(StatusCode::CREATED, body),
                 &[
@@ -353,7 +354,12 @@ pub(super) fn operation_result(
             | OpKind::StopProtection
             | OpKind::SuspendBackups
             | OpKind::ResumeProtection
-            | OpKind::ResumeBackups => Ok(empty(StatusCode::NO_CONTENT)),
+            | OpKind::ResumeBackups
+            | OpKind::Sync => Ok(empty(StatusCode::NO_CONTENT)),
+            OpKind::AdhocBackup => Ok(json_resp(
+                StatusCode::OK,
+                json!({"objectType": "OperationJobExtendedInfo", "jobId": op.job_id}),
+            )),
             OpKind::Create | OpKind::Update => {
                 let key = op.instance_key.clone().unwrap_or_default();
                 match st.instances.get(&key) {
@@ -391,7 +397,7 @@ pub(super) fn instance_operation_result(
         )),
         OpStatus::Failed => Ok(failed_response(op)),
         OpStatus::Succeeded => {
-            let now = now_ms();
+            let now = st.now();
             match st.instances.get_mut(key) {
                 Some(i) => {
                     crate::protection::settle_instance(i, now);
@@ -412,7 +418,8 @@ pub(super) fn list_deleted(
     ctx: &Ctx,
     vault: &Vault,
 ) -> Result<Response, ApiError> {
-    crate::lifecycle::purge_deleted(st, now_ms());
+    let now = st.now();
+    crate::lifecycle::purge_deleted(st, now);
     let prefix = format!("{}/deletedbackupinstances/", lower(&vault.id));
     let items: Vec<Value> = st
         .deleted
@@ -441,7 +448,8 @@ pub(super) fn get_deleted(
     vault: &Vault,
     name: &str,
 ) -> Result<Response, ApiError> {
-    crate::lifecycle::purge_deleted(st, now_ms());
+    let now = st.now();
+    crate::lifecycle::purge_deleted(st, now);
     let d = st
         .deleted
         .get(&deleted_key(&vault.id, name))
@@ -457,7 +465,8 @@ pub(super) fn undelete(
     vault: &Vault,
     name: &str,
 ) -> Result<Response, ApiError> {
-    crate::lifecycle::purge_deleted(st, now_ms());
+    let now = st.now();
+    crate::lifecycle::purge_deleted(st, now);
     let d = st
         .deleted
         .get(&deleted_key(&vault.id, name))

@@ -2,6 +2,7 @@
 //! case-insensitive routing of `/subscriptions/...` paths to the operations. The operations
 //! themselves are in [`handlers`]; the service's answers (bodies, headers, errors) in [`shapes`].
 
+mod backups;
 mod clusters;
 mod handlers;
 mod shapes;
@@ -11,7 +12,6 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::armpath::{lower, request_segments};
 use super::errors::ApiError;
@@ -95,6 +95,12 @@ pub fn classify(method: &Method, path: &str) -> String {
             ["backupinstances", _, "suspendbackups"] => "suspendBackups",
             ["backupinstances", _, "resumeprotection"] => "resumeProtection",
             ["backupinstances", _, "resumebackups"] => "resumeBackups",
+            ["backupinstances", _, "backup"] => "adhocBackup",
+            ["backupinstances", _, "sync"] => "syncBackupInstance",
+            ["backupinstances", _, "recoverypoints"] => "listRecoveryPoints",
+            ["backupinstances", _, "recoverypoints", _] => "getRecoveryPoint",
+            ["backupjobs"] => "listBackupJobs",
+            ["backupjobs", _] => "getBackupJob",
             ["deletedbackupinstances"] => "listDeletedBackupInstances",
             ["deletedbackupinstances", _] => "getDeletedBackupInstance",
             ["deletedbackupinstances", _, "undelete"] => "undeleteBackupInstance",
@@ -277,7 +283,7 @@ fn route(
             format!("The subscription '{sub}' could not be found."),
         ));
     }
-    let now = now_ms();
+    let now = st.now();
     super::ops::settle(st, now);
     match ls.as_slice() {
         [
@@ -436,37 +442,22 @@ fn vault_route(
 ) -> Result<Response, ApiError> {
     match (lrest, method) {
         ([], &Method::GET) => Ok(json_resp(StatusCode::OK, render_vault(st, vault))),
-        (["backuppolicies", _], &Method::GET) => {
-            let id = format!("{}/backupPolicies/{}", vault.id, rest[1]);
-            let p = st.world.policy(&id).ok_or_else(|| {
-                ApiError::service(
-                    StatusCode::NOT_FOUND,
-                    "UserErrorGenericResourceNotFound",
-                    format!("Backup policy '{id}' was not found."),
-                    &[],
-                    None,
-                )
-            })?;
-            let mut props =
-                json!({"datasourceTypes": [p.datasource_type], "objectType": "BackupPolicy"});
-            // The data store shows in the default retention rule, as in the service's policies.
-            if let Some(store) = p.data_store {
-                props["policyRules"] = json!([{
-                    "name": "Default", "objectType": "AzureRetentionRule", "isDefault": true,
-                    "lifecycles": [{
-                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
-                        "sourceDataStore": {"dataStoreType": store, "objectType": "DataStoreInfoBase"},
-                        "targetDataStoreCopySettings": []
-                    }]
-                }]);
-            }
-            Ok(json_resp(
-                StatusCode::OK,
-                json!({"id": p.id, "name": rest[1], "type": "Microsoft.DataProtection/backupVaults/backupPolicies",
-                       "properties": props}),
-            ))
-        }
+        (["backuppolicies", _], &Method::GET) => backups::get_policy(st, vault, &rest[1]),
         (["validateforbackup"], &Method::POST) => validate(st, ctx, vault, body),
+        (["backupinstances", _, "backup"], &Method::POST) => {
+            backups::adhoc_backup(st, ctx, vault, &rest[1], body)
+        }
+        (["backupinstances", _, "sync"], &Method::POST) => {
+            backups::sync(st, ctx, vault, &rest[1], body)
+        }
+        (["backupinstances", _, "recoverypoints"], &Method::GET) => {
+            backups::list_points(st, ctx, vault, &rest[1], query)
+        }
+        (["backupinstances", _, "recoverypoints", _], &Method::GET) => {
+            backups::get_point(st, vault, &rest[1], &rest[3])
+        }
+        (["backupjobs"], &Method::GET) => backups::list_jobs(st, ctx, vault, query),
+        (["backupjobs", _], &Method::GET) => backups::get_job(st, vault, &rest[1]),
         (["backupinstances"], &Method::GET) => list(st, ctx, vault, query, now),
         (["backupinstances", _], &Method::GET) => {
             let key = lower(&format!("{}/backupInstances/{}", vault.id, rest[1]));

@@ -137,6 +137,9 @@ pub fn render_operation(op: &Operation) -> Value {
     if let Some(e) = &op.error {
         v["error"] = e.clone();
     }
+    if let Some(j) = &op.job_id {
+        v["properties"] = json!({"jobId": j, "objectType": "OperationJobExtendedInfo"});
+    }
     v
 }
 

@@ -29,6 +29,32 @@ fn policy(vault: &str, name: &str, datasource_type: &str, store: Option<DataStor
         id: format!("{vault}/backupPolicies/{name}"),
         datasource_type: datasource_type.into(),
         data_store: store,
+        backup_rule: None,
+    }
+}
+
+/// A backup rule as azurerm writes it: `BackupIntervals`, a default tag and one tagged rule.
+fn azurerm_rule(
+    period: &str,
+    keep: &str,
+    (tag, tag_keep, criteria): (&str, &str, &str),
+) -> BackupRule {
+    BackupRule {
+        name: "BackupIntervals".into(),
+        schedule: format!("R/2024-01-01T06:00:00+00:00/{period}"),
+        backup_type: "Incremental".into(),
+        tags: vec![
+            RetentionTag {
+                name: "Default".into(),
+                retention: keep.into(),
+                criteria: None,
+            },
+            RetentionTag {
+                name: tag.into(),
+                retention: tag_keep.into(),
+                criteria: Some(criteria.into()),
+            },
+        ],
     }
 }
 
@@ -134,7 +160,15 @@ impl World {
                 policy(&vault, "policy-postgres", PG_DATABASE_TYPE, None),
                 policy(&vault, "policy-pgflex", PG_FLEX_TYPE, None),
                 policy(&vault, "policy-blob", BLOB_TYPE, Some(OperationalStore)),
-                policy(&vault, "policy-blob-vaulted", BLOB_TYPE, Some(VaultStore)),
+                // azurerm names the backup rule of the policies it writes `BackupIntervals`.
+                Policy {
+                    backup_rule: Some(azurerm_rule(
+                        "P1D",
+                        "P30D",
+                        ("Weekly", "P12W", "FirstOfWeek"),
+                    )),
+                    ..policy(&vault, "policy-blob-vaulted", BLOB_TYPE, Some(VaultStore))
+                },
                 policy(&vault, "policy-adls", ADLS_TYPE, Some(VaultStore)),
                 policy(&vault, "policy-aks", AKS_TYPE, Some(OperationalStore)),
                 policy(&vault, "policy-mysql", MYSQL_FLEX_TYPE, Some(VaultStore)),
@@ -145,12 +179,15 @@ impl World {
                     ESAN_VOLUME_GROUP_TYPE,
                     Some(OperationalStore),
                 ),
-                policy(
-                    &secure,
-                    "policy-disk-secure",
-                    DISK_TYPE,
-                    Some(OperationalStore),
-                ),
+                Policy {
+                    backup_rule: Some(azurerm_rule("PT4H", "P7D", ("Daily", "P30D", "FirstOfDay"))),
+                    ..policy(
+                        &secure,
+                        "policy-disk-secure",
+                        DISK_TYPE,
+                        Some(OperationalStore),
+                    )
+                },
             ],
             datasources,
             key_vaults: vec![KeyVault {

@@ -4,12 +4,14 @@
 //! [`default`].
 
 mod default;
+mod policy;
 
 use serde::{Deserialize, Serialize};
 
 use super::armpath::{is_within, lower, parent_of, resource_group_of, same_id, subscription_of};
 
 pub use super::kinds::types::*;
+pub use policy::{BackupRule, CRITERIA, RetentionTag, duration_ms, parse_time_ms};
 
 /// The whole world. Every resource is named by its full ARM ID (casing as written here is the
 /// casing the emulator answers with); look-ups are case-insensitive as in ARM.
@@ -210,6 +212,10 @@ pub struct Policy {
     /// Where the policy keeps backups; left out, the kind's usual store (blob: operational).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_store: Option<DataStore>,
+    /// The backup rule (name, schedule, retention tags); left out, the rule a policy of this
+    /// kind usually has (docs/emulator.md lists them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_rule: Option<BackupRule>,
 }
 
 /// A backup policy's data store.
@@ -355,6 +361,9 @@ impl World {
                     "policy '{}' has unsupported datasource_type '{}'",
                     p.id, p.datasource_type
                 ));
+            }
+            if let Some(r) = &p.backup_rule {
+                r.check(&p.id)?;
             }
         }
         for d in &self.datasources {
