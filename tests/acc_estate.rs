@@ -133,10 +133,11 @@ fn refresh_of_a_vault_is_served_from_its_list() {
 }
 
 /// Requests per instance through Terraform: a create is its plan's validation (POST and one
-/// status poll), the PUT, one status poll and the read of the result (5); the apply's re-plan
-/// does not validate again. An in-place update is the refresh's GET, the PUT, one status poll
+/// status poll), the PUT, one status poll and the read of the result (5), and the plan reads the
+/// policy once for all of them (its datasource type must fit); the apply's re-plan neither
+/// validates nor reads the policy again. An in-place update is the refresh's GET, the PUT, one status poll
 /// and the read of the result. A destroy is at most the refresh's read, the DELETE and one status
-/// poll (3): no read-back after the operation says it is done.
+/// poll (3): no read-back after the operation says it is done; its plan reads the vault once.
 #[test]
 fn create_update_and_destroy_send_only_informative_requests() {
     const N: usize = 3;
@@ -170,7 +171,12 @@ fn create_update_and_destroy_send_only_informative_requests() {
             N,
             "terraform {v}: {reqs:?}"
         );
-        assert_eq!(reqs.len(), 5 * N, "terraform {v}: create: {reqs:?}");
+        assert_eq!(
+            count(&reqs, "getBackupPolicy"),
+            1,
+            "terraform {v}: {reqs:?}"
+        );
+        assert_eq!(reqs.len(), 5 * N + 1, "terraform {v}: create: {reqs:?}");
 
         reset(&emu);
         let out = run(
@@ -194,7 +200,13 @@ fn create_update_and_destroy_send_only_informative_requests() {
             N,
             "terraform {v}: {reqs:?}"
         );
-        assert_eq!(reqs.len(), 4 * N, "terraform {v}: update: {reqs:?}");
+        // The new policy is read once, at plan.
+        assert_eq!(
+            count(&reqs, "getBackupPolicy"),
+            1,
+            "terraform {v}: {reqs:?}"
+        );
+        assert_eq!(reqs.len(), 4 * N + 1, "terraform {v}: update: {reqs:?}");
         assert!(
             emu.instances().iter().all(|i| i["policy_id"]
                 .as_str()
@@ -231,7 +243,12 @@ fn create_update_and_destroy_send_only_informative_requests() {
                 .any(|(_, op, status)| op == "getBackupInstance" && *status == 404),
             "terraform {v}: no read-back after the delete: {reqs:?}"
         );
-        assert!(reqs.len() <= 3 * N, "terraform {v}: destroy: {reqs:?}");
+        // The destroy plan reads the vault's soft delete once, to say how long it keeps them.
+        assert!(
+            count(&reqs, "getBackupVault") <= 1,
+            "terraform {v}: {reqs:?}"
+        );
+        assert!(reqs.len() <= 3 * N + 1, "terraform {v}: destroy: {reqs:?}");
         assert!(emu.instances().is_empty());
     }
 }

@@ -331,6 +331,15 @@ fn generated_configuration_adopts_every_kind_and_mode() {
     ] {
         assert!(generated.contains(needed), "{needed} missing:\n{generated}");
     }
+    // The stopped and the suspended instance hold recovery points: their generated blocks keep
+    // them on a later destroy, as an import of them would.
+    assert_eq!(
+        generated
+            .matches("destroy_behavior           = \"StopProtectionRetainData\"")
+            .count(),
+        2,
+        "{generated}"
+    );
 
     let emu = Emu::start();
     seed(&emu, &tf, &second_vault_config());

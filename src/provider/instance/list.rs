@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use super::model::{is_soft_deleted, state_of};
+use super::model::{adopted_blank, is_soft_deleted, state_of};
 use super::schema::{self as attr, DEFAULT_READ};
 use super::{TYPE_NAME, identity};
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, DatasourceId};
@@ -276,7 +276,6 @@ impl ListResource for InstanceList {
             resource_group: req.config.get(DATASOURCE_RESOURCE_GROUP).as_str(),
         };
         let op = c.client.op_options(DEFAULT_READ, &ctx.cancel);
-        let blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
         let mut sent = 0_i64;
         let mut next: Option<String> = None;
         let mut seen = HashSet::new();
@@ -333,6 +332,9 @@ impl ListResource for InstanceList {
                 if is_soft_deleted(&res) {
                     continue;
                 }
+                // As an import would have it: a held instance keeps its data on destroy, and
+                // the generated configuration says so.
+                let (blank, _) = adopted_blank(&res);
                 let state = state_of(&res, &id, &blank);
                 if !filters.pass(&state) {
                     continue;

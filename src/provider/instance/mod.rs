@@ -146,7 +146,8 @@ impl Resource for InstanceResource {
                     _ => false,
                 };
                 if let (true, Some(i)) = (policy_changed || !requires_replace.is_empty(), &inputs) {
-                    plan_warnings::check_policy_kind(&self.plan_reads, c, i, ctx, &mut diags).await;
+                    plan_warnings::check_policy_kind_once(&self.plan_reads, c, i, ctx, &mut diags)
+                        .await;
                 }
             }
             return PlanResponse {
@@ -157,22 +158,25 @@ impl Resource for InstanceResource {
             };
         }
         plan::plan_create(&req.config, &mut planned);
-        if let (Some(i), Some(c)) = (&inputs, &configured) {
-            plan_warnings::check_policy_kind(&self.plan_reads, c, i, ctx, &mut diags).await;
-        }
         let mut planned_private = Vec::new();
-        // A wrong policy is already the error: validating would only say it again.
-        if let (Some(inputs), Some(c)) = (&inputs, &configured)
-            && c.settings.validate_on_plan
-            && !diags.has_errors()
-        {
-            let replaced = self.replaced_for(&inputs.datasource.to_string());
-            planned_private = match plan::validate_once(c, inputs, &replaced, ctx, &mut diags).await
-            {
-                plan::PlanValidation::Passed => plan::VALIDATED_AT_PLAN.to_vec(),
-                plan::PlanValidation::PermissionWarned => plan::PERMISSION_WARNED_AT_PLAN.to_vec(),
-                plan::PlanValidation::NotPassed => Vec::new(),
-            };
+        if let (Some(inputs), Some(c)) = (&inputs, &configured) {
+            if c.settings.validate_on_plan {
+                // The policy's kind is checked with the validation, once per command: apply's
+                // re-plan takes the plan's word for both.
+                let replaced = self.replaced_for(&inputs.datasource.to_string());
+                let reads = &self.plan_reads;
+                planned_private =
+                    match plan::validate_once(c, reads, inputs, &replaced, ctx, &mut diags).await {
+                        plan::PlanValidation::Passed => plan::VALIDATED_AT_PLAN.to_vec(),
+                        plan::PlanValidation::PermissionWarned => {
+                            plan::PERMISSION_WARNED_AT_PLAN.to_vec()
+                        }
+                        plan::PlanValidation::NotPassed => Vec::new(),
+                    };
+            } else {
+                plan_warnings::check_policy_kind(&self.plan_reads, c, inputs, ctx, &mut diags)
+                    .await;
+            }
         }
         PlanResponse {
             planned_state: planned,
@@ -312,16 +316,8 @@ impl Resource for InstanceResource {
         let op = c.client.op_options(attr::DEFAULT_READ, &ctx.cancel);
         match c.client.get_backup_instance(&parsed, &op).await {
             Ok(Some(res)) => {
-                // An instance that holds its data without backups (stopped, or suspended) is
-                // imported so that a later destroy keeps that data, as the earlier destroy did.
-                let held = mode_of_state(res.properties.current_protection_state.as_deref())
-                    != attr::mode::PROTECTED;
-                let mut blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
+                let (blank, held) = model::adopted_blank(&res);
                 if held {
-                    blank.set(
-                        attr::DESTROY_BEHAVIOR,
-                        Value::string(attr::destroy::STOP_PROTECTION_RETAIN_DATA),
-                    );
                     diags.warning(
                         "Imported With Data Retained",
                         format!(

@@ -319,6 +319,23 @@ pub fn mode_of_state(state: Option<&str>) -> &'static str {
     }
 }
 
+/// The state an adopted instance starts from (import, or a `terraform query` result): one that
+/// holds its data without backups (stopped, or suspended) gets `destroy_behavior =
+/// "StopProtectionRetainData"`, so a later destroy keeps that data as the earlier destroy did.
+/// Returns the blank prior state and whether the instance is held.
+pub fn adopted_blank(res: &BackupInstanceResource) -> (Value, bool) {
+    let held =
+        mode_of_state(res.properties.current_protection_state.as_deref()) != attr::mode::PROTECTED;
+    let mut blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
+    if held {
+        blank.set(
+            attr::DESTROY_BEHAVIOR,
+            Value::string(attr::destroy::STOP_PROTECTION_RETAIN_DATA),
+        );
+    }
+    (blank, held)
+}
+
 /// A soft-deleted (or soft-deleting) instance is gone as far as Terraform is concerned.
 pub fn is_soft_deleted(res: &BackupInstanceResource) -> bool {
     let p = &res.properties;

@@ -229,6 +229,7 @@ pub fn in_place_changed(prior: &Value, planned: &Value) -> bool {
 /// already validated this body takes that plan's word (see [`super::plan_marks`]).
 pub async fn validate_once(
     c: &Configured,
+    reads: &super::plan_warnings::PlanReads,
     inputs: &Inputs,
     replaced: &[BackupInstanceId],
     ctx: &Context,
@@ -246,6 +247,10 @@ pub async fn validate_once(
     if marks.as_ref().is_some_and(|m| m.take(&warned_key)) {
         tracing::info!(instance = %inputs.id(), "this command's plan warned of missing permissions; apply checks again");
         return PlanValidation::PermissionWarned;
+    }
+    // A wrong policy is already the error: validating would only say it again.
+    if !super::plan_warnings::check_policy_kind(reads, c, inputs, ctx, diags).await {
+        return PlanValidation::NotPassed;
     }
     let outcome = plan_validate(c, inputs, replaced, ctx, diags).await;
     match (outcome, &marks) {

@@ -3,7 +3,9 @@
 //! old instance, an instance that fell into a protection error, and a policy of another kind.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use super::diags;
 use super::model::{Inputs, str_attr};
@@ -14,26 +16,27 @@ use crate::provider::Configured;
 use crate::tfplugin::{AttributePath, Context, Diagnostic, Diagnostics, Severity, Value};
 
 /// Answers a plan reads once per provider process (one Terraform command): per vault its soft
-/// delete, per policy its datasource types. Bounded: one entry per vault or policy in a plan.
+/// delete, per policy its datasource types. Terraform plans instances in parallel, so a read in
+/// flight is shared, not repeated: 1,000 instances of one policy cost one GET. Bounded: one
+/// entry per vault or policy in a plan.
 #[derive(Default)]
 pub struct PlanReads {
-    soft_delete: Mutex<HashMap<String, Option<SoftDeleteSettings>>>,
-    policy_types: Mutex<HashMap<String, Option<Vec<String>>>>,
+    soft_delete: Cells<Option<SoftDeleteSettings>>,
+    policy_types: Cells<Option<Vec<String>>>,
 }
+
+type Cells<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
 
 const CACHE_CAP: usize = 10_000;
 
-fn cached<T: Clone>(m: &Mutex<HashMap<String, T>>, key: &str) -> Option<T> {
-    m.lock().ok().and_then(|m| m.get(key).cloned())
-}
-
-fn remember<T>(m: &Mutex<HashMap<String, T>>, key: String, value: T) {
-    if let Ok(mut m) = m.lock() {
-        if m.len() >= CACHE_CAP {
-            m.clear();
-        }
-        m.insert(key, value);
+/// The cell for `key`: the first caller fills it, the others wait for that read. A read that is
+/// cancelled leaves the cell empty for the next caller.
+fn cell<T>(m: &Cells<T>, key: String) -> Arc<OnceCell<T>> {
+    let mut m = m.lock().unwrap_or_else(|p| p.into_inner());
+    if m.len() >= CACHE_CAP && !m.contains_key(&key) {
+        m.clear();
     }
+    m.entry(key).or_default().clone()
 }
 
 impl PlanReads {
@@ -46,21 +49,19 @@ impl PlanReads {
         ctx: &Context,
     ) -> Option<SoftDeleteSettings> {
         let key = id.vault.to_string().to_ascii_lowercase();
-        if let Some(v) = cached(&self.soft_delete, &key) {
-            return v;
-        }
-        let op = c
-            .client
-            .op_options(std::time::Duration::from_secs(30), &ctx.cancel);
-        let v = match c.client.get_vault_soft_delete(&id.vault, &op).await {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(vault = %id.vault, error = %e, "cannot read the vault's soft-delete setting for the destroy plan");
-                None
+        let read = || async {
+            let op = c
+                .client
+                .op_options(std::time::Duration::from_secs(30), &ctx.cancel);
+            match c.client.get_vault_soft_delete(&id.vault, &op).await {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(vault = %id.vault, error = %e, "cannot read the vault's soft-delete setting for the destroy plan");
+                    None
+                }
             }
         };
-        remember(&self.soft_delete, key, v.clone());
-        v
+        cell(&self.soft_delete, key).get_or_init(read).await.clone()
     }
 
     /// The policy's datasource types; `None` when they cannot be read.
@@ -71,23 +72,24 @@ impl PlanReads {
         ctx: &Context,
     ) -> Option<Vec<String>> {
         let key = inputs.policy.to_string().to_ascii_lowercase();
-        if let Some(v) = cached(&self.policy_types, &key) {
-            return v;
-        }
-        let op = c.client.op_options(inputs.timeouts.read, &ctx.cancel);
-        let v = match c
-            .client
-            .get_policy_datasource_types(&inputs.policy, &op)
-            .await
-        {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(policy = %inputs.policy, error = %e, "cannot read the backup policy at plan; apply's validation checks it");
-                None
+        let read = || async {
+            let op = c.client.op_options(inputs.timeouts.read, &ctx.cancel);
+            match c
+                .client
+                .get_policy_datasource_types(&inputs.policy, &op)
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(policy = %inputs.policy, error = %e, "cannot read the backup policy at plan; apply's validation checks it");
+                    None
+                }
             }
         };
-        remember(&self.policy_types, key, v.clone());
-        v
+        cell(&self.policy_types, key)
+            .get_or_init(read)
+            .await
+            .clone()
     }
 }
 
@@ -230,21 +232,43 @@ pub async fn protection_error(
     }
 }
 
+/// [`check_policy_kind`] once per Terraform command for an instance and policy: apply's re-plan
+/// takes the plan's word for it, as it does for the validation.
+pub async fn check_policy_kind_once(
+    reads: &PlanReads,
+    c: &Configured,
+    inputs: &Inputs,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> bool {
+    let policy = inputs.policy.to_string().to_ascii_lowercase();
+    let key = super::plan_marks::key(&format!("{}#policy-kind", inputs.id()), &policy);
+    let marks = super::plan_marks::Marks::for_this_command();
+    if marks.as_ref().is_some_and(|m| m.take(&key)) {
+        return true;
+    }
+    let ok = check_policy_kind(reads, c, inputs, ctx, diags).await;
+    if let (true, Some(m)) = (ok, &marks) {
+        m.mark(&key);
+    }
+    ok
+}
+
 /// The policy must be for the instance's datasource type (from the policy itself): an error on
-/// `policy_id` at plan instead of a failure at apply.
+/// `policy_id` at plan instead of a failure at apply. Returns false when it is that error.
 pub async fn check_policy_kind(
     reads: &PlanReads,
     c: &Configured,
     inputs: &Inputs,
     ctx: &Context,
     diags: &mut Diagnostics,
-) {
+) -> bool {
     let Some(types) = reads.policy_types(c, inputs, ctx).await else {
-        return;
+        return true;
     };
     let want = inputs.datasource.datasource_type();
     if types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(want)) {
-        return;
+        return true;
     }
     diags.error_at(
         AttributePath::root(attr::POLICY_ID),
@@ -260,4 +284,5 @@ pub async fn check_policy_kind(
             inputs.datasource.kind().entry().noun,
         ),
     );
+    false
 }
