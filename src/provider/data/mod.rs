@@ -37,7 +37,7 @@ pub fn all(shared: &Arc<Shared>) -> Vec<Arc<dyn DataSource>> {
 
 /// The error when a data source is read before the provider is configured (Terraform always
 /// configures first; this guards against a misbehaving client).
-fn not_configured() -> crate::tfplugin::Diagnostics {
+pub(crate) fn not_configured() -> crate::tfplugin::Diagnostics {
     crate::tfplugin::Diagnostic::error(
         "Provider Not Configured",
         "The provider was not configured before the data source was read. Check the provider block for errors reported above.",
