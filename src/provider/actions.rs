@@ -418,7 +418,9 @@ impl Action for SyncInstance {
             return d;
         }
         let clock = c.client.clock().clone();
-        let mut waiter = PROTECTION.waiter(&clock, &op).within(SYNC_SETTLE);
+        let mut waiter = PROTECTION
+            .waiter(&clock, &op)
+            .within(SYNC_SETTLE.min(timeout));
         loop {
             let res = match c.client.get_backup_instance(&id, &op).await {
                 Ok(Some(r)) => r,
