@@ -499,7 +499,7 @@ mod tests {
             (
                 BACKUP_INSTANCE_ID,
                 Value::string(
-                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/bi",
+                    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-a/backupInstances/bi",
                 ),
             ),
             (TIMEOUT, Value::Null),

@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_on_their_attributes() {
-        let id = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/bi";
+        let id = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-a/backupInstances/bi";
         assert!(
             check(&cfg(&[
                 (BACKUP_INSTANCE_ID, id),
