@@ -484,6 +484,23 @@ fn actions_back_up_now_on_invoke_and_before_update_and_sync_fixes_a_protection_e
     let o = outputs(&wd);
     assert_eq!(o["protection_state"]["value"], "ProtectionConfigured");
     assert!(o["protection_error_code"]["value"].is_null(), "{o}");
+
+    // A stopped instance: the service's refusal, and what to do about it.
+    emu.admin(
+        "POST",
+        "/instances/protection-state",
+        Some(json!({"id": id, "state": "ProtectionStopped"})),
+    );
+    let out = invoke(&wd, "azurebackup_backup_now");
+    assert!(!out.success());
+    let text = out.combined();
+    assert!(
+        text.contains("Unable to Start Backup")
+            && text.contains("is in ProtectionStopped")
+            && text.contains("protection_mode"),
+        "{}",
+        ctx(&tf, "stopped", &out)
+    );
 }
 
 /// One read of 100 recovery points: how many ARM requests (printed; the page size is the

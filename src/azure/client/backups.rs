@@ -369,7 +369,7 @@ impl DataProtectionClient {
                 return Err(foreign(&ctx, &bad.id, &asked));
             }
             // Newest first; a point without a readable time sorts last.
-            points.sort_by(|a, b| b.at().cmp(&a.at()));
+            points.sort_by_key(|p| std::cmp::Reverse(p.at()));
             Ok((
                 Some(RecoveryPoints {
                     points,
