@@ -144,16 +144,29 @@ fn examples_are_formatted_and_valid() {
         } else {
             &[]
         };
+        // Actions (and the guide that uses them) need Terraform 1.14 to parse.
+        let actions: &[&str] = if tf.at_least(1, 14) {
+            &[
+                "examples/actions/azurebackup_backup_now",
+                "examples/actions/azurebackup_sync_instance",
+                "examples/guides/prove-your-backups",
+            ]
+        } else {
+            &[]
+        };
         for dir in [
             "examples/provider",
             "examples/resources/azurebackup_instance",
             "examples/quickstart",
             "examples/data-sources/azurebackup_instance",
             "examples/data-sources/azurebackup_instances",
+            "examples/data-sources/azurebackup_recovery_points",
+            "examples/data-sources/azurebackup_backup_jobs",
             "examples/modules/protect-disks",
         ]
         .iter()
         .chain(functions)
+        .chain(actions)
         {
             let wd = Workdir::new(&tf);
             copy_example(&wd, dir);

@@ -24,8 +24,10 @@ use crate::azure::models::{
 };
 use crate::azure::poller::{self, PollConfig, PollRequest};
 
+mod backups;
 pub mod identity;
 mod lifecycle;
+pub use backups::{JOB_POLL, MAX_LIST_ITEMS, PointFilter, RecoveryPoints, job_error};
 pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
 
 /// The caller's bounds for one operation.

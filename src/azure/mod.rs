@@ -11,6 +11,7 @@
 //! - [`error`]: [`error::AzureError`], the typed error callers branch on.
 //! - [`models`]: serde models of the Data Protection API.
 //! - [`client`]: [`client::DataProtectionClient`], one method per REST operation.
+//! - [`history`]: backup jobs, recovery points and a policy's backup rules as plain types.
 //! - [`reads`]: many reads of one vault's instances answered from its list (coalesced reads).
 //! - [`wait`]: one backoff type on the injected clock, and the waits between calls (protection
 //!   configured, another operation finished, role assignments propagated).
@@ -23,6 +24,7 @@ pub mod client;
 pub mod cloud;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod http;
 pub mod models;
 pub mod names;

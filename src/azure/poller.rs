@@ -112,6 +112,67 @@ pub async fn poll(
     Ok(Some(initial.clone()))
 }
 
+/// Runs an operation that creates a job (adhoc backup, restore) to its end and returns the
+/// job's ID as the service names it: `properties.jobId` of the final status, else the
+/// `jobId` of the `Location` result (`OperationJobExtendedInfo`), else of a synchronous 200's
+/// body. The Location result is only fetched when the status did not name the job.
+pub async fn poll_for_job(
+    pipeline: &Pipeline,
+    cfg: &PollConfig,
+    ctx: &CallContext<'_>,
+    initial: &Response,
+) -> Result<String, AzureError> {
+    let job_of = |body: &[u8]| -> Option<String> {
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        v.get("jobId")
+            .or_else(|| v.get("properties").and_then(|p| p.get("jobId")))
+            .and_then(|j| j.as_str())
+            .map(str::to_string)
+            .filter(|j| !j.trim().is_empty())
+    };
+    let async_url = initial.header("azure-asyncoperation").map(str::to_string);
+    let location = initial.header("location").map(str::to_string);
+    let mut pacer = Pacer::new(cfg, retry_after(&initial.headers));
+    let result = if let Some(url) = async_url {
+        let st = follow_status(pipeline, ctx, &url, &mut pacer).await?;
+        let from_status = st
+            .properties
+            .as_ref()
+            .and_then(|p| p.get("jobId"))
+            .and_then(|j| j.as_str())
+            .map(str::to_string)
+            .filter(|j| !j.trim().is_empty());
+        if let Some(j) = from_status {
+            return Ok(j);
+        }
+        let req = PollRequest {
+            resource_url: None,
+            is_delete: false,
+            outcome_only: false,
+        };
+        final_result(pipeline, ctx, location.as_deref(), req, &mut pacer).await?
+    } else if let Some(url) = location {
+        let req = PollRequest {
+            resource_url: None,
+            is_delete: false,
+            outcome_only: false,
+        };
+        follow_location(pipeline, ctx, &url, req, &mut pacer).await?
+    } else {
+        Some(initial.clone())
+    };
+    result
+        .as_ref()
+        .and_then(|r| job_of(&r.body))
+        .ok_or_else(|| {
+            AzureError::decode(
+                ctx.operation,
+                "the operation ended without naming the job it started (no properties.jobId in its status, no jobId in its result)",
+            )
+            .with_correlation_id(ctx.correlation_id)
+        })
+}
+
 struct Pacer {
     next_backoff: Duration,
     max: Duration,
@@ -191,7 +252,7 @@ async fn follow_status(
     ctx: &CallContext<'_>,
     url: &str,
     pacer: &mut Pacer,
-) -> Result<(), AzureError> {
+) -> Result<OperationStatus, AzureError> {
     let mut last_status = String::from("running");
     loop {
         pacer.wait(pipeline, ctx, &last_status).await?;
@@ -211,7 +272,7 @@ async fn follow_status(
         let status = st.status.clone().unwrap_or_default();
         tracing::debug!(operation = ctx.operation, correlation_id = ctx.correlation_id, status = %status, "operation status");
         match classify(&status) {
-            Some(Terminal::Succeeded) => return Ok(()),
+            Some(Terminal::Succeeded) => return Ok(st),
             Some(t) => {
                 let word = if t == Terminal::Failed {
                     "Failed"

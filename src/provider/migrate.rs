@@ -196,6 +196,8 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
         (attr::PROTECTION_STATE, string(text(s, "protection_state"))),
         (attr::PROTECTION_STATUS, Value::Null),
         (attr::PROVISIONING_STATE, Value::Null),
+        (attr::PROTECTION_ERROR_CODE, Value::Null),
+        (attr::PROTECTION_ERROR_MESSAGE, Value::Null),
         (attr::TIMEOUTS, timeouts),
         // azurerm has no lifecycle settings: the mode follows the protection state, the rest
         // are our defaults (what a configuration that does not set them plans).

@@ -1,7 +1,8 @@
 //! The glue between the Terraform side and the Azure side: the provider configuration, the
-//! `azurebackup_instance` resource, the data sources and the functions. Only this module knows
+//! `azurebackup_instance` resource, the data sources, the actions and the functions. Only this module knows
 //! both halves.
 
+pub mod actions;
 pub mod config;
 pub mod data;
 pub mod docs;
@@ -15,8 +16,8 @@ use std::sync::{Arc, RwLock};
 use crate::azure::client::DataProtectionClient;
 use crate::azure::reads::{CoalesceConfig, InstanceReads};
 use crate::tfplugin::{
-    Context, DataSource, Diagnostics, Function, ListResource, PluginIdentity, Provider, Resource,
-    Schema, Value,
+    Action, Context, DataSource, Diagnostics, Function, ListResource, PluginIdentity, Provider,
+    Resource, Schema, Value,
 };
 
 /// This provider's name and address, as the plugin code needs them.
@@ -80,6 +81,10 @@ impl Provider for AzureBackupProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        actions::all(&self.shared)
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {

@@ -206,6 +206,13 @@ async fn handle(
             h.insert(name, v);
         }
     }
+    // ARM's Date is the service's clock: here the emulator's, moved on by the admin clock.
+    if is_arm {
+        let now = shared.lock().now();
+        if let Ok(v) = HeaderValue::from_str(&super::clock::http_date(now)) {
+            h.insert("date", v);
+        }
+    }
     h.insert("cache-control", HeaderValue::from_static("no-cache"));
     h.insert("pragma", HeaderValue::from_static("no-cache"));
     h.insert("expires", HeaderValue::from_static("-1"));

@@ -2,7 +2,7 @@
 //! `ARM_*` environment to give the Azure side its plain [`AzureConfig`]. Everything is driven by
 //! the one settings table in [`table`]; the validators live in [`checks`].
 
-mod checks;
+pub(crate) mod checks;
 mod table;
 
 use std::path::PathBuf;

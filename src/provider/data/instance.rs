@@ -47,6 +47,8 @@ pub fn schema() -> Schema {
         c(attr::PROTECTION_STATE, "The instance's current protection state as Azure reports it (`currentProtectionState`), e.g. `ProtectionConfigured`."),
         c(attr::PROTECTION_STATUS, "The instance's protection status (`protectionStatus.status`)."),
         c(attr::PROVISIONING_STATE, "The ARM provisioning state, e.g. `Succeeded`."),
+        c(attr::PROTECTION_ERROR_CODE, attr::PROTECTION_ERROR_CODE_DOC),
+        c(attr::PROTECTION_ERROR_MESSAGE, attr::PROTECTION_ERROR_MESSAGE_DOC),
         c(attr::PROTECTION_MODE, "`Protected`, `BackupsSuspended` or `ProtectionStopped`: the resource's `protection_mode` that matches the instance's protection state."),
         c(attr::USER_ASSIGNED_IDENTITY_ID, "The user-assigned identity the vault uses for this instance (`identityDetails`), or null for the vault's system-assigned identity."),
         Attribute::computed(attr::CONTAINERS, Type::List(Box::new(Type::String))).description("Storage accounts (vaulted blob, Data Lake Storage): the blob containers backed up to the vault. Null for operational blob backup and other kinds."),

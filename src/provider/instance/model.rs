@@ -427,6 +427,15 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
     let kind = kind.map(|d| d.kind());
     let datasource_id = p.data_source_info.resource_id.clone();
     let status = p.protection_status.as_ref().and_then(|s| s.status.clone());
+    let protection_error = p
+        .protection_error_details
+        .clone()
+        .or_else(|| {
+            p.protection_status
+                .as_ref()
+                .and_then(|s| s.error_details.clone())
+        })
+        .filter(|e| e.code.is_some() || e.message.is_some());
     let uami = p
         .identity_details
         .as_ref()
@@ -506,8 +515,37 @@ pub fn state_of(res: &BackupInstanceResource, id: &BackupInstanceId, prior: &Val
             attr::PROVISIONING_STATE,
             string_or_null(p.provisioning_state.clone()),
         ),
+        (
+            attr::PROTECTION_ERROR_CODE,
+            string_or_null(protection_error.as_ref().and_then(|e| e.code.clone())),
+        ),
+        (
+            attr::PROTECTION_ERROR_MESSAGE,
+            string_or_null(protection_error.as_ref().and_then(error_text)),
+        ),
         (attr::TIMEOUTS, prior.get(attr::TIMEOUTS).clone()),
     ])
+}
+
+/// A protection error's message and Azure's recommended actions, as one text.
+fn error_text(e: &crate::azure::models::UserFacingError) -> Option<String> {
+    let mut text = e
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())?
+        .to_owned();
+    let actions: Vec<&str> = e
+        .recommended_action
+        .iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if !actions.is_empty() {
+        text.push_str(" Recommended action: ");
+        text.push_str(&actions.join(" "));
+    }
+    Some(text)
 }
 
 /// When the instance exists but could not be read back, keep what we know rather than lose it.

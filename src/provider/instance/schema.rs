@@ -20,6 +20,8 @@ pub const DATASOURCE_TYPE: &str = "datasource_type";
 pub const PROTECTION_STATE: &str = "protection_state";
 pub const PROTECTION_STATUS: &str = "protection_status";
 pub const PROVISIONING_STATE: &str = "provisioning_state";
+pub const PROTECTION_ERROR_CODE: &str = "protection_error_code";
+pub const PROTECTION_ERROR_MESSAGE: &str = "protection_error_message";
 pub const TIMEOUTS: &str = "timeouts";
 pub const PROTECTION_MODE: &str = "protection_mode";
 pub const DESTROY_BEHAVIOR: &str = "destroy_behavior";
@@ -83,15 +85,31 @@ pub mod timeouts {
     pub const DELETE: &str = "delete";
 }
 
+pub const PROTECTION_ERROR_CODE_DOC: &str = "The code of the error that keeps the instance from being protected (`protectionErrorDetails`, e.g. `UserErrorMissingRequiredPermissions` after a role was removed), as Azure reports it; null when there is no error. After fixing the cause, run the `azurebackup_sync_instance` action (or wait for the next backup).";
+pub const PROTECTION_ERROR_MESSAGE_DOC: &str = "The message of that error, with Azure's recommended action when it gives one; null when there is no error.";
+
 pub const DEFAULT_CREATE: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_READ: Duration = Duration::from_secs(5 * 60);
 pub const DEFAULT_UPDATE: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_DELETE: Duration = Duration::from_secs(30 * 60);
 
 /// Attributes the user may not set: Terraform 1.0 does not reject them, so we must.
-pub const COMPUTED_ONLY: &[&str] = &[ID, PROTECTION_STATE, PROTECTION_STATUS, PROVISIONING_STATE];
+pub const COMPUTED_ONLY: &[&str] = &[
+    ID,
+    PROTECTION_STATE,
+    PROTECTION_STATUS,
+    PROVISIONING_STATE,
+    PROTECTION_ERROR_CODE,
+    PROTECTION_ERROR_MESSAGE,
+];
 /// What Azure reports about the instance's state: unknown whenever Azure is called.
-pub const OBSERVED: &[&str] = &[PROTECTION_STATE, PROTECTION_STATUS, PROVISIONING_STATE];
+pub const OBSERVED: &[&str] = &[
+    PROTECTION_STATE,
+    PROTECTION_STATUS,
+    PROVISIONING_STATE,
+    PROTECTION_ERROR_CODE,
+    PROTECTION_ERROR_MESSAGE,
+];
 /// Changing any of these means a new backup instance.
 pub const REPLACE: &[&str] = &[
     VAULT_ID,
@@ -168,7 +186,9 @@ pub fn schema() -> Schema {
         Attribute::optional(VOLUME_NAME, s.clone()).requires_replace().description("Elastic SAN volume groups only, and required for them: the name of the volume of the group to protect (sent as the single `resourceSelectors` entry). Changing it creates a new instance."),
         Attribute::computed(PROTECTION_STATE, s.clone()).description("The instance's current protection state as Azure reports it (`currentProtectionState`), e.g. `ProtectionConfigured`."),
         Attribute::computed(PROTECTION_STATUS, s.clone()).description("The instance's protection status (`protectionStatus.status`), e.g. `ProtectionConfigured`."),
-        Attribute::computed(PROVISIONING_STATE, s).description("The ARM provisioning state, e.g. `Succeeded`."),
+        Attribute::computed(PROVISIONING_STATE, s.clone()).description("The ARM provisioning state, e.g. `Succeeded`."),
+        Attribute::computed(PROTECTION_ERROR_CODE, s.clone()).description(PROTECTION_ERROR_CODE_DOC),
+        Attribute::computed(PROTECTION_ERROR_MESSAGE, s).description(PROTECTION_ERROR_MESSAGE_DOC),
     ];
     let timeout = |name: &str, default: &str| {
         Attribute::optional(name, Type::String).description(format!("How long to wait for the {name} to finish, as a duration like `30m` or `1h`. Defaults to `{default}`."))

@@ -39,6 +39,8 @@ pub(in crate::provider::instance) fn disk_config() -> Value {
         (attr::PROTECTION_STATE, Value::Null),
         (attr::PROTECTION_STATUS, Value::Null),
         (attr::PROVISIONING_STATE, Value::Null),
+        (attr::PROTECTION_ERROR_CODE, Value::Null),
+        (attr::PROTECTION_ERROR_MESSAGE, Value::Null),
         (attr::TIMEOUTS, Value::Null),
         (attr::CONTAINERS, Value::Null),
         (attr::VOLUME_NAME, Value::Null),
