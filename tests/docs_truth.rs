@@ -102,7 +102,11 @@ fn index_names_every_kind() {
         "{intro}"
     );
     for e in CATALOGUE {
-        assert!(intro.contains(e.plural), "{} missing from: {intro}", e.plural);
+        assert!(
+            intro.contains(e.plural),
+            "{} missing from: {intro}",
+            e.plural
+        );
     }
 }
 
@@ -250,7 +254,10 @@ fn make_install_installs_the_provider_and_the_emulator() {
         .join(platform())
         .join(format!("terraform-provider-azurebackup_v{version}"));
     let installed_emulator = home.path().join(".local/bin/azurebackup-emulator");
-    for (installed, built) in [(&plugin, provider_binary()), (&installed_emulator, emulator)] {
+    for (installed, built) in [
+        (&plugin, provider_binary()),
+        (&installed_emulator, emulator),
+    ] {
         assert_same_executable(installed, &built, &printed);
     }
     let help = Command::new(&installed_emulator)
@@ -280,7 +287,12 @@ fn assert_same_executable(installed: &Path, built: &Path, printed: &str) {
         built.display()
     );
     let mode = std::fs::metadata(installed).unwrap().permissions().mode();
-    assert_eq!(mode & 0o111, 0o111, "{} not executable", installed.display());
+    assert_eq!(
+        mode & 0o111,
+        0o111,
+        "{} not executable",
+        installed.display()
+    );
 }
 
 /// The CHANGELOG is release notes: Keep-a-Changelog's version heading with HashiCorp's sections,

@@ -15,8 +15,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{
-    PROVIDER_SOURCE, Workdir, emulator_binary, hcl_string, platform, provider_binary, repo_root,
-    terraforms,
+    PROVIDER_SOURCE, Workdir, emulator_binary, hcl_string, newest_terraform, platform,
+    provider_binary, repo_root, terraforms,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -425,11 +425,13 @@ fn sha256_hex(file: &Path) -> String {
 fn terraform_installs_from_the_network_mirror_over_https() {
     let dist = package();
     let pki = azure_support::TestPki::new();
-    let server =
-        release_support::StaticServer::start(&dist.path().join("mirror"), pki.server_config.clone());
+    let server = release_support::StaticServer::start(
+        &dist.path().join("mirror"),
+        pki.server_config.clone(),
+    );
     let ca = dist.path().join("mirror-ca.pem");
     std::fs::write(&ca, &pki.ca_pem).unwrap();
-    let zh = format!("zh:{}", sha256_hex(&dist.path().join(zip_name())));
+    let h1 = h1_of_zip(&dist.path().join(zip_name()));
     let config = format!(
         "provider_installation {{\n  network_mirror {{\n    url = {}\n  }}\n}}\n",
         hcl_string(&server.url)
@@ -437,12 +439,7 @@ fn terraform_installs_from_the_network_mirror_over_https() {
     for tf in terraforms() {
         let mut wd = Workdir::with_cli_config(&tf, &config);
         wd.env("SSL_CERT_FILE", &ca.to_string_lossy());
-        wd.write(
-            "main.tf",
-            &format!(
-                "terraform {{\n  required_providers {{\n    azurebackup = {{\n      source  = \"azurebackup/azurebackup\"\n      version = \"{VERSION}\"\n    }}\n  }}\n}}\n"
-            ),
-        );
+        wd.write("main.tf", &required(VERSION));
         let init = wd.run(&["init", "-no-color", "-input=false"]);
         init.assert_success();
         let log = init.combined();
@@ -452,7 +449,9 @@ fn terraform_installs_from_the_network_mirror_over_https() {
             .collect();
         println!("Terraform {}:\n  {}", tf.version, lines.join("\n  "));
         assert!(
-            lines.iter().any(|l| l.contains(&format!("Installed azurebackup/azurebackup v{VERSION}"))),
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("Installed azurebackup/azurebackup v{VERSION}"))),
             "Terraform {}: {log}",
             tf.version
         );
@@ -470,8 +469,18 @@ fn terraform_installs_from_the_network_mirror_over_https() {
             "Terraform {}: the installed binary differs from the built one",
             tf.version
         );
+        // The zh: hash was checked ("verified checksum"); the lock records the package's h1:.
+        assert!(
+            lines.iter().any(|l| l.contains("(verified checksum)")),
+            "Terraform {}: {log}",
+            tf.version
+        );
         let lock = wd.read(".terraform.lock.hcl");
-        assert!(lock.contains(&zh), "Terraform {}: {lock}", tf.version);
+        assert!(
+            lock.contains(&h1),
+            "Terraform {}: {h1} not in {lock}",
+            tf.version
+        );
     }
     let requests = server.requests();
     println!("mirror requests:\n  {}", requests.join("\n  "));
@@ -483,4 +492,52 @@ fn terraform_installs_from_the_network_mirror_over_https() {
     ] {
         assert!(requests.contains(&path), "{path} not in {requests:#?}");
     }
+
+    // The check is real: with another zh: hash in <version>.json, init refuses the zip.
+    let tf = newest_terraform();
+    let version_json = dist
+        .path()
+        .join("mirror")
+        .join(PROVIDER_SOURCE)
+        .join(format!("{VERSION}.json"));
+    let doc = std::fs::read_to_string(&version_json).unwrap();
+    let good = format!("zh:{}", sha256_hex(&dist.path().join(zip_name())));
+    let bad = format!("zh:{}", "0".repeat(64));
+    std::fs::write(&version_json, doc.replace(&good, &bad)).unwrap();
+    let mut wd = Workdir::with_cli_config(&tf, &config);
+    wd.env("SSL_CERT_FILE", &ca.to_string_lossy());
+    wd.write("main.tf", &required(VERSION));
+    let refused = wd.run(&["init", "-no-color", "-input=false"]);
+    refused.assert_failure();
+    let text = refused.combined();
+    assert!(
+        text.contains("checksum"),
+        "Terraform {}: {text}",
+        tf.version
+    );
+}
+
+/// `terraform { required_providers { azurebackup = { version = VERSION } } }`.
+fn required(version: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    azurebackup = {{\n      source  = \"azurebackup/azurebackup\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// Terraform's `h1:` hash of a provider zip (Go's dirhash Hash1 over its entries: SHA-256 of
+/// the lines `<sha256 hex>  <name>` in name order, base64), from python3.
+fn h1_of_zip(zip: &Path) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import base64, hashlib, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\n\
+             lines = ''.join('%s  %s\\n' % (hashlib.sha256(z.read(n)).hexdigest(), n) \
+             for n in sorted(z.namelist()))\n\
+             print('h1:' + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode())",
+        ])
+        .arg(zip)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

@@ -88,11 +88,13 @@ impl Drop for StaticServer {
     }
 }
 
-/// A file under `root` for a GET of plain path segments (no `..`, no empty segment), else 404.
+/// A file under `root` for a GET (HEAD: its headers) of plain path segments (no `..`, no empty
+/// segment), else 404.
 fn answer(root: &Path, seen: &Mutex<Vec<String>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let safe = req.method() == hyper::Method::GET
+    let head = req.method() == hyper::Method::HEAD;
+    let safe = (req.method() == hyper::Method::GET || head)
         && segments
             .iter()
             .all(|s| !s.is_empty() && *s != "." && *s != ".." && !s.contains('\\'));
@@ -114,7 +116,11 @@ fn answer(root: &Path, seen: &Mutex<Vec<String>>, req: Request<Incoming>) -> Res
     Response::builder()
         .status(status)
         .header("content-type", kind)
-        .body(Full::new(Bytes::from(body.unwrap_or_default())))
+        .body(Full::new(Bytes::from(if head {
+            Vec::new()
+        } else {
+            body.unwrap_or_default()
+        })))
         .expect("response")
 }
 
