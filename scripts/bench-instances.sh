@@ -128,7 +128,10 @@ run() {
   local dir=$1 name=$2; shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  (cd "$dir" && "$tf" "$@" -input=false -no-color >"$work/$name.log" 2>&1) || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
+  local flags=(-input=false -no-color)
+  # `terraform query` takes no -input.
+  [ "$1" = query ] && flags=(-no-color)
+  (cd "$dir" && "$tf" "$@" "${flags[@]}" >"$work/$name.log" 2>&1) || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
   t1=$(date +%s.%N)
   python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$t0" "$t1" >"$work/$name.time"
 }
