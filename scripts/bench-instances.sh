@@ -6,10 +6,17 @@
 # requests per instance (and in all, by operation, from the emulator's counters), and the
 # provider's peak RSS (the kernel's VmHWM of every provider process Terraform starts, sampled
 # until it exits; and the largest anonymous part seen, the rest being the binary's pages). Also
-# the stripped binary's size. Numbers only: nothing here passes or fails on a threshold.
+# the stripped binary's size. Then, after the refresh, `terraform query` of the vault (a list
+# block with `limit = N`, Terraform 1.15.5: list resources need 1.14+) and the same query with
+# `-generate-config-out`, each with its wall time, ARM requests (the emulator's counters: list
+# pages only, no GET per instance, is what to look for) and the provider's peak RSS; they have no
+# floor (Terraform's built-in provider has no list resource). Numbers only: nothing here passes
+# or fails on a threshold.
 #   usage: scripts/bench-instances.sh [N]
 #   env:   PROFILE=release|debug (default release), LATENCY_MS=50, PARALLELISM=20 (apply and
-#          destroy; refresh uses Terraform's default of 10), TERRAFORM=path (default: PATH)
+#          destroy; refresh uses Terraform's default of 10), TERRAFORM=path (default: PATH),
+#          QUERY_TERRAFORM=path (default .tools/terraform-1.15.5/terraform, installed if missing;
+#          QUERY_TERRAFORM=none skips the query phases)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,6 +30,9 @@ if [ "$profile" = release ]; then cargo build --quiet --release "${bins[@]}"; el
 bin="$root/target/$profile/terraform-provider-azurebackup"
 emulator="$root/target/$profile/azurebackup-emulator"
 tf=${TERRAFORM:-$(command -v terraform || { bash scripts/install-terraform.sh >/dev/null; echo "$root/.tools/terraform-1.0.3/terraform"; })}
+
+query_tf=${QUERY_TERRAFORM:-$root/.tools/terraform-1.15.5/terraform}
+if [ "$query_tf" != none ] && [ ! -x "$query_tf" ]; then query_tf=$(bash scripts/install-terraform.sh 1.15.5); fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/azurebackup-bench.XXXXXX")
 emu_pid=""
@@ -118,7 +128,10 @@ run() {
   local dir=$1 name=$2; shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  (cd "$dir" && "$tf" "$@" -input=false -no-color >"$work/$name.log" 2>&1) || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
+  local flags=(-input=false -no-color)
+  # `terraform query` takes no -input.
+  [ "$1" = query ] && flags=(-no-color)
+  (cd "$dir" && "$tf" "$@" "${flags[@]}" >"$work/$name.log" 2>&1) || { cat "$work/$name.log" >&2; echo "$name failed" >&2; exit 1; }
   t1=$(date +%s.%N)
   python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$t0" "$t1" >"$work/$name.time"
 }
@@ -151,9 +164,60 @@ print("%-8s %8.2f %8.2f %6.2f %9.2f %8d %8.1f %6.1f   %s" % (name, ours, floor, 
 PY
 }
 
+# query NAME ARGS...: `terraform query` (Terraform 1.15.5) of the vault in its own folder, then
+# one line of numbers like phase's, with no floor.
+mkdir -p "$work/query"
+cat >"$work/query/main.tf" <<HCL
+terraform {
+  required_providers {
+    azurebackup = { source = "azurebackup/azurebackup" }
+  }
+}
+provider "azurebackup" {}
+HCL
+cat >"$work/query/vault.tfquery.hcl" <<HCL
+list "azurebackup_instance" "all" {
+  provider = azurebackup
+  limit    = $n
+  config {
+    vault_id = "/subscriptions/$sub/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo"
+  }
+}
+HCL
+query() {
+  local name=$1; shift
+  rm -f "$work/rss/"* "$work/query/generated.tf"
+  curl_admin -X DELETE "$admin/requests" >/dev/null
+  local saved_tf=$tf
+  tf=$query_tf
+  run "$work/query" "$name" query "$@"
+  tf=$saved_tf
+  curl_admin "$admin/counters" >"$work/$name.counters"
+  local rss anon found
+  rss=$(cat "$work/rss/"[0-9]* 2>/dev/null | sort -n | tail -n1)
+  anon=$(cat "$work/rss/anon-"* 2>/dev/null | sort -n | tail -n1)
+  # What the query found: lines of its human output naming an instance, or the generated imports.
+  if [ -f "$work/query/generated.tf" ]; then found=$(grep -c '^import {' "$work/query/generated.tf" || true)
+  else found=$(grep -c '^list\.azurebackup_instance\.all' "$work/$name.log" || true); fi
+  python3 - "$name" "$(cat "$work/$name.time")" "$n" "${rss:-0}" "${anon:-0}" "$work/$name.counters" "$found" <<'PY'
+import json, sys
+name, ours, n, rss, anon, counters, found = sys.argv[1:]
+ops = json.load(open(counters))["operations"]
+arm = {k: v["count"] for k, v in ops.items() if k not in ("token", "discovery", "metadata", "managedIdentityToken", "admin")}
+total = sum(arm.values())
+by = ", ".join("%s %d" % (k, v) for k, v in sorted(arm.items()))
+print("%-8s %8.2f %8s %6s %9.3f %8d %8.1f %6.1f   %s (found %s)" % (name, float(ours), "-", "-", total / int(n), total, int(rss) / 1024, int(anon) / 1024, by, found))
+PY
+}
+
 size=$(stat -c %s "$bin")
 echo "terraform $("$tf" version | head -n1 | sed 's/^Terraform v//'), provider $profile build ($(python3 -c "print('%.1f' % ($size/1048576))") MB), $n instances in one vault, ARM latency ${latency} ms, -parallelism=$parallelism for apply and destroy"
 echo "phase     ours(s) floor(s) ratio  ARM req/inst ARM req  RSS(MB) anon(MB)  ARM requests by operation"
 phase apply apply -auto-approve -parallelism="$parallelism" -- apply -auto-approve -parallelism="$parallelism"
 phase refresh plan -- plan
+if [ "$query_tf" != none ]; then
+  echo "query: terraform $("$query_tf" version | head -n1 | sed 's/^Terraform v//'), one list block, limit = $n"
+  query query
+  query query-gen -generate-config-out=generated.tf
+fi
 phase destroy destroy -auto-approve -parallelism="$parallelism" -- destroy -auto-approve -parallelism="$parallelism"

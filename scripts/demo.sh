@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job, offline: build the provider and the emulator, start the emulator with its
 # default world, install the provider into a local filesystem mirror, `terraform init` + `apply`
-# the quickstart (one backup instance of each datasource kind), show them, then destroy them.
+# the quickstart (three backup instances: a managed disk, a PostgreSQL single-server database and
+# a PostgreSQL flexible server), show them, then destroy them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -4,7 +4,9 @@
 //! own archive holds a working emulator. To stay fast it packages the debug binaries cargo built
 //! for the tests; `make release` packages a release build.
 
+mod azure_support;
 mod common;
+mod release_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -13,7 +15,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{
-    PROVIDER_SOURCE, Workdir, hcl_string, platform, provider_binary, repo_root, terraforms,
+    PROVIDER_SOURCE, Workdir, emulator_binary, hcl_string, newest_terraform, platform,
+    provider_binary, repo_root, terraforms,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -28,37 +31,6 @@ fn zip_name() -> String {
 
 fn emulator_zip_name() -> String {
     format!("azurebackup-emulator_{VERSION}_{}.zip", platform())
-}
-
-/// The emulator binary next to the provider's. It is another package of the workspace, which
-/// cargo does not build for this test target, so build it (a no-op when it is up to date).
-fn emulator_binary() -> std::path::PathBuf {
-    let provider = provider_binary();
-    let dir = provider.parent().expect("target profile folder");
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args([
-        "build",
-        "--quiet",
-        "--offline",
-        "-p",
-        "azurebackup-emulator",
-        "--bin",
-        "azurebackup-emulator",
-    ])
-    .current_dir(repo_root())
-    .stdin(Stdio::null());
-    if dir.file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "building the emulator failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bin = dir.join("azurebackup-emulator");
-    assert!(bin.exists(), "{} missing after the build", bin.display());
-    bin
 }
 
 /// Unpacks every entry of `zip` into `dest`, keeping the Unix modes.
@@ -93,18 +65,27 @@ fn zip_listing(zip: &Path) -> String {
 
 /// Runs the packaging script into a fresh folder and returns it (kept alive by the TempDir).
 fn package() -> tempfile::TempDir {
+    package_with(&[])
+}
+
+/// [`package`] with extra environment (`GPG_FINGERPRINT`, `GNUPGHOME`).
+fn package_with(env: &[(&str, &Path)]) -> tempfile::TempDir {
     let dist = tempfile::Builder::new()
         .prefix("release-")
         .tempdir()
         .expect("temporary directory");
-    let out = Command::new("bash")
-        .arg(repo_root().join("scripts/package-release.sh"))
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_root().join("scripts/package-release.sh"))
         .env("BIN", provider_binary())
         .env("EMULATOR_BIN", emulator_binary())
         .env("DIST", dist.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run package-release.sh");
+        .env_remove("GPG_FINGERPRINT")
+        .env_remove("SOURCE")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run package-release.sh");
     assert!(
         out.status.success(),
         "package-release.sh failed:\n{}\n{}",
@@ -127,7 +108,7 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
 }
 
-/// The four release files exist, the manifest is the Registry's protocol-6 manifest, the
+/// The four release files and the mirror folder exist, the manifest is the Registry's protocol-6 manifest, the
 /// checksums verify, the provider zip holds exactly the executable under its versioned name and
 /// the emulator zip exactly the emulator.
 #[test]
@@ -140,11 +121,13 @@ fn release_archive_is_complete_and_checksummed() {
     files.sort();
     let manifest_name = format!("terraform-provider-azurebackup_{VERSION}_manifest.json");
     let sums_name = format!("terraform-provider-azurebackup_{VERSION}_SHA256SUMS");
+    // No signature without GPG_FINGERPRINT; the network mirror beside the files.
     let mut expected = vec![
         zip_name(),
         manifest_name.clone(),
         sums_name.clone(),
         emulator_zip_name(),
+        "mirror".to_string(),
     ];
     expected.sort();
     assert_eq!(files, expected);
@@ -360,4 +343,201 @@ fn handshake_line(bin: &Path) -> String {
         "nothing accepts connections at the handshake address: {line:?}; stderr:\n{stderr}"
     );
     line.trim_end().to_string()
+}
+
+fn sums_name() -> String {
+    format!("terraform-provider-azurebackup_{VERSION}_SHA256SUMS")
+}
+
+/// With `GPG_FINGERPRINT` (a throwaway key in a temporary `GNUPGHOME`), SHA256SUMS gets a
+/// detached signature `SHA256SUMS.sig` that `gpg --verify` accepts as made by that key, and that
+/// it refuses for a SHA256SUMS changed after signing.
+#[test]
+fn sha256sums_is_signed_with_the_given_key() {
+    let gpg = release_support::GpgHome::new();
+    let fingerprint = std::ffi::OsString::from(&gpg.fingerprint);
+    let dist = package_with(&[
+        ("GPG_FINGERPRINT", Path::new(&fingerprint)),
+        ("GNUPGHOME", gpg.dir.path()),
+    ]);
+    let sums = dist.path().join(sums_name());
+    let sig = dist.path().join(format!("{}.sig", sums_name()));
+    let bytes = std::fs::read(&sig).expect("SHA256SUMS.sig written");
+    assert!(
+        !bytes.starts_with(b"-----BEGIN"),
+        "a binary signature, as the Registry wants"
+    );
+    let (sig_s, sums_s) = (sig.to_string_lossy(), sums.to_string_lossy());
+    let status = gpg.gpg(&["--status-fd", "1", "--verify", &sig_s, &sums_s]);
+    assert!(
+        status.contains(&format!("[GNUPG:] VALIDSIG {}", gpg.fingerprint)),
+        "{status}"
+    );
+
+    let tampered = dist.path().join("tampered");
+    let mut text = std::fs::read_to_string(&sums).unwrap();
+    text = text.replacen(&text[..1], if &text[..1] == "0" { "1" } else { "0" }, 1);
+    std::fs::write(&tampered, text).unwrap();
+    let refused = gpg.gpg_output(&["--verify", &sig_s, &tampered.to_string_lossy()]);
+    assert!(!refused.status.success(), "a changed SHA256SUMS verified");
+}
+
+/// `dist/mirror/<hostname>/<namespace>/<type>/` is a provider network mirror: `index.json` lists
+/// the version, `<version>.json` this platform's archive (a copy of the Registry zip beside it)
+/// with the `zh:` hash of that zip.
+#[test]
+fn release_writes_a_network_mirror_layout() {
+    let dist = package();
+    let dir = dist.path().join("mirror").join(PROVIDER_SOURCE);
+    let index = json(&std::fs::read_to_string(dir.join("index.json")).unwrap());
+    assert_eq!(index, serde_json::json!({"versions": {VERSION: {}}}));
+    let zip = std::fs::read(dist.path().join(zip_name())).unwrap();
+    assert_eq!(std::fs::read(dir.join(zip_name())).unwrap(), zip);
+    let version = json(&std::fs::read_to_string(dir.join(format!("{VERSION}.json"))).unwrap());
+    assert_eq!(
+        version,
+        serde_json::json!({"archives": {platform(): {
+            "url": zip_name(),
+            "hashes": [format!("zh:{}", sha256_hex(&dist.path().join(zip_name())))],
+        }}})
+    );
+}
+
+/// SHA-256 of a file as lowercase hex, from `sha256sum`.
+fn sha256_hex(file: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(file)
+        .output()
+        .expect("run sha256sum");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A platform team's path: `dist/mirror` served over loopback HTTPS (a test CA trusted through
+/// `SSL_CERT_FILE`), and `terraform init` with only a `network_mirror` block installs the very
+/// binary we built, checked against the mirror's `zh:` hash, which the lock file records, on
+/// every supported core. Prints each core's install lines.
+#[test]
+fn terraform_installs_from_the_network_mirror_over_https() {
+    let dist = package();
+    let pki = azure_support::TestPki::new();
+    let server = release_support::StaticServer::start(
+        &dist.path().join("mirror"),
+        pki.server_config.clone(),
+    );
+    let ca = dist.path().join("mirror-ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let h1 = h1_of_zip(&dist.path().join(zip_name()));
+    let config = format!(
+        "provider_installation {{\n  network_mirror {{\n    url = {}\n  }}\n}}\n",
+        hcl_string(&server.url)
+    );
+    for tf in terraforms() {
+        let mut wd = Workdir::with_cli_config(&tf, &config);
+        wd.env("SSL_CERT_FILE", &ca.to_string_lossy());
+        wd.write("main.tf", &required(VERSION));
+        let init = wd.run(&["init", "-no-color", "-input=false"]);
+        init.assert_success();
+        let log = init.combined();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("azurebackup/azurebackup"))
+            .collect();
+        println!("Terraform {}:\n  {}", tf.version, lines.join("\n  "));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("Installed azurebackup/azurebackup v{VERSION}"))),
+            "Terraform {}: {log}",
+            tf.version
+        );
+        let installed = wd
+            .path()
+            .join(".terraform/providers")
+            .join(PROVIDER_SOURCE)
+            .join(VERSION)
+            .join(platform())
+            .join(format!("terraform-provider-azurebackup_v{VERSION}"));
+        let bytes = std::fs::read(&installed)
+            .unwrap_or_else(|e| panic!("Terraform {}: {}: {e}", tf.version, installed.display()));
+        assert!(
+            bytes == std::fs::read(provider_binary()).unwrap(),
+            "Terraform {}: the installed binary differs from the built one",
+            tf.version
+        );
+        // The zh: hash was checked ("verified checksum"); the lock records the package's h1:.
+        assert!(
+            lines.iter().any(|l| l.contains("(verified checksum)")),
+            "Terraform {}: {log}",
+            tf.version
+        );
+        let lock = wd.read(".terraform.lock.hcl");
+        assert!(
+            lock.contains(&h1),
+            "Terraform {}: {h1} not in {lock}",
+            tf.version
+        );
+    }
+    let requests = server.requests();
+    println!("mirror requests:\n  {}", requests.join("\n  "));
+    let base = format!("/{PROVIDER_SOURCE}");
+    for path in [
+        format!("GET {base}/index.json -> 200"),
+        format!("GET {base}/{VERSION}.json -> 200"),
+        format!("GET {base}/{} -> 200", zip_name()),
+    ] {
+        assert!(requests.contains(&path), "{path} not in {requests:#?}");
+    }
+
+    // The check is real: with another zh: hash in <version>.json, init refuses the zip.
+    let tf = newest_terraform();
+    let version_json = dist
+        .path()
+        .join("mirror")
+        .join(PROVIDER_SOURCE)
+        .join(format!("{VERSION}.json"));
+    let doc = std::fs::read_to_string(&version_json).unwrap();
+    let good = format!("zh:{}", sha256_hex(&dist.path().join(zip_name())));
+    let bad = format!("zh:{}", "0".repeat(64));
+    std::fs::write(&version_json, doc.replace(&good, &bad)).unwrap();
+    let mut wd = Workdir::with_cli_config(&tf, &config);
+    wd.env("SSL_CERT_FILE", &ca.to_string_lossy());
+    wd.write("main.tf", &required(VERSION));
+    let refused = wd.run(&["init", "-no-color", "-input=false"]);
+    refused.assert_failure();
+    let text = refused.combined();
+    assert!(
+        text.contains("checksum"),
+        "Terraform {}: {text}",
+        tf.version
+    );
+}
+
+/// `terraform { required_providers { azurebackup = { version = VERSION } } }`.
+fn required(version: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    azurebackup = {{\n      source  = \"azurebackup/azurebackup\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// Terraform's `h1:` hash of a provider zip (Go's dirhash Hash1 over its entries: SHA-256 of
+/// the lines `<sha256 hex>  <name>` in name order, base64), from python3.
+fn h1_of_zip(zip: &Path) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import base64, hashlib, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\n\
+             lines = ''.join('%s  %s\\n' % (hashlib.sha256(z.read(n)).hexdigest(), n) \
+             for n in sorted(z.namelist()))\n\
+             print('h1:' + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode())",
+        ])
+        .arg(zip)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

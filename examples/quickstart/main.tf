@@ -1,5 +1,7 @@
-# Quickstart: one backup instance of each datasource kind, against the emulator's default world
-# (make demo starts it and exports its ARM_* variables).
+# Quickstart: three backup instances (a managed disk, a PostgreSQL single-server database and a
+# PostgreSQL flexible server, three of the nine kinds) against the emulator's default world
+# (make demo starts it and exports its ARM_* variables). examples/resources/azurebackup_instance
+# has one example per kind.
 terraform {
   required_providers {
     azurebackup = {

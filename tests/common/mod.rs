@@ -199,6 +199,37 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-azurebackup"))
 }
 
+/// The emulator binary next to the provider's. It is another package of the workspace, which
+/// cargo does not build for this test target, so build it (a no-op when it is up to date).
+pub fn emulator_binary() -> PathBuf {
+    let provider = provider_binary();
+    let dir = provider.parent().expect("target profile folder");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args([
+        "build",
+        "--quiet",
+        "--offline",
+        "-p",
+        "azurebackup-emulator",
+        "--bin",
+        "azurebackup-emulator",
+    ])
+    .current_dir(repo_root())
+    .stdin(Stdio::null());
+    if dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "building the emulator failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bin = dir.join("azurebackup-emulator");
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
 /// Terraform's name for this machine's platform, e.g. `linux_amd64`.
 pub fn platform() -> String {
     let arch = match std::env::consts::ARCH {

@@ -276,7 +276,7 @@ pub fn kinds_table() -> String {
     use crate::azure::catalogue::{CATALOGUE, Need, Parameter, SetInfo};
     use crate::azure::config::API_2021_01_01;
     let mut t = String::from(
-        "| Kind | `datasource_id` | `datasource_type` | `dataSourceSetInfo` | Arguments | Roles | API versions |\n|---|---|---|---|---|---|---|\n",
+        "| Kind | `datasource_id` | `datasource_type` | `dataSourceSetInfo` | Arguments | Parameters sent | Roles | API versions |\n|---|---|---|---|---|---|---|---|\n",
     );
     for e in CATALOGUE {
         let set = match e.set_info {
