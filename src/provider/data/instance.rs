@@ -217,13 +217,23 @@ impl DataSource for InstanceData {
                 return failed(d);
             }
         };
+        // Every entry must be the vault's own before any of them is believed.
+        let mut ids = Vec::with_capacity(list.len());
+        for res in &list {
+            match super::entry_id(res, &vault) {
+                Ok(id) => ids.push(id),
+                Err(problem) => {
+                    d.push(super::bad_entry(&vault, &problem));
+                    return failed(d);
+                }
+            }
+        }
         let found = list
             .iter()
-            .find(|r| ids_equal(&r.properties.data_source_info.resource_id, ds));
+            .zip(ids)
+            .find(|(r, _)| ids_equal(&r.properties.data_source_info.resource_id, ds));
         match found {
-            Some(res) => {
-                let name = res.name.clone().unwrap_or_default();
-                let id = vault.instance(name);
+            Some((res, id)) => {
                 DataReadResponse {
                     state: value_of(&state_of(res, &id, &prior)),
                     diagnostics: d,
