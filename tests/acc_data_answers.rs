@@ -9,6 +9,11 @@ use common::emu::{self, Emu};
 use common::{Terraform, Workdir, apply, ctx, outputs, terraforms};
 use serde_json::{Value, json};
 
+/// Terraform wraps diagnostics at its terminal width: compare words, not lines.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn header() -> String {
     "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\nprovider \"azurebackup\" {}\n".to_owned()
 }
@@ -103,7 +108,7 @@ fn list_entries_are_checked_by_their_own_id() {
         ] {
             emu.knobs(json!({"list_shape": shape}));
             let out = plan(&wd);
-            let text = out.combined();
+            let text = one_line(&out.combined());
             assert!(!out.success(), "{}", ctx(&tf, what, &out));
             assert!(text.contains(says), "{}", ctx(&tf, what, &out));
             assert!(
@@ -182,7 +187,7 @@ output "principal" {{ value = data.azurebackup_role_assignments.disk.principal_i
                 {"operation": operation, "answer": "without_id"}
             ]}));
             let out = plan(&wd);
-            let text = out.combined();
+            let text = one_line(&out.combined());
             assert!(!out.success(), "{}", ctx(&tf, what, &out));
             assert!(
                 text.contains("(no id)") && text.contains(address),
@@ -198,7 +203,7 @@ output "principal" {{ value = data.azurebackup_role_assignments.disk.principal_i
         wd.write("main.tf", &(header() + &resources()));
         let out = wd.run(&["plan", "-input=false", "-no-color"]);
         assert!(
-            !out.success() && out.combined().contains("(no id)"),
+            !out.success() && one_line(&out.combined()).contains("(no id)"),
             "{}",
             ctx(&tf, "resource refresh", &out)
         );

@@ -262,7 +262,7 @@ fn backup_instance_name_follows_the_resources_rules() {
             ),
         );
         assert!(!out.success(), "{}", ctx(&tf, "non-ASCII datasource", &out));
-        let text = out.combined();
+        let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
             text.contains("`datasource_id`") && text.contains("refuses"),
             "{}",

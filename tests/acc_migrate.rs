@@ -507,7 +507,7 @@ fn azurerm_values_the_resource_refuses_are_not_moved() {
             wd.write("main.tf", &moved_config());
             let out = wd.run(&["plan", "-input=false", "-no-color", "-refresh=false"]);
             assert!(!out.success(), "{}", ctx(&tf, what, &out));
-            let text = out.combined();
+            let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
                 text.contains("Invalid Source State") && text.contains(says),
                 "{}",
