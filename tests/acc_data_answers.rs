@@ -89,7 +89,11 @@ fn list_entries_are_checked_by_their_own_id() {
                 json!({"entries": {"foreign_vault": other}}),
                 "an instance of another vault",
             ),
-            ("entry without a name", json!({"entries": "no_name"}), "without a `name`"),
+            (
+                "entry without a name",
+                json!({"entries": "no_name"}),
+                "without a `name`",
+            ),
             (
                 "entry named ..",
                 json!({"entries": "dot_dot_name"}),
@@ -308,14 +312,29 @@ output "all" {{
             .unwrap_or_else(|| panic!("no {t} in {all:?}"))
     };
     let disk = by_type("Microsoft.Compute/disks");
-    assert_eq!(disk["snapshot_resource_group_id"], json!(emu::rg("rg-snapshots")));
-    for a in ["containers", "volume_name", "kubernetes", "key_vault_secret_uri"] {
-        assert!(disk.as_object().unwrap().contains_key(a) && disk[a].is_null(), "{a}: {disk}");
+    assert_eq!(
+        disk["snapshot_resource_group_id"],
+        json!(emu::rg("rg-snapshots"))
+    );
+    for a in [
+        "containers",
+        "volume_name",
+        "kubernetes",
+        "key_vault_secret_uri",
+    ] {
+        assert!(
+            disk.as_object().unwrap().contains_key(a) && disk[a].is_null(),
+            "{a}: {disk}"
+        );
     }
     let blob = by_type("Microsoft.Storage/storageAccounts/blobServices");
     assert_eq!(blob["containers"], json!(["data"]), "{blob}");
     let aks = by_type("Microsoft.ContainerService/managedClusters");
-    assert_eq!(aks["kubernetes"]["included_namespaces"], json!(["app"]), "{aks}");
+    assert_eq!(
+        aks["kubernetes"]["included_namespaces"],
+        json!(["app"]),
+        "{aks}"
+    );
     let esan = by_type("Microsoft.ElasticSan/elasticSans/volumeGroups");
     assert_eq!(esan["volume_name"], json!("vol-1"), "{esan}");
 }

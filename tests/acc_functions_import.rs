@@ -251,7 +251,12 @@ fn backup_instance_name_follows_the_resources_rules() {
             ),
         );
         assert!(out.success(), "{}", ctx(&tf, "upper-case datasource", &out));
-        assert_eq!(out.stdout.trim(), "true", "{}", ctx(&tf, "upper-case datasource", &out));
+        assert_eq!(
+            out.stdout.trim(),
+            "true",
+            "{}",
+            ctx(&tf, "upper-case datasource", &out)
+        );
 
         let out = console(
             &wd,
@@ -262,7 +267,11 @@ fn backup_instance_name_follows_the_resources_rules() {
             ),
         );
         assert!(!out.success(), "{}", ctx(&tf, "non-ASCII datasource", &out));
-        let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = out
+            .combined()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
             text.contains("`datasource_id`") && text.contains("refuses"),
             "{}",

@@ -507,7 +507,11 @@ fn azurerm_values_the_resource_refuses_are_not_moved() {
             wd.write("main.tf", &moved_config());
             let out = wd.run(&["plan", "-input=false", "-no-color", "-refresh=false"]);
             assert!(!out.success(), "{}", ctx(&tf, what, &out));
-            let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = out
+                .combined()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             assert!(
                 text.contains("Invalid Source State") && text.contains(says),
                 "{}",
@@ -519,6 +523,10 @@ fn azurerm_values_the_resource_refuses_are_not_moved() {
                 ctx(&tf, what, &out)
             );
         }
-        assert_eq!(emu.instances(), before, "a refused move must not touch Azure");
+        assert_eq!(
+            emu.instances(),
+            before,
+            "a refused move must not touch Azure"
+        );
     }
 }

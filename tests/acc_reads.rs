@@ -100,7 +100,12 @@ fn assert_kept(wd: &Workdir, emu: &Emu, tf: &common::Terraform, n: usize, what: 
         "{}",
         ctx(tf, &format!("{what}: apply"), &out)
     );
-    assert_eq!(in_state(wd), n, "{}", ctx(tf, &format!("{what}: apply"), &out));
+    assert_eq!(
+        in_state(wd),
+        n,
+        "{}",
+        ctx(tf, &format!("{what}: apply"), &out)
+    );
     assert_eq!(emu.instances().len(), n, "{what}: apply");
 }
 
@@ -117,7 +122,10 @@ fn a_404_that_does_not_prove_absence_keeps_every_instance() {
         for (what, answer) in [
             ("HTML 404", json!("not_found_html")),
             ("empty 404", json!("not_found_empty")),
-            ("SubscriptionNotFound", json!({"not_found_code": "SubscriptionNotFound"})),
+            (
+                "SubscriptionNotFound",
+                json!({"not_found_code": "SubscriptionNotFound"}),
+            ),
             ("NotFound", json!({"not_found_code": "NotFound"})),
         ] {
             emu.knobs(json!({"answer_rules": [

@@ -199,7 +199,10 @@ mod tests {
         let upper = BackupInstanceName
             .call(&[
                 Value::string(VAULT),
-                Value::string(DISK.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions")),
+                Value::string(
+                    DISK.to_uppercase()
+                        .replace("SUBSCRIPTIONS", "subscriptions"),
+                ),
             ])
             .unwrap();
         assert_eq!(upper, lower);

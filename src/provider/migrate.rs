@@ -153,7 +153,10 @@ pub fn from_azurerm(req: &MoveRequest) -> Result<Value, Diagnostics> {
     if !crate::provider::instance::ids_equal(&vault.to_string(), &id.vault.to_string()) {
         return Err(invalid(
             "vault_id",
-            format!("it names {vault}, but the instance's `id` is in {}", id.vault),
+            format!(
+                "it names {vault}, but the instance's `id` is in {}",
+                id.vault
+            ),
         ));
     }
     let ds_text = required(ds_attr)?;

@@ -233,12 +233,10 @@ impl DataSource for InstanceData {
             .zip(ids)
             .find(|(r, _)| ids_equal(&r.properties.data_source_info.resource_id, ds));
         match found {
-            Some((res, id)) => {
-                DataReadResponse {
-                    state: value_of(&state_of(res, &id, &prior)),
-                    diagnostics: d,
-                }
-            }
+            Some((res, id)) => DataReadResponse {
+                state: value_of(&state_of(res, &id, &prior)),
+                diagnostics: d,
+            },
             None => {
                 d.error_at(AttributePath::root(attr::DATASOURCE_ID), "No Backup Instance Protects This Datasource", format!("None of the {} backup instances of the vault protects {ds}. Check `datasource_id` and `vault_id`; use the `azurebackup_instances` data source to list what the vault protects.", list.len()));
                 failed(d)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Shared;
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
 use crate::azure::models::BackupInstanceResource;
-use crate::tfplugin::{AttributePath, Diagnostic, DataSource};
+use crate::tfplugin::{AttributePath, DataSource, Diagnostic};
 
 pub use instance::{INSTANCE_TYPE_NAME, InstanceData, schema as instance_schema};
 pub use instances::{INSTANCES_TYPE_NAME, InstancesData, schema as instances_schema};
@@ -40,7 +40,10 @@ fn not_configured() -> crate::tfplugin::Diagnostics {
 /// A list entry's own ID, checked: it must carry an `id` that is a backup instance of `vault`
 /// and a `name` that is that ID's last segment. The ID is never built from the configured vault
 /// and the entry's name, which would report another vault's entries (or `..`) as this one's.
-fn entry_id(res: &BackupInstanceResource, vault: &BackupVaultId) -> Result<BackupInstanceId, String> {
+fn entry_id(
+    res: &BackupInstanceResource,
+    vault: &BackupVaultId,
+) -> Result<BackupInstanceId, String> {
     let shown = |s: &str| s.chars().take(300).collect::<String>();
     let Some(text) = res.id.as_deref() else {
         return Err("an entry without `id`".to_owned());
@@ -48,7 +51,11 @@ fn entry_id(res: &BackupInstanceResource, vault: &BackupVaultId) -> Result<Backu
     let id: BackupInstanceId = text
         .parse()
         .map_err(|_| format!("{:?}, which is not a backup instance ID", shown(text)))?;
-    if !id.vault.to_string().eq_ignore_ascii_case(&vault.to_string()) {
+    if !id
+        .vault
+        .to_string()
+        .eq_ignore_ascii_case(&vault.to_string())
+    {
         return Err(format!("{id}, an instance of another vault"));
     }
     match res.name.as_deref() {
