@@ -230,3 +230,52 @@ output "flex" {{ value = azurebackup_instance.flex.id }}
         ctx(&tf, "plan after import", &out)
     );
 }
+
+/// Issue 18, finding 11: `backup_instance_name` gives the resource's name for an upper-cased
+/// datasource ID too (as its docs promise), and refuses, naming `datasource_id`, a datasource
+/// whose name would give an instance name the resource refuses (non-ASCII).
+#[test]
+fn backup_instance_name_follows_the_resources_rules() {
+    for tf in functions_terraforms() {
+        let emu = Emu::start();
+        let wd = emu.workdir(&tf);
+        wd.write("main.tf", &disk_config());
+        let out = wd.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+        assert!(out.success(), "{}", ctx(&tf, "create", &out));
+        let upper = emu::disk("disk-1").to_uppercase();
+        let out = console(
+            &wd,
+            &format!(
+                "provider::azurebackup::backup_instance_name(\"{vault}\", \"{upper}\") == azurebackup_instance.x.name\n",
+                vault = emu::vault(),
+            ),
+        );
+        assert!(out.success(), "{}", ctx(&tf, "upper-case datasource", &out));
+        assert_eq!(
+            out.stdout.trim(),
+            "true",
+            "{}",
+            ctx(&tf, "upper-case datasource", &out)
+        );
+
+        let out = console(
+            &wd,
+            &format!(
+                "provider::azurebackup::backup_instance_name(\"{vault}\", \"{disk}\")\n",
+                vault = emu::vault(),
+                disk = emu::disk("disk-ü"),
+            ),
+        );
+        assert!(!out.success(), "{}", ctx(&tf, "non-ASCII datasource", &out));
+        let text = out
+            .combined()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("`datasource_id`") && text.contains("refuses"),
+            "{}",
+            ctx(&tf, "non-ASCII datasource", &out)
+        );
+    }
+}

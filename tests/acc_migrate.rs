@@ -463,3 +463,70 @@ fn unsupported_sources_fail_with_a_clear_error() {
         out.assert_contains("Unsupported Source Schema Version");
     }
 }
+
+/// Issue 18, finding 10: azurerm values the resource would refuse are not moved into state: a
+/// `vault_id` of another vault than the ID's, a 10 KB location with a newline, a Key Vault
+/// secret URI off https or a vault host. With `-refresh=false` the plan fails with the move's
+/// error (naming the value) instead of planning the real instance's replacement, and the
+/// state keeps the azurerm resources.
+#[test]
+fn azurerm_values_the_resource_refuses_are_not_moved() {
+    for tf in movers() {
+        let emu = Emu::start();
+        create_instances(&emu, &tf);
+        let before = emu.instances();
+        let standin = Attached::start();
+        for (what, index, attribute, value, says) in [
+            (
+                "vault_id of another vault",
+                0,
+                "vault_id",
+                json!(emu::vault().replace("vault-demo", "vault-secure")),
+                "`vault_id`",
+            ),
+            (
+                "10 KB location with a newline",
+                0,
+                "location",
+                json!(format!("westeurope\n{}", "x".repeat(10 * 1024))),
+                "Invalid Location",
+            ),
+            (
+                "secret URI off a vault host",
+                2,
+                "database_credential_key_vault_secret_id",
+                json!("http://evil.example/secrets/../../x"),
+                "Key Vault secret URI",
+            ),
+        ] {
+            let mut wd: Workdir = emu.workdir(&tf);
+            wd.env("TF_REATTACH_PROVIDERS", &standin.reattach);
+            let mut v: serde_json::Value = serde_json::from_str(&azurerm_state(&tf)).unwrap();
+            v["resources"][index]["instances"][0]["attributes"][attribute] = value;
+            wd.write("terraform.tfstate", &v.to_string());
+            wd.write("main.tf", &moved_config());
+            let out = wd.run(&["plan", "-input=false", "-no-color", "-refresh=false"]);
+            assert!(!out.success(), "{}", ctx(&tf, what, &out));
+            let text = out
+                .combined()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                text.contains("Invalid Source State") && text.contains(says),
+                "{}",
+                ctx(&tf, what, &out)
+            );
+            assert!(
+                !text.contains("must be replaced"),
+                "{}",
+                ctx(&tf, what, &out)
+            );
+        }
+        assert_eq!(
+            emu.instances(),
+            before,
+            "a refused move must not touch Azure"
+        );
+    }
+}

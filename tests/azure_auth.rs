@@ -394,8 +394,16 @@ async fn client_secret_token_from_local_endpoint() {
         Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 200)
             .json(token_json("token-from-secret")),
     );
-    server.push(Step::new("GET", get_target(), 404));
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let client = client_for(
         &server,
         &pki,
@@ -658,7 +666,11 @@ async fn client_certificate_token_from_local_endpoint() {
         Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 200)
             .json(token_json("token-from-cert")),
     );
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let client = client_for(
         &server,
         &pki,
@@ -710,7 +722,11 @@ async fn github_oidc_token_exchange() {
         Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 200)
             .json(token_json("token-from-github")),
     );
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let config = sp(AzureConfig {
         use_oidc: true,
         oidc_request_url: Some(format!("{}/gh/idtoken?api-version=2.0", server.base)),
@@ -753,7 +769,11 @@ async fn managed_identity_at_msi_endpoint() {
         Step::new("GET", format!("/msi/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com&client_id={CLIENT}"), 200)
             .json(json!({"access_token": "token-from-msi", "expires_on": expires.to_string(), "token_type": "Bearer"})),
     );
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let config = AzureConfig {
         use_msi: true,
         client_id: Some(CLIENT.into()),
@@ -788,7 +808,11 @@ async fn metadata_host_discovery() {
         "authentication": {"loginEndpoint": format!("{}/", server.base), "audiences": ["https://management.stack.local/"], "tenant": "adfs"},
         "suffixes": {"keyVaultDns": "vault.stack.local"}
     })));
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let host = server.base.trim_start_matches("https://").to_string();
     let clock = VirtualClock::new();
     let config = AzureConfig {
@@ -897,7 +921,11 @@ async fn loopback_http_token_endpoint() {
         Step::new("POST", format!("/{TENANT}/oauth2/v2.0/token"), 200)
             .json(token_json("token-over-http")),
     );
-    server.push(Step::new("GET", get_target(), 404));
+    server.push(
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     let client = client_for(
         &server,
         &pki,

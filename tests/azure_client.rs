@@ -723,7 +723,11 @@ async fn partner_id_in_user_agent() {
     })
     .await;
     let id = instance_id();
-    h.server.push(Step::new("GET", target(&id, API), 404));
+    h.server.push(
+        Step::new("GET", target(&id, API), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
+    );
     h.client
         .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
         .await
@@ -789,4 +793,48 @@ async fn hanging_token_source_is_bounded() {
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
     assert!(h.server.seen().is_empty());
+}
+
+/// Issue 18, finding 2: only a 404 whose error says the instance (vault, resource group) does
+/// not exist is `None`; an HTML page, an empty 404, `SubscriptionNotFound` or `NotFound` is an
+/// error, and a 404 of a missing instance in the Data Protection service's own shape is `None`.
+#[tokio::test]
+async fn only_a_404_that_proves_absence_is_gone() {
+    let id = instance_id();
+    let gone = [
+        json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "x"}}),
+        json!({"error": {"code": "ResourceNotFound", "message": "x"}}),
+        json!({"error": {"code": "ResourceGroupNotFound", "message": "x"}}),
+    ];
+    for body in gone {
+        let h = Harness::new(API).await;
+        h.server
+            .push(Step::new("GET", target(&id, API), 404).json(body.clone()));
+        let got = h
+            .client
+            .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert!(got.is_none(), "{body}");
+    }
+    let kept = [
+        Some(json!({"error": {"code": "SubscriptionNotFound", "message": "x"}})),
+        Some(json!({"error": {"code": "NotFound", "message": "x"}})),
+        Some(json!({"message": "no ARM error"})),
+        None,
+    ];
+    for body in kept {
+        let h = Harness::new(API).await;
+        let step = Step::new("GET", target(&id, API), 404);
+        h.server.push(match &body {
+            Some(b) => step.json(b.clone()),
+            None => step,
+        });
+        let err = h
+            .client
+            .get_backup_instance(&id, &h.op(Duration::from_secs(60)))
+            .await
+            .unwrap_err();
+        assert!(err.is_unproven_not_found(), "{body:?}: {err}");
+    }
 }

@@ -71,6 +71,13 @@ fn get_step(id: &BackupInstanceId) -> Step {
     Step::new("GET", format!("{id}?api-version={API}"), 200).json(entry(id, "ProtectionConfigured"))
 }
 
+/// The service's 404 of a missing instance.
+fn gone_step(id: &BackupInstanceId) -> Step {
+    Step::new("GET", format!("{id}?api-version={API}"), 404).json(
+        json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "not found"}}),
+    )
+}
+
 /// List from the first read, even for one read (the scripts stay deterministic).
 fn always_list() -> CoalesceConfig {
     CoalesceConfig {
@@ -104,18 +111,22 @@ async fn fifty_concurrent_reads_make_one_list_walk() {
     assert_eq!(h.server.seen().len(), 3, "{:#?}", h.server.sequence());
 }
 
-/// An instance absent from a complete list is gone (like a 404), without a GET of its own.
+/// An instance absent from a complete list is not taken as gone on the list's word (issue 18,
+/// finding 3): its GET decides, and a list that left out an existing instance loses nothing.
 #[tokio::test]
-async fn missing_from_a_complete_list_is_gone() {
+async fn missing_from_a_complete_list_is_confirmed_with_a_get() {
     let h = Harness::new(API).await;
     let ids: Vec<BackupInstanceId> = (0..3).map(id).collect();
     h.server.push(page_step(&h, &ids, 20, 0));
+    h.server.push(gone_step(&id(99)));
+    h.server.push(get_step(&id(98)));
     let reads = InstanceReads::new(h.client.clone(), always_list());
     let o = op(&h);
     assert!(reads.read(&ids[1], &o).await.unwrap().is_some());
     assert!(reads.read(&id(99), &o).await.unwrap().is_none());
+    assert!(reads.read(&id(98), &o).await.unwrap().is_some());
     h.server.assert_done();
-    assert_eq!(h.server.seen().len(), 1);
+    assert_eq!(h.server.seen().len(), 3);
 }
 
 /// With the default heuristic a configuration that reads three instances of a big vault never
@@ -259,6 +270,7 @@ async fn a_write_drops_the_lists_taken_before_it() {
     let mut after = before.clone();
     after.push(id(3));
     h.server.push(page_step(&h, &before, 200, 0));
+    h.server.push(gone_step(&id(3)));
     h.server.push(page_step(&h, &after, 200, 0));
     let reads = InstanceReads::new(h.client.clone(), always_list());
     let o = op(&h);

@@ -185,8 +185,9 @@ async fn protection_wait_ends_when_the_instance_vanishes() {
     let h = Harness::new(API).await;
     h.server.push(get_answer("ConfiguringProtection"));
     h.server.push(
-        Step::new("GET", get_target(), 404)
-            .json(json!({"error": {"code": "NotFound", "message": "gone"}})),
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "gone"}}),
+        ),
     );
     let err = h
         .client
@@ -389,8 +390,9 @@ async fn already_protected_by_our_instance_is_adopted() {
 
     h.server.push(already());
     h.server.push(
-        Step::new("GET", get_target(), 404)
-            .json(json!({"error": {"code": "NotFound", "message": "none"}})),
+        Step::new("GET", get_target(), 404).json(
+            json!({"error": {"code": "UserErrorGenericResourceNotFound", "message": "none"}}),
+        ),
     );
     let err = h
         .client

@@ -59,6 +59,8 @@ impl OpOptions {
 
 /// Upper bound on list pages; a vault never holds this many pages of instances.
 const MAX_PAGES: usize = 1000;
+/// Upper bound on list entries (1,000 pages at the service's 200 per page is 200,000).
+pub const MAX_ENTRIES: usize = 200_000;
 
 /// Client for backup instances. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -289,7 +291,7 @@ impl DataProtectionClient {
     }
 
     /// An answer for another resource than the one asked for (a proxy, a redirect, a path the
-    /// service normalised) is an error, never state.
+    /// service normalised), or one that does not say (no `id`), is an error, never state.
     fn check_answer(
         ctx: &CallContext<'_>,
         resp: &Response,
@@ -297,17 +299,16 @@ impl DataProtectionClient {
         got: &BackupInstanceResource,
     ) -> Result<(), AzureError> {
         match got.id.as_deref() {
-            Some(id) if !crate::azure::wait::same_arm_id(id, &asked.to_string()) => {
-                Err(AzureError::decode(
-                    ctx.operation,
-                    format!(
-                        "the service answered for {id:?} instead of the requested {asked}; the answer was not used"
-                    ),
-                )
-                .with_correlation_id(ctx.correlation_id)
-                .with_request_id(resp.request_id.clone()))
-            }
-            _ => Ok(()),
+            Some(id) if crate::azure::wait::same_arm_id(id, &asked.to_string()) => Ok(()),
+            other => Err(AzureError::decode(
+                ctx.operation,
+                format!(
+                    "the service answered for {:?} instead of the requested {asked}; the answer was not used",
+                    other.unwrap_or("(no id)")
+                ),
+            )
+            .with_correlation_id(ctx.correlation_id)
+            .with_request_id(resp.request_id.clone())),
         }
     }
 
@@ -548,8 +549,8 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// `GET {vault}/backupInstances/{name}`; a 404 (instance, vault or resource group missing)
-    /// is `Ok(None)`.
+    /// `GET {vault}/backupInstances/{name}`; a 404 that proves the instance, its vault or its
+    /// resource group missing is `Ok(None)`; any other 404 is an error (nothing is known gone).
     pub async fn get_backup_instance(
         &self,
         id: &BackupInstanceId,
@@ -564,7 +565,7 @@ impl DataProtectionClient {
                 .pipeline
                 .send(&ctx, Method::GET, &url, None)
                 .await?;
-            if resp.status == 404 {
+            if resp.proves_absent() {
                 return Ok((None, Some(resp)));
             }
             if !resp.is_success() {
@@ -579,8 +580,8 @@ impl DataProtectionClient {
     }
 
     /// One page of `GET {vault}/backupInstances`: the first when `next_link` is `None`, else the
-    /// page the previous one's `nextLink` named (used as given; it must stay on the Resource
-    /// Manager origin like every URL the token goes to).
+    /// page the previous one's `nextLink` named (used as given once [`Self::check_next_link`]
+    /// has found it on the same origin and the same vault's list path).
     pub async fn list_backup_instances_page(
         &self,
         vault: &BackupVaultId,
@@ -590,9 +591,10 @@ impl DataProtectionClient {
         let corr = self.start("listBackupInstances", &vault.to_string());
         let ctx = op.context("listBackupInstances", &corr);
         let r = async {
+            let first = self.url(vault, &["backupInstances"])?;
             let url = match next_link {
-                Some(l) => l.to_string(),
-                None => self.url(vault, &["backupInstances"])?,
+                Some(l) => Self::check_next_link(&ctx, &first, l)?,
+                None => first,
             };
             let resp = self
                 .inner
@@ -631,8 +633,37 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// Follows an ARM list from `url` through its `nextLink`s (used as given; they stay on the
-    /// Resource Manager origin like every URL the token goes to), at most [`MAX_PAGES`] pages.
+    /// A page's `nextLink`, checked: it must be on the origin of `first` (the list's first
+    /// page, built from the vault's ID) and name the same list path (case-insensitively), so a
+    /// list can neither send the token elsewhere nor continue with another vault's list.
+    pub(crate) fn check_next_link(
+        ctx: &CallContext<'_>,
+        first: &str,
+        link: &str,
+    ) -> Result<String, AzureError> {
+        let refuse = |why: &str| {
+            Err(AzureError::decode(
+                ctx.operation,
+                format!("the list's next page link {why}; the list was not used"),
+            )
+            .with_correlation_id(ctx.correlation_id))
+        };
+        let (Ok(first), Ok(next)) = (Url::parse(first), Url::parse(link.trim())) else {
+            return refuse("is not a URL");
+        };
+        if first.origin() != next.origin() {
+            return refuse("leaves the Resource Manager endpoint");
+        }
+        let path = |u: &Url| u.path().trim_end_matches('/').to_ascii_lowercase();
+        if path(&first) != path(&next) {
+            return refuse("names another list than the one asked for (another vault's?)");
+        }
+        Ok(next.to_string())
+    }
+
+    /// Follows an ARM list from `url` through its `nextLink`s (each checked by
+    /// [`Self::check_next_link`]), at most [`MAX_PAGES`] pages and [`MAX_ENTRIES`] entries; a
+    /// link seen before ends the walk with an error (the list would never end).
     /// `split` takes a decoded page apart into its items and the next page's URL.
     async fn walk_pages<P, T>(
         &self,
@@ -643,6 +674,8 @@ impl DataProtectionClient {
     where
         P: serde::de::DeserializeOwned,
     {
+        let first = url.clone();
+        let mut seen = std::collections::HashSet::new();
         let mut all = Vec::new();
         for _ in 0..MAX_PAGES {
             let resp = self
@@ -655,8 +688,25 @@ impl DataProtectionClient {
             }
             let (items, next) = split(Self::decode(ctx, &resp)?);
             all.extend(items);
+            if all.len() > MAX_ENTRIES {
+                return Err(AzureError::decode(
+                    ctx.operation,
+                    format!("the list holds more than {MAX_ENTRIES} entries; it was not used"),
+                )
+                .with_correlation_id(ctx.correlation_id));
+            }
             match next.filter(|l| !l.trim().is_empty()) {
-                Some(n) => url = n,
+                Some(n) => {
+                    let n = Self::check_next_link(ctx, &first, &n)?;
+                    if !seen.insert(n.clone()) {
+                        return Err(AzureError::decode(
+                            ctx.operation,
+                            "the list sent the same next page link twice, so it would never end; it was not used",
+                        )
+                        .with_correlation_id(ctx.correlation_id));
+                    }
+                    url = n;
+                }
                 None => return Ok((all, Some(resp))),
             }
         }
@@ -667,7 +717,8 @@ impl DataProtectionClient {
         .with_correlation_id(ctx.correlation_id))
     }
 
-    /// `DELETE {vault}/backupInstances/{name}`, polled to the end; 204 and 404 mean already gone.
+    /// `DELETE {vault}/backupInstances/{name}`, polled to the end; 204, and a 404 that proves the
+    /// instance absent, mean already gone.
     pub async fn delete_backup_instance(
         &self,
         id: &BackupInstanceId,
@@ -683,7 +734,8 @@ impl DataProtectionClient {
                 .send(&ctx, Method::DELETE, &url, None)
                 .await?;
             match resp.status {
-                204 | 404 => return Ok(((), Some(resp))),
+                204 => return Ok(((), Some(resp))),
+                404 if resp.proves_absent() => return Ok(((), Some(resp))),
                 s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
                 _ => {}
             }

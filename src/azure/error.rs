@@ -55,6 +55,52 @@ const NOT_FOUND: &[&str] = &[
     "ResourceGroupNotFound",
 ];
 
+/// The codes of a 404 that prove the resource asked for does not exist: the Data Protection
+/// service's own "no such instance" (`UserErrorGenericResourceNotFound`, and
+/// `UserErrorBackupInstanceNotFound` that its operations use), and ARM's answers for a missing
+/// resource, parent (the vault) or resource group. Not `NotFound` (what ARM, a gateway or the
+/// emulator answer for a path nobody serves: an endpoint with an extra path prefix),
+/// `SubscriptionNotFound` (a wrong subscription or tenant says nothing about the instance), nor
+/// any other code.
+const ABSENT: &[&str] = &[
+    "UserErrorGenericResourceNotFound",
+    "UserErrorBackupInstanceNotFound",
+    "ResourceNotFound",
+    "ParentResourceNotFound",
+    "ResourceGroupNotFound",
+];
+
+/// Whether an answer proves that the resource it was asked about does not exist: a 404 whose
+/// body is an error of the service (ARM's `{"error":{"code"}}`, or the Data Protection
+/// service's `{"ErrorCode"}`) with a code of [`ABSENT`], and whose `x-ms-error-code` header, when
+/// present, agrees. An HTML page from a proxy, an empty 404, or a 404 of any other code is no
+/// proof: the read fails and the instance stays in state.
+pub fn proves_absent(status: u16, error_code_header: Option<&str>, body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        error: Option<Code>,
+        #[serde(rename = "ErrorCode")]
+        error_code: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: Option<String>,
+    }
+    let absent = |c: &str| ABSENT.iter().any(|a| a.eq_ignore_ascii_case(c.trim()));
+    if status != 404 {
+        return false;
+    }
+    let Ok(shape) = serde_json::from_slice::<Shape>(body) else {
+        return false;
+    };
+    let code = shape.error.and_then(|e| e.code).or(shape.error_code);
+    code.is_some_and(|c| absent(&c))
+        && error_code_header
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .is_none_or(absent)
+}
+
 /// An error from the Azure side. `Display` is one line; [`AzureError::details`] gives the
 /// service's full explanation.
 #[derive(Debug)]
@@ -76,6 +122,8 @@ struct Inner {
     correlation_id: Option<String>,
     request_id: Option<String>,
     attempts: u32,
+    /// The answer proved the resource absent ([`proves_absent`]).
+    absent: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -93,6 +141,7 @@ impl AzureError {
                 correlation_id: None,
                 request_id: None,
                 attempts: 0,
+                absent: false,
                 source: None,
             }),
         }
@@ -190,6 +239,7 @@ impl AzureError {
         };
         let mut e = Self::new(ErrorKind::Service, operation, message);
         e.inner.status = Some(status);
+        e.inner.absent = proves_absent(status, error_code_header, body);
         if let Some(c) = error_code_header.filter(|c| !c.is_empty()) {
             e.inner.codes.push(c.to_string());
         }
@@ -339,6 +389,12 @@ impl AzureError {
 
     pub fn is_not_found(&self) -> bool {
         self.inner.status == Some(404) || self.has_code(NOT_FOUND)
+    }
+
+    /// A 404 that does not prove the resource absent (see [`proves_absent`]): an HTML page, an
+    /// empty body, `SubscriptionNotFound`, a path nobody serves. Nothing is known to be gone.
+    pub fn is_unproven_not_found(&self) -> bool {
+        self.inner.status == Some(404) && !self.inner.absent
     }
 
     /// The vault's soft delete is not `AlwaysOn` but the API version (2025-09-01 and later)

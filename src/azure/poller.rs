@@ -361,7 +361,7 @@ async fn follow_location(
                 return Ok(Some(resp));
             }
             204 => return Ok(None),
-            404 if req.is_delete => return Ok(None),
+            404 if req.is_delete && resp.proves_absent() => return Ok(None),
             _ => return Err(resp.to_error(ctx)),
         }
     }

@@ -19,9 +19,14 @@
 //!   nothing); its remaining reads fall back to GETs.
 //! - An instance found in the list is answered from it unless its entry is in a transient state
 //!   (provisioning not `Succeeded`, protection configuring, updating or soft-deleting): then a
-//!   GET, so the caller sees the freshest state. An instance absent from a *complete* list is
-//!   gone (the same as a 404). A failed page, or an entry that is not for this vault, falls
-//!   back to GETs.
+//!   GET, so the caller sees the freshest state. An instance absent from the list is never
+//!   taken as gone on the list's word: a list can end early, shift under offset paging while
+//!   another client deletes, or (through a bad `nextLink`) be another vault's, and any of these
+//!   would drop existing instances from state. Its GET decides (a 404 that proves it absent).
+//!   A complete walk of a vault that holds every managed instance costs no such GET.
+//! - A failed page, an entry that is not for this vault, a `nextLink` that leaves the vault's
+//!   list (checked by the client), a `nextLink` seen before, or more than
+//!   [`crate::azure::client::MAX_ENTRIES`] entries end the walk: its remaining reads are GETs.
 //! - A list follows the refresh that asked for it, not a fixed clock: it answers reads as long
 //!   as they keep coming (no gap longer than [`CoalesceConfig::idle`] since the walk last
 //!   answered one), up to [`CoalesceConfig::max_age`] in all. A refresh is one burst of reads
@@ -93,6 +98,8 @@ struct Walk {
     /// Reads this walk has answered from its entries.
     hits: u32,
     next_link: Option<String>,
+    /// Every `nextLink` followed: one seen again means the list loops.
+    links: std::collections::HashSet<String>,
     complete: bool,
     /// A page failed: this walk answers nothing more.
     broken: bool,
@@ -116,8 +123,7 @@ pub struct InstanceReads {
 /// What the list says about one instance.
 enum Listed {
     Found(Box<BackupInstanceResource>),
-    Gone,
-    /// The list cannot answer: ask with a GET.
+    /// The list cannot answer (absent, changing, or the walk ended): ask with a GET.
     Ask,
 }
 
@@ -159,10 +165,6 @@ impl InstanceReads {
             if n >= self.config.list_after {
                 match self.look_up_in_list(&vault, id, op).await {
                     Listed::Found(res) => return Ok(Some(*res)),
-                    Listed::Gone => {
-                        tracing::debug!(instance = %id, "absent from the vault's complete list");
-                        return Ok(None);
-                    }
                     Listed::Ask => {}
                 }
             }
@@ -218,8 +220,10 @@ impl InstanceReads {
                 };
             }
             if walk.complete {
+                // Absent from a walk that ended: only a GET may say it is gone.
                 walk.last_used = Some(now);
-                return Listed::Gone;
+                tracing::debug!(instance = %id, "absent from the vault's list; confirming with a GET");
+                return Listed::Ask;
             }
             let requested = vault.requested.load(Ordering::SeqCst);
             let worth_it = requested >= self.config.reads_per_page * (walk.pages + 1)
@@ -259,7 +263,17 @@ impl InstanceReads {
                             }
                         }
                     }
+                    if walk.entries.len() > crate::azure::client::MAX_ENTRIES {
+                        tracing::warn!(vault = %id.vault, "the vault's list is too long; reading instances one by one");
+                        walk.broken = true;
+                        return Listed::Ask;
+                    }
                     match page.next_link.filter(|l| !l.trim().is_empty()) {
+                        Some(l) if !walk.links.insert(l.clone()) => {
+                            tracing::warn!(vault = %id.vault, "the vault's list sent the same next page link twice; reading instances one by one");
+                            walk.broken = true;
+                            return Listed::Ask;
+                        }
                         Some(l) => walk.next_link = Some(l),
                         None => walk.complete = true,
                     }

@@ -33,6 +33,8 @@ fn advice(e: &AzureError, action: &str, kind: Option<&Entry>) -> String {
             "The Backup vault's managed identity lacks a role it needs. Grant it the roles {}; then wait a few minutes for the assignments to propagate and run the command again.",
             roles_to_grant(kind)
         )
+    } else if e.is_unproven_not_found() {
+        "Azure answered HTTP 404, but not with an error that says the resource does not exist (an HTML page, an empty body, `SubscriptionNotFound`, or a path nobody serves), so nothing was taken as gone and state was kept as it was. Check the provider's `subscription_id` and its Resource Manager endpoint (`ARM_RESOURCE_MANAGER_ENDPOINT` / `metadata_host`: no extra path, no proxy rewriting paths), then run the command again.".to_owned()
     } else if e.is_not_found() {
         "A resource named in the configuration does not exist: check `vault_id`, `policy_id` and `datasource_id`.".to_owned()
     } else if e.is_auth() || e.is_config() {

@@ -98,7 +98,7 @@ impl Function for BackupInstanceName {
             ],
             returns: Type::String,
             summary: "The name azurebackup_instance chooses when `name` is not set".into(),
-            description: "Returns `{datasource name}-{UUIDv5 of the vault and datasource IDs}`, the deterministic name `azurebackup_instance` gives a new instance when its `name` is not set. IDs are compared case-insensitively, so differently cased IDs give the same name. Fails, naming the argument, when an ID is malformed or the datasource kind is not supported.".into(),
+            description: "Returns `{datasource name}-{UUIDv5 of the vault and datasource IDs}`, the deterministic name `azurebackup_instance` gives a new instance when its `name` is not set. IDs are compared case-insensitively (the datasource name is lower-cased), so differently cased IDs give the same name. Fails, naming the argument, when an ID is malformed, the datasource kind is not supported, or the name would not be one the resource accepts (a datasource name outside ASCII).".into(),
         }
     }
 
@@ -116,7 +116,19 @@ impl Function for BackupInstanceName {
                 format!("Argument `datasource_id` is not a supported datasource ID: {e}"),
             )
         })?;
-        Ok(Value::string(default_name(&vault, &datasource)))
+        let name = default_name(&vault, &datasource);
+        // The resource refuses such a name (a datasource name outside ASCII): so does this.
+        crate::azure::names::NameRule::AsciiName
+            .check("name", &name)
+            .map_err(|e| {
+                FunctionError::at(
+                    1,
+                    format!(
+                        "Argument `datasource_id` gives the name {name:?}, which `azurebackup_instance` refuses ({e}); set the resource's `name` to a name of ASCII letters, digits and punctuation instead."
+                    ),
+                )
+            })?;
+        Ok(Value::string(name))
     }
 }
 
@@ -176,5 +188,37 @@ mod tests {
             .call(&[Value::string("x"), Value::string(DISK)])
             .unwrap_err();
         assert_eq!(e.argument, Some(0));
+    }
+
+    /// An upper-cased datasource ID names the same instance (issue 18, finding 11).
+    #[test]
+    fn name_ignores_the_casing_of_the_datasource_id() {
+        let lower = BackupInstanceName
+            .call(&[Value::string(VAULT), Value::string(DISK)])
+            .unwrap();
+        let upper = BackupInstanceName
+            .call(&[
+                Value::string(VAULT),
+                Value::string(
+                    DISK.to_uppercase()
+                        .replace("SUBSCRIPTIONS", "subscriptions"),
+                ),
+            ])
+            .unwrap();
+        assert_eq!(upper, lower);
+        assert!(upper.as_str().unwrap().starts_with("disk-1-"), "{upper:?}");
+    }
+
+    /// A name the resource refuses is a function error on `datasource_id` (finding 11).
+    #[test]
+    fn a_name_the_resource_refuses_is_an_error() {
+        let e = BackupInstanceName
+            .call(&[
+                Value::string(VAULT),
+                Value::string(DISK.replace("disk-1", "disk-\u{fc}")),
+            ])
+            .unwrap_err();
+        assert_eq!(e.argument, Some(1));
+        assert!(e.text.contains("refuses"), "{}", e.text);
     }
 }

@@ -45,6 +45,11 @@ pub struct Knobs {
     pub job_id_form: JobIdForm,
     /// Jobs matching a rule end as it says (first match wins); no match means `Completed`.
     pub job_rules: Vec<JobRule>,
+    /// ARM requests matching a rule get its answer instead of (or changed from) the service's
+    /// own: 404 shapes of proxies and wrong endpoints, answers without `id` (first match wins).
+    pub answer_rules: Vec<AnswerRule>,
+    /// How the backup-instance LIST misbehaves (none of it by default).
+    pub list_shape: ListShape,
 }
 
 impl Default for Knobs {
@@ -67,8 +72,71 @@ impl Default for Knobs {
             history_page_size: 50,
             job_id_form: JobIdForm::ArmId,
             job_rules: Vec::new(),
+            answer_rules: Vec::new(),
+            list_shape: ListShape::default(),
         }
     }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRule {
+    /// The request log's operation name (`getBackupInstance`, `listBackupInstances`,
+    /// `getBackupVault`, `getBackupPolicy`, `deleteBackupInstance`, ...) or `any`.
+    #[serde(default = "any_kind")]
+    pub operation: String,
+    /// Glob (`*`) matched case-insensitively against the request path.
+    #[serde(default = "any_path")]
+    pub pattern: String,
+    pub answer: Answer,
+}
+
+fn any_path() -> String {
+    "*".into()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// 404 with an ARM error body of this code (and `x-ms-error-code`).
+    NotFoundCode(String),
+    /// 404 with an HTML page, as a proxy or a load balancer answers.
+    NotFoundHtml,
+    /// 404 with no body.
+    NotFoundEmpty,
+    /// The service's own answer with the top-level `id` taken out of its JSON body.
+    WithoutId,
+}
+
+/// Misbehaviours of `GET {vault}/backupInstances` (all off by default).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListShape {
+    /// The list ends (no `nextLink`) after this many pages although more instances remain.
+    pub end_after_pages: Option<usize>,
+    /// Every page after the first starts one instance late (offset paging while another
+    /// client deletes): one instance at each page boundary is never listed.
+    pub shift_pages: bool,
+    /// `nextLink` names this vault's list (same origin) instead of the listed vault's.
+    pub next_link_vault: Option<String>,
+    /// Every page's `nextLink` names the first page again, for ever.
+    pub loop_next_link: bool,
+    /// What the entries look like.
+    pub entries: EntryShape,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryShape {
+    /// As the service writes them.
+    #[default]
+    Normal,
+    /// `id` says the instance is in this vault (another one than listed).
+    ForeignVault(String),
+    /// No `name`.
+    NoName,
+    /// `name` is `..` (and so is the last segment of `id`).
+    DotDotName,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -225,6 +293,9 @@ impl Knobs {
         }
         if self.latency_ms > 60_000 {
             return Err("latency_ms must not exceed 60000".into());
+        }
+        if self.list_shape.end_after_pages == Some(0) {
+            return Err("list_shape.end_after_pages must be at least 1".into());
         }
         for r in &self.operation_rules {
             if !OPERATION_KINDS.contains(&r.operation.as_str()) {

@@ -15,7 +15,8 @@
 //!   [`validation`] (what validateForBackup and PUT check), [`kinds`] (per datasource kind:
 //!   set info, parameters, api-versions, roles; its `types` are data), [`faults`] (seeded fault
 //!   draws), [`policies`] (a policy's backup rule and its GET), [`jobs`] (backup and restore
-//!   jobs), [`recovery_points`], [`schedule`] (the clock moving on, scheduled backups).
+//!   jobs), [`recovery_points`], [`schedule`] (the clock moving on, scheduled backups),
+//!   [`answers`] (scripted answers: 404 shapes, answers without `id`).
 //! - Serving: [`dataprotection`] (ARM routing and the operations' HTTP side), [`identity`]
 //!   (token endpoints, discovery, metadata), [`admin`] and [`admin_history`] (the `/admin`
 //!   API; the clock, schedule, jobs and recovery points), [`server`], [`tls`]
@@ -26,6 +27,7 @@
 
 pub mod admin;
 pub mod admin_history;
+pub mod answers;
 pub mod armpath;
 pub mod cli;
 pub mod clock;

@@ -188,11 +188,25 @@ async fn handle(
             fault_response(fault, retry_after, &sub, &request_id)
         }
         Fault::None => {
-            req.extensions_mut().insert(PeerAddr(peer));
-            let svc = TowerToHyperService::new(app);
-            match svc.call(req).await {
-                Ok(r) => r,
-                Err(never) => match never {},
+            let scripted = if is_arm {
+                super::answers::rule_for(&shared.lock().knobs, &operation, &path)
+            } else {
+                None
+            };
+            match scripted.as_ref().and_then(super::answers::replacement) {
+                Some(r) => r,
+                None => {
+                    req.extensions_mut().insert(PeerAddr(peer));
+                    let svc = TowerToHyperService::new(app);
+                    let r = match svc.call(req).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    };
+                    match scripted {
+                        Some(_) => super::answers::without_id(r).await,
+                        None => r,
+                    }
+                }
             }
         }
     };

@@ -232,7 +232,8 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// One GET of `url`, which names `asked`; 404 is `None`.
+    /// One GET of `url`, which names `asked`; a 404 that proves it absent is `None`; an answer
+    /// without `asked` as its `id` is an error.
     async fn get_identity(
         &self,
         ctx: &CallContext<'_>,
@@ -244,20 +245,25 @@ impl DataProtectionClient {
             .pipeline
             .send(ctx, Method::GET, url, None)
             .await?;
-        if resp.status == 404 {
+        if resp.proves_absent() {
             return Ok((None, Some(resp)));
         }
         if !resp.is_success() {
             return Err(resp.to_error(ctx));
         }
         let answer: Answer = Self::decode(ctx, &resp)?;
-        if let Some(id) = answer.id.as_deref()
-            && !crate::azure::wait::same_arm_id(id, asked)
+        // An answer must say what it is about: one without `id` (a proxy's, a cache's) could be
+        // anybody's identity.
+        if !answer
+            .id
+            .as_deref()
+            .is_some_and(|id| crate::azure::wait::same_arm_id(id, asked))
         {
             return Err(AzureError::decode(
                 ctx.operation,
                 format!(
-                    "the service answered for {id:?} instead of the requested {asked}; the answer was not used"
+                    "the service answered for {:?} instead of the requested {asked}; the answer was not used",
+                    answer.id.as_deref().unwrap_or("(no id)")
                 ),
             )
             .with_correlation_id(ctx.correlation_id)

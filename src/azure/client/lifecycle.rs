@@ -145,7 +145,8 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// `GET {vault}/deletedBackupInstances/{name}`; 404 is `Ok(None)`.
+    /// `GET {vault}/deletedBackupInstances/{name}`; a 404 that proves it absent is `Ok(None)`;
+    /// an answer without that `id` is an error.
     pub async fn get_deleted_backup_instance(
         &self,
         vault: &BackupVaultId,
@@ -162,13 +163,29 @@ impl DataProtectionClient {
                 .pipeline
                 .send(&ctx, Method::GET, &url, None)
                 .await?;
-            if resp.status == 404 {
+            if resp.proves_absent() {
                 return Ok((None, Some(resp)));
             }
             if !resp.is_success() {
                 return Err(resp.to_error(&ctx));
             }
             let out: DeletedBackupInstanceResource = Self::decode(&ctx, &resp)?;
+            let asked = format!("{vault}/deletedBackupInstances/{name}");
+            if !out
+                .id
+                .as_deref()
+                .is_some_and(|id| crate::azure::wait::same_arm_id(id, &asked))
+            {
+                return Err(AzureError::decode(
+                    ctx.operation,
+                    format!(
+                        "the service answered for {:?} instead of the requested {asked}; the answer was not used",
+                        out.id.as_deref().unwrap_or("(no id)")
+                    ),
+                )
+                .with_correlation_id(ctx.correlation_id)
+                .with_request_id(resp.request_id.clone()));
+            }
             Ok((Some(out), Some(resp)))
         }
         .await;
@@ -255,7 +272,7 @@ impl DataProtectionClient {
                 .pipeline
                 .send(&ctx, Method::GET, &url, None)
                 .await?;
-            if resp.status == 404 {
+            if resp.proves_absent() {
                 return Ok((None, Some(resp)));
             }
             if !resp.is_success() {
@@ -321,7 +338,7 @@ impl DataProtectionClient {
                 .pipeline
                 .send(&ctx, Method::GET, &url, None)
                 .await?;
-            if resp.status == 404 {
+            if resp.proves_absent() {
                 return Ok((None, Some(resp)));
             }
             if !resp.is_success() {

@@ -142,6 +142,12 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
+    /// Whether this answer proves the resource asked for does not exist (see
+    /// [`crate::azure::error::proves_absent`]); any other 404 is an error.
+    pub fn proves_absent(&self) -> bool {
+        crate::azure::error::proves_absent(self.status, self.header("x-ms-error-code"), &self.body)
+    }
+
     /// This response as an [`AzureError`] (for non-2xx answers).
     pub fn to_error(&self, ctx: &CallContext<'_>) -> AzureError {
         AzureError::from_response(

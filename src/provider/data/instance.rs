@@ -219,18 +219,26 @@ impl DataSource for InstanceData {
                 return failed(d);
             }
         };
-        let found = list
-            .iter()
-            .find(|r| ids_equal(&r.properties.data_source_info.resource_id, ds));
-        match found {
-            Some(res) => {
-                let name = res.name.clone().unwrap_or_default();
-                let id = vault.instance(name);
-                DataReadResponse {
-                    state: value_of(&state_of(res, &id, &prior)),
-                    diagnostics: d,
+        // Every entry must be the vault's own before any of them is believed.
+        let mut ids = Vec::with_capacity(list.len());
+        for res in &list {
+            match super::entry_id(res, &vault) {
+                Ok(id) => ids.push(id),
+                Err(problem) => {
+                    d.push(super::bad_entry(&vault, &problem));
+                    return failed(d);
                 }
             }
+        }
+        let found = list
+            .iter()
+            .zip(ids)
+            .find(|(r, _)| ids_equal(&r.properties.data_source_info.resource_id, ds));
+        match found {
+            Some((res, id)) => DataReadResponse {
+                state: value_of(&state_of(res, &id, &prior)),
+                diagnostics: d,
+            },
             None => {
                 d.error_at(AttributePath::root(attr::DATASOURCE_ID), "No Backup Instance Protects This Datasource", format!("None of the {} backup instances of the vault protects {ds}. Check `datasource_id` and `vault_id`; use the `azurebackup_instances` data source to list what the vault protects.", list.len()));
                 failed(d)

@@ -18,7 +18,9 @@ use crate::tfplugin::{
 pub const INSTANCES_TYPE_NAME: &str = "azurebackup_instances";
 pub const INSTANCES: &str = "instances";
 
-/// The attributes of each element of `instances`, all taken from the resource's state.
+/// The attributes of each element of `instances`, all taken from the resource's state: what
+/// identifies and describes an instance, and every kind-specific input (`snapshot_resource_group_id`,
+/// `key_vault_secret_uri`, `containers`, `volume_name`, `kubernetes`), null for kinds without it.
 pub const ELEMENT: &[&str] = &[
     attr::ID,
     attr::NAME,
@@ -28,6 +30,11 @@ pub const ELEMENT: &[&str] = &[
     attr::PROTECTION_STATE,
     attr::PROTECTION_STATUS,
     attr::PROVISIONING_STATE,
+    attr::SNAPSHOT_RESOURCE_GROUP_ID,
+    attr::KEY_VAULT_SECRET_URI,
+    attr::CONTAINERS,
+    attr::VOLUME_NAME,
+    attr::KUBERNETES,
 ];
 
 pub struct InstancesData {
@@ -40,8 +47,17 @@ impl InstancesData {
     }
 }
 
+/// Each element attribute's type: the resource's own.
+fn element_attribute_type(name: &str) -> Type {
+    match name {
+        attr::CONTAINERS => Type::List(Box::new(Type::String)),
+        attr::KUBERNETES => crate::provider::instance::schema::kubernetes_type(),
+        _ => Type::String,
+    }
+}
+
 fn element_type() -> Type {
-    Type::object(ELEMENT.iter().map(|n| (*n, Type::String)))
+    Type::object(ELEMENT.iter().map(|n| (*n, element_attribute_type(n))))
 }
 
 pub fn schema() -> Schema {
@@ -50,7 +66,7 @@ pub fn schema() -> Schema {
         Attribute::optional(attr::DATASOURCE_TYPE, Type::String).description("Only instances of this datasource type, e.g. `Microsoft.Compute/disks` (compared case-insensitively)."),
         Attribute::optional(attr::PROTECTION_STATE, Type::String).description("Only instances in this protection state, e.g. `ProtectionConfigured` (compared case-insensitively)."),
         Attribute::computed(INSTANCES, Type::list(element_type())).description(format!(
-            "The matching instances, in the order the service lists them. Each has {}, as the `azurebackup_instance` resource reports them.",
+            "The matching instances, in the order the service lists them. Each has {}, as the `azurebackup_instance` resource reports them (a kind-specific attribute is null for the other kinds).",
             ELEMENT.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         )),
     ];
@@ -144,12 +160,18 @@ impl DataSource for InstancesData {
         let blank = Value::object([(attr::TIMEOUTS, Value::Null)]);
         let want_type = config.get(attr::DATASOURCE_TYPE).as_str();
         let want_state = config.get(attr::PROTECTION_STATE).as_str();
-        let instances: Vec<Value> = list
-            .iter()
-            .map(|res| {
-                let id = vault.instance(res.name.clone().unwrap_or_default());
-                state_of(res, &id, &blank)
-            })
+        let mut states = Vec::with_capacity(list.len());
+        for res in &list {
+            match super::entry_id(res, &vault) {
+                Ok(id) => states.push(state_of(res, &id, &blank)),
+                Err(problem) => {
+                    d.push(super::bad_entry(&vault, &problem));
+                    return failed(d);
+                }
+            }
+        }
+        let instances: Vec<Value> = states
+            .into_iter()
             .filter(|s| {
                 passes(want_type, s.get(attr::DATASOURCE_TYPE))
                     && passes(want_state, s.get(attr::PROTECTION_STATE))

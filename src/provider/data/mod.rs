@@ -13,7 +13,9 @@ mod role_assignments;
 use std::sync::Arc;
 
 use super::Shared;
-use crate::tfplugin::DataSource;
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::models::BackupInstanceResource;
+use crate::tfplugin::{AttributePath, DataSource, Diagnostic};
 
 pub use backup_jobs::{BACKUP_JOBS_TYPE_NAME, BackupJobsData, schema as backup_jobs_schema};
 pub use instance::{INSTANCE_TYPE_NAME, InstanceData, schema as instance_schema};
@@ -43,4 +45,43 @@ pub(crate) fn not_configured() -> crate::tfplugin::Diagnostics {
         "The provider was not configured before the data source was read. Check the provider block for errors reported above.",
     )
     .into()
+}
+
+/// A list entry's own ID, checked: it must carry an `id` that is a backup instance of `vault`
+/// and a `name` that is that ID's last segment. The ID is never built from the configured vault
+/// and the entry's name, which would report another vault's entries (or `..`) as this one's.
+fn entry_id(
+    res: &BackupInstanceResource,
+    vault: &BackupVaultId,
+) -> Result<BackupInstanceId, String> {
+    let shown = |s: &str| s.chars().take(300).collect::<String>();
+    let Some(text) = res.id.as_deref() else {
+        return Err("an entry without `id`".to_owned());
+    };
+    let id: BackupInstanceId = text
+        .parse()
+        .map_err(|_| format!("{:?}, which is not a backup instance ID", shown(text)))?;
+    if !id
+        .vault
+        .to_string()
+        .eq_ignore_ascii_case(&vault.to_string())
+    {
+        return Err(format!("{id}, an instance of another vault"));
+    }
+    match res.name.as_deref() {
+        Some(n) if n.eq_ignore_ascii_case(&id.name) => Ok(vault.instance(id.name)),
+        Some(n) => Err(format!("{id} under the name {:?}", shown(n))),
+        None => Err(format!("{id} without a `name`")),
+    }
+}
+
+/// The error for a list that holds an entry [`entry_id`] refuses: nothing from it is used.
+fn bad_entry(vault: &BackupVaultId, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Unexpected Backup Instance List Entry",
+        format!(
+            "The list of {vault} holds {problem}. Nothing from this list was used. Check that `vault_id` names the vault you mean, and that no proxy stands between Terraform and Azure Resource Manager; if it does and the problem persists, report it to Azure support."
+        ),
+    )
+    .at(AttributePath::root(crate::provider::instance::schema::VAULT_ID))
 }

@@ -33,10 +33,10 @@ use crate::tfplugin::{
     ApplyRequest, ApplyResponse, Context, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
     PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
-use model::{check_inputs, is_soft_deleted, parse_inputs, str_attr, timeouts_of};
+use model::{check_inputs, is_soft_deleted, str_attr, timeouts_of};
 use schema as attr;
 
-pub use model::{default_name, ids_equal, mode_of_state, state_of};
+pub use model::{default_name, ids_equal, mode_of_state, parse_inputs, state_of};
 pub use schema::schema;
 
 pub const TYPE_NAME: &str = "azurebackup_instance";

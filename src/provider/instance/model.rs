@@ -65,9 +65,11 @@ pub fn default_name(vault: &BackupVaultId, datasource: &DatasourceId) -> String 
         vault.to_string().to_ascii_lowercase(),
         datasource.to_string().to_ascii_lowercase()
     );
+    // The prefix is lower-cased like the key: differently cased IDs of one datasource (Azure
+    // compares them case-insensitively) give one name.
     format!(
         "{}-{}",
-        datasource.name(),
+        datasource.name().to_ascii_lowercase(),
         uuid::Uuid::new_v5(&NAME_NAMESPACE, key.as_bytes())
     )
 }

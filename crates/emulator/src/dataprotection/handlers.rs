@@ -295,10 +295,25 @@ pub(super) fn list(
         None => None,
     };
     let page = st.knobs.page_size;
+    let shape = st.knobs.list_shape.clone();
     let start = match &after {
         Some(a) => std::ops::Bound::Excluded(a.clone()),
         None => std::ops::Bound::Included(prefix.clone()),
     };
+    // The page's number (from 1), for `list_shape.end_after_pages`.
+    let page_no = match &after {
+        Some(a) => {
+            st.instances
+                .range(prefix.clone()..=a.clone())
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .count()
+                / page
+                + 1
+        }
+        None => 1,
+    };
+    // `list_shape.shift_pages`: a page after the first starts one instance late.
+    let mut skip = usize::from(after.is_some() && shape.shift_pages);
     let mut items = Vec::new();
     let mut last_key = None;
     let mut more = false;
@@ -307,29 +322,65 @@ pub(super) fn list(
         if !k.starts_with(&prefix) {
             break;
         }
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
         if items.len() == page {
             more = true;
             break;
         }
         changed |= crate::protection::settle_instance(inst, now);
-        items.push(render_instance(inst, ctx.api));
+        items.push(shaped_entry(render_instance(inst, ctx.api), &shape.entries));
         last_key = Some(k.clone());
     }
     if changed {
         st.bump();
     }
     let mut out = json!({"value": items});
-    if let (true, Some(k)) = (more, last_key) {
+    let listed = shape.next_link_vault.as_deref().unwrap_or(&vault.id);
+    if shape.loop_next_link {
+        out["nextLink"] = json!(format!(
+            "{}{}/backupInstances?api-version={}",
+            ctx.base, listed, ctx.api
+        ));
+    } else if let (true, Some(k)) = (more, last_key) {
         let token = base64::Engine::encode(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
             k.as_bytes(),
         );
-        out["nextLink"] = json!(format!(
-            "{}{}/backupInstances?api-version={}&$skiptoken={}",
-            ctx.base, vault.id, ctx.api, token
-        ));
+        if shape.end_after_pages.is_none_or(|n| page_no < n) {
+            out["nextLink"] = json!(format!(
+                "{}{}/backupInstances?api-version={}&$skiptoken={}",
+                ctx.base, listed, ctx.api, token
+            ));
+        }
     }
     Ok(json_resp(StatusCode::OK, out))
+}
+
+/// A list entry as `list_shape.entries` wants it.
+fn shaped_entry(mut entry: Value, shape: &crate::knobs::EntryShape) -> Value {
+    use crate::knobs::EntryShape;
+    match shape {
+        EntryShape::Normal => {}
+        EntryShape::ForeignVault(other) => {
+            let name = entry["name"].as_str().unwrap_or_default().to_owned();
+            entry["id"] = json!(format!("{other}/backupInstances/{name}"));
+        }
+        EntryShape::NoName => {
+            if let Some(o) = entry.as_object_mut() {
+                o.remove("name");
+            }
+        }
+        EntryShape::DotDotName => {
+            let id = entry["id"].as_str().unwrap_or_default();
+            let parent = id.rsplit_once('/').map(|(p, _)| p).unwrap_or_default();
+            entry["id"] = json!(format!("{parent}/.."));
+            entry["name"] = json!("..");
+        }
+    }
+    entry
 }
 
 /// The `Location` URL of validate and delete: 202 while running, then the result.

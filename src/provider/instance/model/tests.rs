@@ -71,6 +71,12 @@ fn default_name_ignores_id_casing() {
             .parse()
             .unwrap();
     assert_eq!(default_name(&v, &d), default_name(&v2, &d));
+    let upper: DatasourceId =
+        "/SUBSCRIPTIONS/11111111-1111-1111-1111-111111111111/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/DISKS/D1"
+            .parse()
+            .unwrap();
+    assert_eq!(default_name(&v, &d), default_name(&v, &upper));
+    assert!(default_name(&v, &upper).starts_with("d1-"));
 }
 
 #[test]
