@@ -26,6 +26,7 @@ use crate::azure::poller::{self, PollConfig, PollRequest};
 
 pub mod identity;
 mod lifecycle;
+mod restore;
 pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
 
 /// The caller's bounds for one operation.
