@@ -87,7 +87,7 @@ fn disk_name_and_region_are_checked() {
     let rg: ResourceGroupId = format!("/subscriptions/{SUB_EX}/resourceGroups/rg")
         .parse()
         .unwrap();
-    for bad in ["", "a/b", "..", "disk?x"] {
+    for bad in ["", "a/b", ".."] {
         let e = new_disk_id(&rg, bad).unwrap_err();
         assert_eq!(e.field, "target_disk_name", "{bad:?}");
     }

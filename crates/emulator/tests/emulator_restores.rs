@@ -39,7 +39,6 @@ fn place(props: &Value) -> (String, &'static str) {
 }
 
 struct Bi {
-    vault: String,
     api: &'static str,
     id: String,
 }
@@ -71,7 +70,7 @@ async fn protect(emu: &Emu, name: &str, props: &Value) -> Bi {
     let st = emu.poll(&p.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(st["status"], "Succeeded", "{st}");
     emu.admin(Method::POST, "/operations/finish", None).await;
-    Bi { vault, api, id }
+    Bi { api, id }
 }
 
 /// A scheduled backup now; returns the newest recovery point's ID.
