@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use azure_support::{Harness, SUB, Step};
 use serde_json::{Value, json};
-use terraform_provider_azurebackup::azure::arm_id::{BackupInstanceId, BackupVaultId, ResourceGroupId};
+use terraform_provider_azurebackup::azure::arm_id::{
+    BackupInstanceId, BackupVaultId, ResourceGroupId,
+};
 use terraform_provider_azurebackup::azure::error::ErrorKind;
 use terraform_provider_azurebackup::azure::restore::{self, RestoreRequest};
 
@@ -24,7 +26,9 @@ fn instance() -> BackupInstanceId {
 }
 
 fn request() -> RestoreRequest {
-    let rg: ResourceGroupId = format!("/subscriptions/{SUB}/resourceGroups/rg-data").parse().unwrap();
+    let rg: ResourceGroupId = format!("/subscriptions/{SUB}/resourceGroups/rg-data")
+        .parse()
+        .unwrap();
     let target = restore::new_disk_id(&rg, "disk-1-restored").unwrap();
     restore::disk("5acdfb1a71e442b6b407317de1b1474c", &target, "westeurope").unwrap()
 }
@@ -36,8 +40,13 @@ fn body_of(h: &Harness, i: usize) -> Value {
 /// Signed, vault-scoped status URL and location-scoped result URL, as recorded.
 fn urls(op: &str) -> (String, String) {
     (
-        format!("{}/operationStatus/{op}?api-version={API}&t=1&c=abc&s=sig&h=h", vault()),
-        format!("/subscriptions/{SUB}/providers/Microsoft.DataProtection/locations/westeurope/operationResults/{op}?api-version={API}&t=1&c=abc&s=sig2&h=h"),
+        format!(
+            "{}/operationStatus/{op}?api-version={API}&t=1&c=abc&s=sig&h=h",
+            vault()
+        ),
+        format!(
+            "/subscriptions/{SUB}/providers/Microsoft.DataProtection/locations/westeurope/operationResults/{op}?api-version={API}&t=1&c=abc&s=sig2&h=h"
+        ),
     )
 }
 
@@ -56,16 +65,29 @@ async fn validate_restore_polls_to_the_outcome() {
     let post = format!("{}/validateRestore?api-version={API}", instance());
     let (status, result) = urls("op-v");
     h.server.push(accepted(&h, &post, &status, &result));
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"name": "op-v", "status": "Inprogress", "endTime": "0001-01-01T00:00:00Z"})));
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"name": "op-v", "status": "Succeeded"})));
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(
+            json!({"name": "op-v", "status": "Inprogress", "endTime": "0001-01-01T00:00:00Z"}),
+        ),
+    );
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(json!({"name": "op-v", "status": "Succeeded"})),
+    );
     let req = request();
     h.client
         .validate_restore(&instance(), &req, &h.op(Duration::from_secs(600)))
         .await
         .unwrap();
     h.server.assert_done();
-    assert_eq!(body_of(&h, 0), json!({"restoreRequestObject": serde_json::to_value(&req).unwrap()}));
-    assert!(h.clock.elapsed() >= Duration::from_secs(20), "{:?}", h.clock.sleeps());
+    assert_eq!(
+        body_of(&h, 0),
+        json!({"restoreRequestObject": serde_json::to_value(&req).unwrap()})
+    );
+    assert!(
+        h.clock.elapsed() >= Duration::from_secs(20),
+        "{:?}",
+        h.clock.sleeps()
+    );
 }
 
 /// A finding is the failed operation's error, with the service's code and message.
@@ -96,10 +118,16 @@ async fn trigger_restore_returns_the_job_from_the_location_result() {
     let h = Harness::new(API).await;
     let post = format!("{}/restore?api-version={API}", instance());
     let (status, result) = urls("op-r");
-    let job = format!("{}/backupJobs/4fa9c504-8a83-4fb0-ad13-ede21d877806", vault());
+    let job = format!(
+        "{}/backupJobs/4fa9c504-8a83-4fb0-ad13-ede21d877806",
+        vault()
+    );
     h.server.push(accepted(&h, &post, &status, &result));
     h.server.push(Step::new("GET", status.clone(), 200).json(json!({"name": "op-r", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": job}})));
-    h.server.push(Step::new("GET", result.clone(), 200).json(json!({"objectType": "OperationJobExtendedInfo", "jobId": job})));
+    h.server.push(
+        Step::new("GET", result.clone(), 200)
+            .json(json!({"objectType": "OperationJobExtendedInfo", "jobId": job})),
+    );
     let req = request();
     let got = h
         .client
@@ -124,14 +152,19 @@ async fn trigger_restore_reads_a_guid_from_the_status() {
             .header("Retry-After", "1"),
     );
     let done = json!({"name": "op-g", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": "c60cb49-63e8-4b21-b9bd-26277b3fdfae"}});
-    h.server.push(Step::new("GET", status.clone(), 200).json(done.clone()));
-    h.server.push(Step::new("GET", status.clone(), 200).json(done));
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(done.clone()));
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(done));
     let got = h
         .client
         .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
         .await
         .unwrap();
-    assert_eq!(got, format!("{}/backupJobs/c60cb49-63e8-4b21-b9bd-26277b3fdfae", vault()));
+    assert_eq!(
+        got,
+        format!("{}/backupJobs/c60cb49-63e8-4b21-b9bd-26277b3fdfae", vault())
+    );
     h.server.assert_done();
 }
 
@@ -140,13 +173,27 @@ async fn trigger_restore_reads_a_guid_from_the_status() {
 #[tokio::test]
 async fn trigger_restore_checks_whose_job_it_is() {
     for (named, ok) in [
-        (format!("{}/backupJobs/0a1b2c3d-0000-4000-8000-000000000001", vault()), true),
-        (format!("/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupJobs/0a1b2c3d-0000-4000-8000-000000000001"), false),
+        (
+            format!(
+                "{}/backupJobs/0a1b2c3d-0000-4000-8000-000000000001",
+                vault()
+            ),
+            true,
+        ),
+        (
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupJobs/0a1b2c3d-0000-4000-8000-000000000001"
+            ),
+            false,
+        ),
         ("../../x".to_string(), false),
     ] {
         let h = Harness::new(API).await;
         let post = format!("{}/restore?api-version={API}", instance());
-        h.server.push(Step::new("POST", post, 200).json(json!({"objectType": "OperationJobExtendedInfo", "jobId": named})));
+        h.server.push(
+            Step::new("POST", post, 200)
+                .json(json!({"objectType": "OperationJobExtendedInfo", "jobId": named})),
+        );
         let r = h
             .client
             .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
@@ -167,10 +214,11 @@ async fn trigger_restore_checks_whose_job_it_is() {
 async fn trigger_restore_refusal_is_not_retried() {
     let h = Harness::new(API).await;
     let post = format!("{}/restore?api-version={API}", instance());
-    h.server.push(Step::new("POST", post.clone(), 409).json(json!({"error": {
-        "code": "UserErrorAnotherOperationInProgress",
-        "message": "Another backup job ('x') is in progress for the datasource."
-    }})));
+    h.server
+        .push(Step::new("POST", post.clone(), 409).json(json!({"error": {
+            "code": "UserErrorAnotherOperationInProgress",
+            "message": "Another backup job ('x') is in progress for the datasource."
+        }})));
     let e = h
         .client
         .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
@@ -181,11 +229,13 @@ async fn trigger_restore_refusal_is_not_retried() {
     assert_eq!(h.server.seen().len(), 1);
     // A dropped connection is not repeated either.
     let h = Harness::new(API).await;
-    h.server.push(Step::new("POST", post, 200).drop_connection());
-    assert!(h
-        .client
-        .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
-        .await
-        .is_err());
+    h.server
+        .push(Step::new("POST", post, 200).drop_connection());
+    assert!(
+        h.client
+            .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+            .await
+            .is_err()
+    );
     assert_eq!(h.server.seen().len(), 1);
 }

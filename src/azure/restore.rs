@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::azure::arm_id::{
-    CosmosDbAccountId, ElasticSanVolumeGroupId, KeyVaultSecretUri, ManagedClusterId,
-    ManagedDiskId, PostgresDatabaseId, ResourceGroupId, StorageAccountId,
+    CosmosDbAccountId, ElasticSanVolumeGroupId, KeyVaultSecretUri, ManagedClusterId, ManagedDiskId,
+    PostgresDatabaseId, ResourceGroupId, StorageAccountId,
 };
 use crate::azure::models::{AuthCredentials, Datasource, IdentityDetails, SecretStoreResource};
 
@@ -131,7 +131,10 @@ pub enum RestoreCriteria {
         rename_to: Option<String>,
     },
     /// A range of blob name prefixes (operational blob).
-    #[serde(rename = "RangeBasedItemLevelRestoreCriteria", rename_all = "camelCase")]
+    #[serde(
+        rename = "RangeBasedItemLevelRestoreCriteria",
+        rename_all = "camelCase"
+    )]
     Range {
         min_matching_value: String,
         max_matching_value: String,
@@ -164,7 +167,13 @@ pub enum RestoreCriteria {
     },
 }
 
-fn datasource(id: String, name: &str, datasource_type: &str, resource_type: &str, location: &str) -> Datasource {
+fn datasource(
+    id: String,
+    name: &str,
+    datasource_type: &str,
+    resource_type: &str,
+    location: &str,
+) -> Datasource {
     Datasource {
         datasource_type: Some(datasource_type.to_string()),
         object_type: Some("Datasource".to_string()),
@@ -189,13 +198,13 @@ fn location(loc: &str) -> Result<String, InputError> {
 
 fn recovery_point(id: &str) -> Result<String, InputError> {
     let id = id.trim();
-    if id.is_empty()
-        || id.len() > 64
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         return Err(input(
             "recovery_point_id",
-            format!("{id:?} is not a recovery point ID (the name of one of the instance's recovery points)"),
+            format!(
+                "{id:?} is not a recovery point ID (the name of one of the instance's recovery points)"
+            ),
         ));
     }
     Ok(id.to_string())
@@ -271,7 +280,11 @@ impl RestoreRequest {
 
 /// A managed disk restored to a new disk (`target_disk`, which must not exist) in the source's
 /// region, from an operational-tier recovery point.
-pub fn disk(rp: &str, target_disk: &ManagedDiskId, region: &str) -> Result<RestoreRequest, InputError> {
+pub fn disk(
+    rp: &str,
+    target_disk: &ManagedDiskId,
+    region: &str,
+) -> Result<RestoreRequest, InputError> {
     let loc = location(region)?;
     RestoreRequest::from_point(
         rp,
@@ -293,10 +306,12 @@ pub fn disk(rp: &str, target_disk: &ManagedDiskId, region: &str) -> Result<Resto
 }
 
 /// The new disk's ID: `target_disk_name` in `target_resource_group`.
-pub fn new_disk_id(target_resource_group: &ResourceGroupId, target_disk_name: &str) -> Result<ManagedDiskId, InputError> {
-    let text = format!(
-        "{target_resource_group}/providers/Microsoft.Compute/disks/{target_disk_name}"
-    );
+pub fn new_disk_id(
+    target_resource_group: &ResourceGroupId,
+    target_disk_name: &str,
+) -> Result<ManagedDiskId, InputError> {
+    let text =
+        format!("{target_resource_group}/providers/Microsoft.Compute/disks/{target_disk_name}");
     text.parse::<ManagedDiskId>()
         .map_err(|e| input("target_disk_name", e.to_string()))
 }
@@ -332,13 +347,19 @@ pub fn blob_point_in_time(
 ) -> Result<RestoreRequest, InputError> {
     let loc = location(region)?;
     if ranges.len() > 10 {
-        return Err(input("prefix_ranges", format!("at most 10 ranges, {} given", ranges.len())));
+        return Err(input(
+            "prefix_ranges",
+            format!("at most 10 ranges, {} given", ranges.len()),
+        ));
     }
     for r in ranges {
         if r.min.is_empty() || r.max.is_empty() || r.min > r.max {
             return Err(input(
                 "prefix_ranges",
-                format!("{:?} to {:?} is not a prefix range (start ≤ end, both non-empty)", r.min, r.max),
+                format!(
+                    "{:?} to {:?} is not a prefix range (start ≤ end, both non-empty)",
+                    r.min, r.max
+                ),
             ));
         }
     }
@@ -401,7 +422,8 @@ pub struct ContainerRestore {
 /// ending with a letter or digit.
 pub fn valid_container_name(n: &str) -> bool {
     (3..=63).contains(&n.len())
-        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !n.starts_with('-')
         && !n.ends_with('-')
         && !n.contains("--")
@@ -425,7 +447,9 @@ pub fn containers(
             if !valid_container_name(n) {
                 return Err(input(
                     "names",
-                    format!("{n:?} is not a blob container name (3-63 lower-case letters, digits, hyphens)"),
+                    format!(
+                        "{n:?} is not a blob container name (3-63 lower-case letters, digits, hyphens)"
+                    ),
                 ));
             }
         }
@@ -461,7 +485,11 @@ pub struct BlobContainerId {
 
 impl std::fmt::Display for BlobContainerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/blobServices/default/containers/{}", self.account, self.name)
+        write!(
+            f,
+            "{}/blobServices/default/containers/{}",
+            self.account, self.name
+        )
     }
 }
 
@@ -471,7 +499,9 @@ impl std::str::FromStr for BlobContainerId {
         let bad = |why: &str| {
             input(
                 "target_container_id",
-                format!("{s:?} is not a blob container ID ({{storage account ID}}/blobServices/default/containers/{{name}}): {why}"),
+                format!(
+                    "{s:?} is not a blob container ID ({{storage account ID}}/blobServices/default/containers/{{name}}): {why}"
+                ),
             )
         };
         let segs: Vec<&str> = s.trim_end_matches('/').rsplitn(5, '/').collect();
@@ -482,11 +512,17 @@ impl std::str::FromStr for BlobContainerId {
             || !default.eq_ignore_ascii_case("default")
             || !containers.eq_ignore_ascii_case("containers")
         {
-            return Err(bad("the tail must be /blobServices/default/containers/{name}"));
+            return Err(bad(
+                "the tail must be /blobServices/default/containers/{name}",
+            ));
         }
-        let account: StorageAccountId = account.parse().map_err(|e: crate::azure::arm_id::ArmIdError| bad(&e.to_string()))?;
+        let account: StorageAccountId = account
+            .parse()
+            .map_err(|e: crate::azure::arm_id::ArmIdError| bad(&e.to_string()))?;
         if !valid_container_name(name) {
-            return Err(bad("the container name must be 3-63 lower-case letters, digits and hyphens"));
+            return Err(bad(
+                "the container name must be 3-63 lower-case letters, digits and hyphens",
+            ));
         }
         Ok(BlobContainerId {
             account,
@@ -519,7 +555,10 @@ pub fn as_files(
     }
     let suffix = blob_suffix.trim().trim_start_matches('.');
     if suffix.is_empty() || suffix.contains('/') {
-        return Err(input("blob_suffix", format!("{blob_suffix:?} is not a storage DNS suffix")));
+        return Err(input(
+            "blob_suffix",
+            format!("{blob_suffix:?} is not a storage DNS suffix"),
+        ));
     }
     RestoreRequest::from_point(
         rp,
@@ -618,7 +657,13 @@ pub fn kubernetes(
         ),
     };
     const AKS: &str = "Microsoft.ContainerService/managedClusters";
-    let info = datasource(target_cluster.to_string(), &target_cluster.name, AKS, AKS, &loc);
+    let info = datasource(
+        target_cluster.to_string(),
+        &target_cluster.name,
+        AKS,
+        AKS,
+        &loc,
+    );
     RestoreRequest::from_point(
         rp,
         store,
@@ -633,7 +678,11 @@ pub fn kubernetes(
 }
 
 /// A Cosmos DB account restored to a new account.
-pub fn cosmos_db(rp: &str, target: &CosmosDbAccountId, region: &str) -> Result<RestoreRequest, InputError> {
+pub fn cosmos_db(
+    rp: &str,
+    target: &CosmosDbAccountId,
+    region: &str,
+) -> Result<RestoreRequest, InputError> {
     let loc = location(region)?;
     const T: &str = "Microsoft.DocumentDB/databaseAccounts";
     RestoreRequest::from_point(

@@ -92,9 +92,18 @@ fn disk_name_and_region_are_checked() {
         assert_eq!(e.field, "target_disk_name", "{bad:?}");
     }
     let id = new_disk_id(&rg, "d1").unwrap();
-    assert_eq!(disk("rp1", &id, "west europe").unwrap_err().field, "location");
-    assert_eq!(disk("rp/../x", &id, "westeurope").unwrap_err().field, "recovery_point_id");
-    assert_eq!(disk("", &id, "westeurope").unwrap_err().field, "recovery_point_id");
+    assert_eq!(
+        disk("rp1", &id, "west europe").unwrap_err().field,
+        "location"
+    );
+    assert_eq!(
+        disk("rp/../x", &id, "westeurope").unwrap_err().field,
+        "recovery_point_id"
+    );
+    assert_eq!(
+        disk("", &id, "westeurope").unwrap_err().field,
+        "recovery_point_id"
+    );
 }
 
 /// TriggerRestoreAsFiles: a PostgreSQL restore as files into a blob container.
@@ -106,9 +115,15 @@ fn as_files_matches_the_published_example() {
     )
     .parse()
     .unwrap();
-    let got = as_files("hardcodedRP", &container, "restoredblob", "core.windows.net", "southeastasia")
-        .unwrap()
-        .with_source(want["sourceResourceId"].as_str().unwrap());
+    let got = as_files(
+        "hardcodedRP",
+        &container,
+        "restoredblob",
+        "core.windows.net",
+        "southeastasia",
+    )
+    .unwrap()
+    .with_source(want["sourceResourceId"].as_str().unwrap());
     assert_matches(&want, &got, &[]);
     let v = serde_json::to_value(&got).unwrap();
     assert_eq!(
@@ -125,8 +140,10 @@ fn as_files_matches_the_published_example() {
     }
     // Another cloud's storage suffix goes into the URL.
     let cn = as_files("rp", &container, "p", "core.chinacloudapi.cn", "chinaeast2").unwrap();
-    assert!(matches!(&cn.restore_target_info, RestoreTargetInfo::Files { target_details, .. }
-        if target_details.url == "https://teststorage.blob.core.chinacloudapi.cn/restoretest"));
+    assert!(
+        matches!(&cn.restore_target_info, RestoreTargetInfo::Files { target_details, .. }
+        if target_details.url == "https://teststorage.blob.core.chinacloudapi.cn/restoretest")
+    );
 }
 
 #[test]
@@ -183,8 +200,8 @@ fn postgres_database_matches_the_published_examples() {
         ".restoreTargetInfo.datasourceSetInfo.resourceUri",
     ];
     assert_matches(&want, &got, &skip);
-    let vwant = &fixture("azure/examples/2025-09-01/ValidateRestore.json")["parameters"]
-        ["parameters"];
+    let vwant =
+        &fixture("azure/examples/2025-09-01/ValidateRestore.json")["parameters"]["parameters"];
     let v = serde_json::to_value(got.validate_body()).unwrap();
     let mut out = Vec::new();
     let vskip: Vec<String> = skip
@@ -235,18 +252,52 @@ fn containers_match_the_published_example() {
         ],
     );
     let v = serde_json::to_value(&got).unwrap();
-    assert_eq!(v["restoreTargetInfo"]["objectType"], "ItemLevelRestoreTargetInfo");
-    assert!(v["restoreTargetInfo"].get("datasourceAuthCredentials").is_none());
-    let adls = containers("rp", true, &account, &[ContainerRestore { name: "raw".into(), rename_to: None }], "westeurope").unwrap();
+    assert_eq!(
+        v["restoreTargetInfo"]["objectType"],
+        "ItemLevelRestoreTargetInfo"
+    );
+    assert!(
+        v["restoreTargetInfo"]
+            .get("datasourceAuthCredentials")
+            .is_none()
+    );
+    let adls = containers(
+        "rp",
+        true,
+        &account,
+        &[ContainerRestore {
+            name: "raw".into(),
+            rename_to: None,
+        }],
+        "westeurope",
+    )
+    .unwrap();
     let v = serde_json::to_value(&adls).unwrap();
     assert_eq!(
         v["restoreTargetInfo"]["datasourceInfo"]["datasourceType"],
         "Microsoft.Storage/storageAccounts/adlsBlobServices"
     );
-    assert!(v["restoreTargetInfo"]["restoreCriteria"][0].get("renameTo").is_none());
-    assert_eq!(containers("rp", false, &account, &[], "westeurope").unwrap_err().field, "names");
-    let bad = [ContainerRestore { name: "Bad_Name".into(), rename_to: None }];
-    assert_eq!(containers("rp", false, &account, &bad, "westeurope").unwrap_err().field, "names");
+    assert!(
+        v["restoreTargetInfo"]["restoreCriteria"][0]
+            .get("renameTo")
+            .is_none()
+    );
+    assert_eq!(
+        containers("rp", false, &account, &[], "westeurope")
+            .unwrap_err()
+            .field,
+        "names"
+    );
+    let bad = [ContainerRestore {
+        name: "Bad_Name".into(),
+        rename_to: None,
+    }];
+    assert_eq!(
+        containers("rp", false, &account, &bad, "westeurope")
+            .unwrap_err()
+            .field,
+        "names"
+    );
 }
 
 /// TriggerRestoreWithRehydration: the same request from the archive tier. The example's
@@ -289,16 +340,21 @@ fn rehydration_matches_the_published_example() {
     assert_eq!(v["sourceDataStoreType"], "ArchiveStore");
     let base = postgres_database("rp", &target, &secret, "westeurope").unwrap();
     assert_eq!(
-        base.clone().from_archive(RehydrationPriority::Standard, 9).unwrap_err().field,
+        base.clone()
+            .from_archive(RehydrationPriority::Standard, 9)
+            .unwrap_err()
+            .field,
         "rehydration_retention_days"
     );
     assert!(base.from_archive(RehydrationPriority::Standard, 30).is_ok());
 }
 
 fn account() -> StorageAccountId {
-    format!("/subscriptions/{SUB_EX}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1")
-        .parse()
-        .unwrap()
+    format!(
+        "/subscriptions/{SUB_EX}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1"
+    )
+    .parse()
+    .unwrap()
 }
 
 /// A point in time in place: time-based request, OperationalStore, the whole account or prefix
@@ -306,24 +362,55 @@ fn account() -> StorageAccountId {
 #[test]
 fn blob_point_in_time_shapes() {
     let t = time::macros::datetime!(2026-03-01 10:30:00 +01:00);
-    let whole = serde_json::to_value(blob_point_in_time(&account(), t, &[], "westeurope").unwrap()).unwrap();
-    assert_eq!(whole["objectType"], "AzureBackupRecoveryTimeBasedRestoreRequest");
+    let whole = serde_json::to_value(blob_point_in_time(&account(), t, &[], "westeurope").unwrap())
+        .unwrap();
+    assert_eq!(
+        whole["objectType"],
+        "AzureBackupRecoveryTimeBasedRestoreRequest"
+    );
     assert_eq!(whole["recoveryPointTime"], "2026-03-01T09:30:00Z");
     assert_eq!(whole["sourceDataStoreType"], "OperationalStore");
     assert!(whole.get("recoveryPointId").is_none());
-    assert_eq!(whole["restoreTargetInfo"]["objectType"], "RestoreTargetInfo");
+    assert_eq!(
+        whole["restoreTargetInfo"]["objectType"],
+        "RestoreTargetInfo"
+    );
     assert_eq!(whole["restoreTargetInfo"]["recoveryOption"], "FailIfExists");
-    assert_eq!(whole["restoreTargetInfo"]["datasourceInfo"]["resourceID"], account().to_string().as_str());
-    let r = |a: &str, b: &str| PrefixRange { min: a.into(), max: b.into() };
-    let ranged = serde_json::to_value(blob_point_in_time(&account(), t, &[r("data/a", "data/m")], "westeurope").unwrap()).unwrap();
-    assert_eq!(ranged["restoreTargetInfo"]["objectType"], "ItemLevelRestoreTargetInfo");
+    assert_eq!(
+        whole["restoreTargetInfo"]["datasourceInfo"]["resourceID"],
+        account().to_string().as_str()
+    );
+    let r = |a: &str, b: &str| PrefixRange {
+        min: a.into(),
+        max: b.into(),
+    };
+    let ranged = serde_json::to_value(
+        blob_point_in_time(&account(), t, &[r("data/a", "data/m")], "westeurope").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        ranged["restoreTargetInfo"]["objectType"],
+        "ItemLevelRestoreTargetInfo"
+    );
     assert_eq!(
         ranged["restoreTargetInfo"]["restoreCriteria"][0],
         json!({"objectType": "RangeBasedItemLevelRestoreCriteria", "minMatchingValue": "data/a", "maxMatchingValue": "data/m"})
     );
-    let eleven: Vec<PrefixRange> = (0..11).map(|i| r(&format!("c/{i}"), &format!("c/{i}z"))).collect();
-    assert_eq!(blob_point_in_time(&account(), t, &eleven, "westeurope").unwrap_err().field, "prefix_ranges");
-    assert_eq!(blob_point_in_time(&account(), t, &[r("z", "a")], "westeurope").unwrap_err().field, "prefix_ranges");
+    let eleven: Vec<PrefixRange> = (0..11)
+        .map(|i| r(&format!("c/{i}"), &format!("c/{i}z")))
+        .collect();
+    assert_eq!(
+        blob_point_in_time(&account(), t, &eleven, "westeurope")
+            .unwrap_err()
+            .field,
+        "prefix_ranges"
+    );
+    assert_eq!(
+        blob_point_in_time(&account(), t, &[r("z", "a")], "westeurope")
+            .unwrap_err()
+            .field,
+        "prefix_ranges"
+    );
 }
 
 /// AKS: item-level with the cluster criteria; the vault tier adds the staging resource group
@@ -336,7 +423,8 @@ fn cluster_cosmos_and_elastic_san_shapes() {
         included_namespaces: vec!["app".into()],
         ..Default::default()
     };
-    let op = serde_json::to_value(kubernetes("rp", &cluster, &what, "westeurope").unwrap()).unwrap();
+    let op =
+        serde_json::to_value(kubernetes("rp", &cluster, &what, "westeurope").unwrap()).unwrap();
     assert_eq!(op["sourceDataStoreType"], "OperationalStore");
     assert_eq!(
         op["restoreTargetInfo"]["restoreCriteria"][0],
@@ -344,12 +432,15 @@ fn cluster_cosmos_and_elastic_san_shapes() {
     );
     let staging = ClusterRestore {
         staging: Some((
-            format!("/subscriptions/{SUB_EX}/resourceGroups/staging").parse().unwrap(),
+            format!("/subscriptions/{SUB_EX}/resourceGroups/staging")
+                .parse()
+                .unwrap(),
             account(),
         )),
         ..what
     };
-    let vt = serde_json::to_value(kubernetes("rp", &cluster, &staging, "westeurope").unwrap()).unwrap();
+    let vt =
+        serde_json::to_value(kubernetes("rp", &cluster, &staging, "westeurope").unwrap()).unwrap();
     assert_eq!(vt["sourceDataStoreType"], "VaultStore");
     let c = &vt["restoreTargetInfo"]["restoreCriteria"][0];
     assert_eq!(c["objectType"], "KubernetesClusterVaultTierRestoreCriteria");
@@ -358,14 +449,23 @@ fn cluster_cosmos_and_elastic_san_shapes() {
     let cosmos: CosmosDbAccountId = format!("/subscriptions/{SUB_EX}/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/restored").parse().unwrap();
     let v = serde_json::to_value(cosmos_db("rp", &cosmos, "westeurope").unwrap()).unwrap();
     assert_eq!(v["sourceDataStoreType"], "VaultStore");
-    assert_eq!(v["restoreTargetInfo"]["datasourceInfo"]["resourceName"], "restored");
+    assert_eq!(
+        v["restoreTargetInfo"]["datasourceInfo"]["resourceName"],
+        "restored"
+    );
 
     let vg: ElasticSanVolumeGroupId = format!("/subscriptions/{SUB_EX}/resourceGroups/rg/providers/Microsoft.ElasticSan/elasticSans/es/volumeGroups/vg").parse().unwrap();
-    let vols = [ContainerRestore { name: "vol-1".into(), rename_to: Some("vol-1-r".into()) }];
+    let vols = [ContainerRestore {
+        name: "vol-1".into(),
+        rename_to: Some("vol-1-r".into()),
+    }];
     let v = serde_json::to_value(elastic_san("rp", &vg, &vols, "westeurope").unwrap()).unwrap();
     assert_eq!(
         v["restoreTargetInfo"]["restoreCriteria"][0],
         json!({"objectType": "GenericRestoreDatasourceCriteria", "itemPath": "vol-1", "renameTo": "vol-1-r"})
     );
-    assert_eq!(elastic_san("rp", &vg, &[], "westeurope").unwrap_err().field, "volumes");
+    assert_eq!(
+        elastic_san("rp", &vg, &[], "westeurope").unwrap_err().field,
+        "volumes"
+    );
 }

@@ -311,9 +311,15 @@ pub enum RestoreEffect {
     /// A new resource (a disk, a database, a Cosmos DB account) in `location`.
     NewResource { id: String, location: String },
     /// New blob containers in a storage account.
-    Containers { account_id: String, names: Vec<String> },
+    Containers {
+        account_id: String,
+        names: Vec<String>,
+    },
     /// Files written into a blob container (`{account}/blobServices/default/containers/{c}`).
-    Files { container_id: String, names: Vec<String> },
+    Files {
+        container_id: String,
+        names: Vec<String>,
+    },
     /// An in-place point-in-time restore of a storage account (prefix ranges; empty: all).
     PointInTime {
         account_id: String,
@@ -326,7 +332,10 @@ pub enum RestoreEffect {
         namespaces: Vec<String>,
     },
     /// New volumes in an Elastic SAN volume group.
-    Volumes { group_id: String, names: Vec<String> },
+    Volumes {
+        group_id: String,
+        names: Vec<String>,
+    },
 }
 
 /// A checked restore request: where it restores from and to, who needs which roles, and its

@@ -24,7 +24,9 @@ fn job_arm_id(
     let bad = |why: &str| {
         AzureError::decode(
             ctx.operation,
-            format!("the restore's operation named the job {named:?}, which {why}; it was not used"),
+            format!(
+                "the restore's operation named the job {named:?}, which {why}; it was not used"
+            ),
         )
         .with_correlation_id(ctx.correlation_id)
     };
@@ -73,8 +75,9 @@ impl DataProtectionClient {
                 "a user-assigned identity for the restore needs a newer api_version than 2021-01-01",
             ));
         }
-        serde_json::to_value(req)
-            .map_err(|e| AzureError::config(op, format!("the restore request does not encode: {e}")))
+        serde_json::to_value(req).map_err(|e| {
+            AzureError::config(op, format!("the restore request does not encode: {e}"))
+        })
     }
 
     /// `POST {instance}/validateRestore`, polled to the end. A finding (the recovery point,

@@ -54,10 +54,10 @@ fn start(
     if let Some(o) = st.operations.get_mut(&id) {
         o.restore = Some(plan);
     }
-    if kind == OpKind::Restore {
-        if let Some(i) = st.instances.get_mut(key) {
-            i.busy_operation = Some(id.clone());
-        }
+    if kind == OpKind::Restore
+        && let Some(i) = st.instances.get_mut(key)
+    {
+        i.busy_operation = Some(id.clone());
     }
     let now = st.now();
     ops::settle(st, now);

@@ -32,6 +32,7 @@ pub const ROLE_ESAN_SNAPSHOT_EXPORTER: &str = "Elastic SAN Snapshot Exporter";
 pub const ROLE_DISK_RESTORE_OPERATOR: &str = "Disk Restore Operator";
 pub const ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR: &str = "Storage Blob Data Contributor";
 pub const ROLE_ESAN_VOLUME_IMPORTER: &str = "Elastic SAN Volume Importer";
+pub const ROLE_DOCUMENTDB_ACCOUNT_CONTRIBUTOR: &str = "DocumentDB Account Contributor";
 
 /// Every `datasourceType` the emulator models (one per model in [`super::MODELS`]).
 pub const DATASOURCE_TYPES: &[&str] = &[

@@ -105,7 +105,9 @@ pub fn check_target(st: &State, inst: &Instance, plan: &RestorePlan) -> Result<(
             }
         }
         RestoreEffect::Containers { account_id, names } => {
-            let acct = w.datasource(account_id).ok_or_else(|| not_found(account_id))?;
+            let acct = w
+                .datasource(account_id)
+                .ok_or_else(|| not_found(account_id))?;
             if let Some(n) = clash(names, &acct.containers) {
                 return Err(exists("The container", &format!("{account_id}/{n}")));
             }
@@ -133,10 +135,12 @@ pub fn check_target(st: &State, inst: &Instance, plan: &RestorePlan) -> Result<(
             }
         }
         RestoreEffect::PointInTime { account_id, .. } => {
-            w.datasource(account_id).ok_or_else(|| not_found(account_id))?;
+            w.datasource(account_id)
+                .ok_or_else(|| not_found(account_id))?;
         }
         RestoreEffect::Cluster { cluster_id, .. } => {
-            w.datasource(cluster_id).ok_or_else(|| not_found(cluster_id))?;
+            w.datasource(cluster_id)
+                .ok_or_else(|| not_found(cluster_id))?;
         }
         RestoreEffect::Volumes { group_id, names } => {
             let g = w.datasource(group_id).ok_or_else(|| not_found(group_id))?;

@@ -9,6 +9,7 @@
 mod effects;
 mod models;
 pub mod request;
+mod storage;
 
 use serde_json::{Value, json};
 
@@ -82,13 +83,14 @@ pub fn plan(
     now: u64,
 ) -> Result<RestorePlan, ApiError> {
     let req = request::parse(body)?;
-    if let Some(src) = &req.source_resource_id {
-        if !src.is_empty() && lower(src) != lower(&inst.data_source_info.resource_id) {
-            return Err(invalid(format!(
-                "sourceResourceId '{src}' is not the datasource of backup instance '{}' ('{}').",
-                inst.name, inst.data_source_info.resource_id
-            )));
-        }
+    if let Some(src) = &req.source_resource_id
+        && !src.is_empty()
+        && lower(src) != lower(&inst.data_source_info.resource_id)
+    {
+        return Err(invalid(format!(
+            "sourceResourceId '{src}' is not the datasource of backup instance '{}' ('{}').",
+            inst.name, inst.data_source_info.resource_id
+        )));
     }
     let model = models::model_for(st, inst).ok_or_else(|| {
         invalid(format!(
@@ -197,10 +199,7 @@ pub fn check(st: &State, inst_key: &str, plan: &RestorePlan, at: u64) -> Result<
     if effects::effect_conflict(st, plan, None) {
         return Err(fail(
             "UserErrorRestoreTargetAlreadyExists",
-            format!(
-                "Another restore to '{}' is in progress.",
-                plan.destination
-            ),
+            format!("Another restore to '{}' is in progress.", plan.destination),
             "Wait for the running restore to finish, or choose another target.",
         ));
     }
@@ -335,7 +334,11 @@ pub fn time_ranges(st: &State, inst: &Instance, body: &Value, now: u64) -> Resul
         )));
     }
     let time = |name: &str| -> Result<Option<u64>, ApiError> {
-        match body.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        match body
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
             None => Ok(None),
             Some(s) => crate::world::parse_time_ms(s)
                 .map(Some)
@@ -343,10 +346,10 @@ pub fn time_ranges(st: &State, inst: &Instance, body: &Value, now: u64) -> Resul
         }
     };
     let (from, to) = (time("startTime")?, time("endTime")?);
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            return Err(invalid("startTime must not be after endTime."));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(invalid("startTime must not be after endTime."));
     }
     let ranges: Vec<Value> = restorable_range(inst, now)
         .map(|(s, e)| (from.map_or(s, |f| f.max(s)), to.map_or(e, |t| t.min(e))))

@@ -148,7 +148,9 @@ fn criteria(t: &Value) -> Result<Vec<Value>, ApiError> {
             }
             Ok(a.clone())
         }
-        Some(_) => Err(invalid("restoreTargetInfo.restoreCriteria must be an array.")),
+        Some(_) => Err(invalid(
+            "restoreTargetInfo.restoreCriteria must be an array.",
+        )),
     }
 }
 

@@ -219,7 +219,7 @@ impl World {
                 grant(v, &data, ROLE_DISK_RESTORE_OPERATOR),
                 grant(v, &storage("strestore"), ROLE_STORAGE_BACKUP_CONTRIBUTOR),
                 grant(v, &storage("strestore"), ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR),
-                grant(v, &data, ROLE_COSMOS_OPERATOR),
+                grant(v, &data, ROLE_DOCUMENTDB_ACCOUNT_CONTRIBUTOR),
                 grant(s, &data, ROLE_DISK_RESTORE_OPERATOR),
                 grant(s, &esan_id, ROLE_ESAN_VOLUME_IMPORTER),
             ],
