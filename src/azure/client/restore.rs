@@ -66,7 +66,7 @@ fn job_in(body: &[u8]) -> Option<String> {
 impl DataProtectionClient {
     fn restore_body(
         &self,
-        op: &'static str,
+        op: &str,
         req: &RestoreRequest,
     ) -> Result<serde_json::Value, AzureError> {
         if self.is_2021_01_01() && req.identity_details.is_some() {
