@@ -50,10 +50,10 @@ fn job_arm_id(
 }
 
 fn job_in(body: &[u8]) -> Option<String> {
-    if let Ok(info) = serde_json::from_slice::<OperationJobExtendedInfo>(body) {
-        if let Some(j) = info.job_id.filter(|j| !j.is_empty()) {
-            return Some(j);
-        }
+    if let Ok(info) = serde_json::from_slice::<OperationJobExtendedInfo>(body)
+        && let Some(j) = info.job_id.filter(|j| !j.is_empty())
+    {
+        return Some(j);
     }
     let st: OperationStatus = serde_json::from_slice(body).ok()?;
     st.properties?
