@@ -28,6 +28,7 @@ mod backups;
 pub mod identity;
 mod lifecycle;
 pub use backups::{JOB_POLL, MAX_LIST_ITEMS, PointFilter, RecoveryPoints, job_error};
+mod restore;
 pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
 
 /// The caller's bounds for one operation.

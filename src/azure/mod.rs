@@ -30,4 +30,5 @@ pub mod models;
 pub mod names;
 pub mod poller;
 pub mod reads;
+pub mod restore;
 pub mod wait;

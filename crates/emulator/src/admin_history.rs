@@ -1,6 +1,6 @@
 //! The admin API's clock and history routes (no token, loopback only): the emulator's clock
 //! (read it, move it on, which runs the backups that fall due), running the schedule now, and
-//! every job and recovery point kept.
+//! every job, recovery point and completed restore kept.
 
 use std::sync::Arc;
 
@@ -25,6 +25,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/admin/schedule/run", post(run_schedule))
         .route("/admin/jobs", get(list_jobs))
         .route("/admin/recovery-points", get(list_points))
+        .route("/admin/restores", get(list_restores))
         .layer(middleware::from_fn(super::admin::loopback_only))
 }
 
@@ -134,4 +135,13 @@ async fn list_points(State(shared): State<Arc<Shared>>) -> Response {
         out.insert(id, Value::Array(list));
     }
     axum::Json(json!({"recovery_points": out})).into_response()
+}
+
+/// Every restore that completed, oldest first: its job, instance, recovery point or point in
+/// time, and what it changed (`effect`).
+async fn list_restores(State(shared): State<Arc<Shared>>) -> Response {
+    let mut st = shared.lock();
+    let now = st.now();
+    schedule::catch_up(&mut st, None, now);
+    axum::Json(json!({"restores": st.restores})).into_response()
 }

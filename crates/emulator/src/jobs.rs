@@ -1,7 +1,8 @@
-//! The jobs room: backup (and, generically, restore) jobs on the emulator's clock. A job is
+//! The jobs room: backup and restore jobs on the emulator's clock. A job is
 //! started by an adhoc backup's operation or by the schedule, runs for the `job_ms` knob
 //! (`Started`, then `InProgress`), and ends as the job knobs say; a backup that completes makes
-//! a recovery point, one whose vault lacks a role fails and puts its instance in ProtectionError.
+//! a recovery point, one whose vault lacks a role fails and puts its instance in ProtectionError;
+//! a restore that completes has the restore room change the world.
 //! Jobs are kept per vault, oldest first, the oldest forgotten past a cap.
 
 use serde_json::{Value, json};
@@ -10,7 +11,7 @@ use super::armpath::{last_segment, lower, resource_group_of, subscription_of};
 use super::errors::user_facing;
 use super::knobs::JobOutcome;
 use super::state::{Job, JobEnd, JobOperation, JobStatus, RecoveryPoint, State};
-use super::{policies, recovery_points, validation};
+use super::{policies, recovery_points, restore, validation};
 
 /// Jobs kept per vault; the oldest terminal ones are forgotten beyond it.
 const JOBS_PER_VAULT: usize = 5_000;
@@ -56,6 +57,13 @@ fn planned(st: &State, op: JobOperation, subjects: &[&str]) -> (Option<u64>, Job
                 ))
             };
             let end = match r.outcome {
+                JobOutcome::Fail if op == JobOperation::Restore => JobEnd {
+                    status: JobStatus::Failed,
+                    error: error(
+                        "UserErrorRestoreFailed",
+                        "The restore job failed (emulator-injected outcome).",
+                    ),
+                },
                 JobOutcome::Fail => JobEnd {
                     status: JobStatus::Failed,
                     error: error(
@@ -144,6 +152,7 @@ pub fn start(
         recovery_point_id: None,
         api_version: api_version.to_string(),
         extra_info: None,
+        restore: None,
     };
     prune(st, &inst.vault_id);
     st.jobs.insert(key(&inst.vault_id, &guid), job);
@@ -250,6 +259,19 @@ fn finish(st: &mut State, key: &str, at: u64) {
                     rp = recovery_points::from_job(st, &job, &inst);
                 }
             }
+        }
+    }
+    if job.operation == JobOperation::Restore
+        && matches!(
+            status,
+            JobStatus::Completed | JobStatus::CompletedWithWarnings
+        )
+    {
+        // The restore's effect: the world changes now (or the job fails if its target was
+        // taken meanwhile).
+        if let Err(e) = restore::finish_job(st, &job, at) {
+            status = JobStatus::Failed;
+            errors = vec![e.pointer("/additionalInfo/0/info").cloned().unwrap_or(e)];
         }
     }
     let rp_id = rp.as_ref().map(|r: &RecoveryPoint| r.id.clone());

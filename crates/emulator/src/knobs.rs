@@ -183,6 +183,8 @@ pub const OPERATION_KINDS: &[&str] = &[
     "resumeBackups",
     "backup",
     "sync",
+    "validateRestore",
+    "restore",
     "any",
 ];
 

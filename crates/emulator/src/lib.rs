@@ -17,6 +17,8 @@
 //!   draws), [`policies`] (a policy's backup rule and its GET), [`jobs`] (backup and restore
 //!   jobs), [`recovery_points`], [`schedule`] (the clock moving on, scheduled backups),
 //!   [`answers`] (scripted answers: 404 shapes, answers without `id`).
+//!   [`restore`] (validateRestore and restore per kind, restorable time ranges, what a
+//!   completed restore changes).
 //! - Serving: [`dataprotection`] (ARM routing and the operations' HTTP side), [`identity`]
 //!   (token endpoints, discovery, metadata), [`admin`] and [`admin_history`] (the `/admin`
 //!   API; the clock, schedule, jobs and recovery points), [`server`], [`tls`]
@@ -44,6 +46,7 @@ pub mod policies;
 pub mod protection;
 pub mod records;
 pub mod recovery_points;
+pub mod restore;
 pub mod schedule;
 pub mod server;
 pub mod state;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::knobs::JobIdForm;
 use super::knobs::OperationOutcome;
 use super::state::{Instance, JobOperation, OpKind, OpStatus, Operation, State, is_held};
-use super::{jobs, lifecycle, protection, validation};
+use super::{jobs, lifecycle, protection, restore, validation};
 
 /// Above this many stored operations, finished ones older than `OP_KEEP_MS` are forgotten.
 const OP_SOFT_CAP: usize = 50_000;
@@ -32,14 +32,14 @@ pub fn start_operation(
     let now = st.now();
     prune_operations(st, now);
     let duration = match kind {
-        OpKind::Validate => st.knobs.validate_ms,
+        OpKind::Validate | OpKind::ValidateRestore => st.knobs.validate_ms,
         OpKind::Create | OpKind::Update => st.knobs.put_ms,
         OpKind::Delete | OpKind::Undelete => st.knobs.delete_ms,
         OpKind::StopProtection
         | OpKind::SuspendBackups
         | OpKind::ResumeProtection
         | OpKind::ResumeBackups => st.knobs.put_ms,
-        OpKind::AdhocBackup | OpKind::Sync => st.knobs.trigger_ms,
+        OpKind::AdhocBackup | OpKind::Sync | OpKind::Restore => st.knobs.trigger_ms,
     };
     let x: f64 = st.rng.random();
     let f = &st.knobs.faults;
@@ -79,6 +79,7 @@ pub fn start_operation(
         forced_failure: outcome == Some(OperationOutcome::Fail),
         backup_options: None,
         job_id: None,
+        restore: None,
     };
     st.operations.insert(id.clone(), op);
     st.pending.insert(id.clone());
@@ -158,6 +159,7 @@ fn complete(st: &mut State, id: &str, at: u64) {
         (None, OpKind::Delete | OpKind::Undelete | OpKind::StopProtection) => Ok(()),
         (None, OpKind::SuspendBackups | OpKind::ResumeBackups | OpKind::Sync) => Ok(()),
         (None, OpKind::AdhocBackup) => start_backup_job(st, &op, at),
+        (None, OpKind::ValidateRestore | OpKind::Restore) => check_restore(st, &op, at),
         (None, OpKind::ResumeProtection) => lifecycle::check_resume(st, &op),
         (None, _) => match &op.candidate {
             Some(c) => validation::check_permissions(&st.world, &op.vault_id, c, &op.api_version)
@@ -234,7 +236,7 @@ fn complete(st: &mut State, id: &str, at: u64) {
         | OpKind::SuspendBackups
         | OpKind::ResumeProtection
         | OpKind::ResumeBackups => lifecycle::complete_lifecycle(st, &op, &key, result.is_ok()),
-        OpKind::AdhocBackup => {}
+        OpKind::AdhocBackup | OpKind::ValidateRestore | OpKind::Restore => {}
         OpKind::Sync => {
             if result.is_ok() {
                 protection::resync(st, &key, &op.api_version, at);
@@ -290,6 +292,23 @@ fn start_backup_job(st: &mut State, op: &Operation, at: u64) -> Result<(), (Valu
     };
     if let Some(o) = st.operations.get_mut(&op.id) {
         o.job_id = Some(job_id);
+    }
+    Ok(())
+}
+
+/// The end of validateRestore and restore: the plan's checks against the world now; a
+/// restore's job then starts (the operation's result names it).
+fn check_restore(st: &mut State, op: &Operation, at: u64) -> Result<(), (Value, u16)> {
+    let key = op.instance_key.clone().unwrap_or_default();
+    let Some(plan) = op.restore.as_ref() else {
+        return Ok(());
+    };
+    restore::check(st, &key, plan, at).map_err(|e| (e, 400))?;
+    if op.kind == OpKind::Restore {
+        let job_id = restore::start_job(st, op, at)?;
+        if let Some(o) = st.operations.get_mut(&op.id) {
+            o.job_id = Some(job_id);
+        }
     }
     Ok(())
 }

@@ -21,6 +21,9 @@ pub fn settle_instance(inst: &mut Instance, now: u64) -> bool {
     if inst.protection_state == "ProtectionConfigured" && inst.scheduled_through_ms.is_none() {
         inst.scheduled_through_ms = Some(due);
     }
+    if inst.protection_state == "ProtectionConfigured" && inst.protected_since_ms.is_none() {
+        inst.protected_since_ms = Some(due);
+    }
     true
 }
 

@@ -54,6 +54,9 @@ pub struct Instance {
     /// How far the schedule has run for this instance (set once it is protected).
     #[serde(default)]
     pub scheduled_through_ms: Option<u64>,
+    /// When protection was first configured (continuous backups are restorable from then).
+    #[serde(default)]
+    pub protected_since_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -73,6 +76,10 @@ pub enum OpKind {
     AdhocBackup,
     /// `backupInstances/{name}/sync`: retries what left the instance in ProtectionError.
     Sync,
+    /// `backupInstances/{name}/validateRestore`: checks a restore request, makes no job.
+    ValidateRestore,
+    /// `backupInstances/{name}/restore`: ends once its restore job exists.
+    Restore,
 }
 
 impl OpKind {
@@ -88,6 +95,8 @@ impl OpKind {
             OpKind::ResumeBackups => "resumeBackups",
             OpKind::AdhocBackup => "backup",
             OpKind::Sync => "sync",
+            OpKind::ValidateRestore => "validateRestore",
+            OpKind::Restore => "restore",
         }
     }
 
@@ -139,6 +148,9 @@ pub struct Operation {
     pub backup_options: Option<(String, String)>,
     #[serde(default)]
     pub job_id: Option<String>,
+    /// A restore or its validation: what it will do once checked.
+    #[serde(default)]
+    pub restore: Option<RestorePlan>,
 }
 
 /// One entry of `GET /admin/requests`.
@@ -268,6 +280,9 @@ pub struct Job {
     /// Operation-specific `extendedInfo` fields (a restore's `recoveryDestination`, ...).
     #[serde(default)]
     pub extra_info: Option<Value>,
+    /// A restore job: what it changes in the world when it completes.
+    #[serde(default)]
+    pub restore: Option<RestorePlan>,
 }
 
 /// A discrete recovery point of an instance.
@@ -287,4 +302,69 @@ pub struct RecoveryPoint {
     pub state: String,
     /// The job that made it.
     pub job_guid: String,
+}
+
+/// What a completed restore changes in the world.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+pub enum RestoreEffect {
+    /// A new resource (a disk, a database, a Cosmos DB account) in `location`.
+    NewResource { id: String, location: String },
+    /// New blob containers in a storage account.
+    Containers {
+        account_id: String,
+        names: Vec<String>,
+    },
+    /// Files written into a blob container (`{account}/blobServices/default/containers/{c}`).
+    Files {
+        container_id: String,
+        names: Vec<String>,
+    },
+    /// An in-place point-in-time restore of a storage account (prefix ranges; empty: all).
+    PointInTime {
+        account_id: String,
+        time_ms: u64,
+        ranges: Vec<(String, String)>,
+    },
+    /// Namespaces restored into a cluster (empty: all).
+    Cluster {
+        cluster_id: String,
+        namespaces: Vec<String>,
+    },
+    /// New volumes in an Elastic SAN volume group.
+    Volumes {
+        group_id: String,
+        names: Vec<String>,
+    },
+}
+
+/// A checked restore request: where it restores from and to, who needs which roles, and its
+/// effect.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RestorePlan {
+    /// The restore model that planned it (a kind; blob is two: operational and vaulted).
+    pub model: String,
+    pub source_data_store: String,
+    pub recovery_point_id: Option<String>,
+    pub recovery_point_time_ms: Option<u64>,
+    /// The job's `recoveryDestination`.
+    pub destination: String,
+    pub restore_location: String,
+    /// Whose roles are checked: the vault's system identity or the user-assigned one named.
+    pub principal: String,
+    /// The `datasourceAuthCredentials` of a new database (its Key Vault secret).
+    #[serde(default)]
+    pub credentials: Option<Value>,
+    pub effect: RestoreEffect,
+}
+
+/// A restore that completed, as `GET /admin/restores` lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AppliedRestore {
+    pub job_id: String,
+    pub instance_id: String,
+    pub time_ms: u64,
+    pub recovery_point_id: Option<String>,
+    pub recovery_point_time_ms: Option<u64>,
+    pub effect: RestoreEffect,
 }

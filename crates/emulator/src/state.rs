@@ -35,6 +35,8 @@ pub struct Persisted {
     pub recovery_points: Vec<(String, Vec<RecoveryPoint>)>,
     #[serde(default)]
     pub clock_offset_ms: u64,
+    #[serde(default)]
+    pub restores: Vec<AppliedRestore>,
     pub tokens: Vec<(String, u64)>,
     pub ca_cert_pem: Option<String>,
     pub ca_key_pem: Option<String>,
@@ -56,6 +58,8 @@ pub struct State {
     pub recovery_points: HashMap<String, Vec<RecoveryPoint>>,
     /// How far the emulator's clock is ahead of the wall clock (`POST /admin/clock/advance`).
     pub clock_offset_ms: u64,
+    /// Restores that completed, oldest first (what they changed is also in the world).
+    pub restores: Vec<AppliedRestore>,
     /// IDs of the operations still running (what the operations room settles).
     pub(crate) pending: BTreeSet<String>,
     pub tokens: HashMap<String, u64>,
@@ -80,6 +84,7 @@ impl State {
             jobs: BTreeMap::new(),
             recovery_points: HashMap::new(),
             clock_offset_ms: 0,
+            restores: Vec::new(),
             pending: BTreeSet::new(),
             tokens: HashMap::new(),
             log: VecDeque::new(),
@@ -110,6 +115,7 @@ impl State {
         }
         s.recovery_points = p.recovery_points.into_iter().collect();
         s.clock_offset_ms = p.clock_offset_ms;
+        s.restores = p.restores;
         s.tokens = p.tokens.into_iter().collect();
         s
     }
@@ -130,6 +136,7 @@ impl State {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             clock_offset_ms: self.clock_offset_ms,
+            restores: self.restores.clone(),
             tokens: self
                 .tokens
                 .iter()

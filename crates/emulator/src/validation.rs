@@ -194,6 +194,7 @@ pub fn parse_instance(
         protection_outcome: None,
         busy_operation: None,
         scheduled_through_ms: None,
+        protected_since_ms: None,
     })
 }
 

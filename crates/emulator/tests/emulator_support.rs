@@ -101,6 +101,7 @@ pub async fn start_fast() -> Emu {
 }
 
 /// An HTTP answer reduced to what the tests look at.
+#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,

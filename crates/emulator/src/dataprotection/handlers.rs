@@ -407,7 +407,7 @@ pub(super) fn operation_result(
             | OpKind::ResumeProtection
             | OpKind::ResumeBackups
             | OpKind::Sync => Ok(empty(StatusCode::NO_CONTENT)),
-            OpKind::AdhocBackup => Ok(json_resp(
+            OpKind::AdhocBackup | OpKind::Restore => Ok(json_resp(
                 StatusCode::OK,
                 json!({"objectType": "OperationJobExtendedInfo", "jobId": op.job_id}),
             )),
@@ -418,7 +418,7 @@ pub(super) fn operation_result(
                     None => Ok(empty(StatusCode::NO_CONTENT)),
                 }
             }
-            OpKind::Validate => Ok(with_headers(
+            OpKind::Validate | OpKind::ValidateRestore => Ok(with_headers(
                 json_resp(
                     StatusCode::OK,
                     json!({"objectType": "OperationJobExtendedInfo"}),

@@ -4,7 +4,9 @@
 
 mod backups;
 mod clusters;
+mod disks;
 mod handlers;
+mod restores;
 mod shapes;
 
 use std::sync::Arc;
@@ -97,6 +99,9 @@ pub fn classify(method: &Method, path: &str) -> String {
             ["backupinstances", _, "resumebackups"] => "resumeBackups",
             ["backupinstances", _, "backup"] => "adhocBackup",
             ["backupinstances", _, "sync"] => "syncBackupInstance",
+            ["backupinstances", _, "validaterestore"] => "validateRestore",
+            ["backupinstances", _, "restore"] => "triggerRestore",
+            ["backupinstances", _, "findrestorabletimeranges"] => "findRestorableTimeRanges",
             ["backupinstances", _, "recoverypoints"] => "listRecoveryPoints",
             ["backupinstances", _, "recoverypoints", _] => "getRecoveryPoint",
             ["backupjobs"] => "listBackupJobs",
@@ -120,6 +125,19 @@ pub fn classify(method: &Method, path: &str) -> String {
             "managedclusters",
             _,
         ] => "getManagedCluster",
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.compute",
+            "disks",
+            _,
+        ] => match *method {
+            Method::DELETE => "deleteDisk",
+            _ => "getDisk",
+        },
         ["subscriptions", ..] => "arm",
         _ => "other",
     };
@@ -398,6 +416,16 @@ fn route(
             "managedclusters",
             _,
         ] => clusters::get(st, method, &sub, &segs[3], &segs[7], query),
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.compute",
+            "disks",
+            _,
+        ] => disks::handle(st, method, &sub, &segs[3], &segs[7], query),
         _ => {
             check_api_version(query, "unknown")?;
             Err(ApiError::arm(
@@ -449,6 +477,15 @@ fn vault_route(
         }
         (["backupinstances", _, "sync"], &Method::POST) => {
             backups::sync(st, ctx, vault, &rest[1], body)
+        }
+        (["backupinstances", _, "validaterestore"], &Method::POST) => {
+            restores::validate_restore(st, ctx, vault, &rest[1], body)
+        }
+        (["backupinstances", _, "restore"], &Method::POST) => {
+            restores::trigger_restore(st, ctx, vault, &rest[1], body)
+        }
+        (["backupinstances", _, "findrestorabletimeranges"], &Method::POST) => {
+            restores::find_time_ranges(st, vault, &rest[1], body)
         }
         (["backupinstances", _, "recoverypoints"], &Method::GET) => {
             backups::list_points(st, ctx, vault, &rest[1], query)

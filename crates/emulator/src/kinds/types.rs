@@ -28,6 +28,11 @@ pub const ROLE_STORAGE_BACKUP_CONTRIBUTOR: &str = "Storage Account Backup Contri
 pub const ROLE_MYSQL_BACKUP_EXPORT: &str = "MySQL Backup And Export Operator";
 pub const ROLE_COSMOS_OPERATOR: &str = "Cosmos DB Operator";
 pub const ROLE_ESAN_SNAPSHOT_EXPORTER: &str = "Elastic SAN Snapshot Exporter";
+/// Roles restores need (of the restoring identity, on the target).
+pub const ROLE_DISK_RESTORE_OPERATOR: &str = "Disk Restore Operator";
+pub const ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR: &str = "Storage Blob Data Contributor";
+pub const ROLE_ESAN_VOLUME_IMPORTER: &str = "Elastic SAN Volume Importer";
+pub const ROLE_DOCUMENTDB_ACCOUNT_CONTRIBUTOR: &str = "DocumentDB Account Contributor";
 
 /// Every `datasourceType` the emulator models (one per model in [`super::MODELS`]).
 pub const DATASOURCE_TYPES: &[&str] = &[

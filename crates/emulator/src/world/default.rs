@@ -1,7 +1,7 @@
 //! The built-in world: `vault-demo` may protect everything in `rg-data` (disks, PostgreSQL,
 //! storage accounts, an AKS cluster, MySQL, Cosmos DB), `vault-secure` (soft delete `AlwaysOn`,
 //! so every api-version accepts it) an Elastic SAN volume group and disks; every role each kind
-//! needs is granted.
+//! needs is granted, and what restores need (`strestore` is an account to restore into).
 
 use super::*;
 
@@ -109,12 +109,18 @@ impl World {
             hierarchical_namespace: true,
             ..DatasourceResource::new(storage("stlakedemo"), loc)
         });
+        // An account to restore into: vaulted blob containers, and dump files in `restores`.
+        datasources.push(DatasourceResource {
+            containers: vec!["restores".into()],
+            ..DatasourceResource::new(storage("strestore"), loc)
+        });
         datasources.push(DatasourceResource {
             principal_id: Some(CLUSTER_PRINCIPAL.into()),
             ..DatasourceResource::new(aks.clone(), loc)
         });
         datasources.push(DatasourceResource::new(mysql.clone(), loc));
         datasources.push(DatasourceResource::new(cosmos.clone(), loc));
+        let esan_id = esan.clone();
         datasources.push(DatasourceResource::new(esan, loc));
         datasources.push(DatasourceResource {
             volumes: vec!["vol-1".into(), "vol-2".into()],
@@ -209,6 +215,13 @@ impl World {
                 grant(s, &vg, ROLE_ESAN_SNAPSHOT_EXPORTER),
                 grant(s, &snapshots, ROLE_DISK_SNAPSHOT_CONTRIBUTOR),
                 grant(s, &data, ROLE_DISK_BACKUP_READER),
+                // What restores need (see docs/emulator.md, "Restores").
+                grant(v, &data, ROLE_DISK_RESTORE_OPERATOR),
+                grant(v, &storage("strestore"), ROLE_STORAGE_BACKUP_CONTRIBUTOR),
+                grant(v, &storage("strestore"), ROLE_STORAGE_BLOB_DATA_CONTRIBUTOR),
+                grant(v, &data, ROLE_DOCUMENTDB_ACCOUNT_CONTRIBUTOR),
+                grant(s, &data, ROLE_DISK_RESTORE_OPERATOR),
+                grant(s, &esan_id, ROLE_ESAN_VOLUME_IMPORTER),
             ],
             index: DatasourceIndex::default(),
         }

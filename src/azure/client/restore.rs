@@ -1,0 +1,187 @@
+//! Restore calls: `validateRestore` (polled to its outcome; a finding is the operation's
+//! error) and `restore` (polled until the service has made the restore job), returning the
+//! job's ARM ID from the operation's `Location` result or its final status's
+//! `properties.jobId`. Waiting for the job is not here.
+
+use reqwest::Method;
+
+use super::{DataProtectionClient, OpOptions};
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::error::AzureError;
+use crate::azure::http::retry::{CallContext, Response};
+use crate::azure::models::{OperationJobExtendedInfo, OperationStatus};
+use crate::azure::poller::PollRequest;
+use crate::azure::restore::RestoreRequest;
+
+/// The job's ARM ID from what the service named (`{vault}/backupJobs/{guid}` or a bare GUID);
+/// a job of another vault, or a name that is not a job's, is an error.
+fn job_arm_id(
+    ctx: &CallContext<'_>,
+    vault: &BackupVaultId,
+    named: &str,
+) -> Result<String, AzureError> {
+    let named = named.trim();
+    let bad = |why: &str| {
+        AzureError::decode(
+            ctx.operation,
+            format!(
+                "the restore's operation named the job {named:?}, which {why}; it was not used"
+            ),
+        )
+        .with_correlation_id(ctx.correlation_id)
+    };
+    let guid = match named.rsplit_once('/') {
+        None => named,
+        Some((parent, guid)) => {
+            let expected = format!("{vault}/backupJobs");
+            if !crate::azure::wait::same_arm_id(parent, &expected) {
+                return Err(bad("is not a job of this backup vault"));
+            }
+            guid
+        }
+    };
+    if guid.is_empty()
+        || guid.len() > 64
+        || !guid.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    {
+        return Err(bad("is not a job ID"));
+    }
+    Ok(format!("{vault}/backupJobs/{guid}"))
+}
+
+fn job_in(body: &[u8]) -> Option<String> {
+    if let Ok(info) = serde_json::from_slice::<OperationJobExtendedInfo>(body)
+        && let Some(j) = info.job_id.filter(|j| !j.is_empty())
+    {
+        return Some(j);
+    }
+    let st: OperationStatus = serde_json::from_slice(body).ok()?;
+    st.properties?
+        .get("jobId")?
+        .as_str()
+        .filter(|j| !j.is_empty())
+        .map(str::to_string)
+}
+
+impl DataProtectionClient {
+    fn restore_body(
+        &self,
+        op: &str,
+        req: &RestoreRequest,
+    ) -> Result<serde_json::Value, AzureError> {
+        if self.is_2021_01_01() && req.identity_details.is_some() {
+            return Err(AzureError::config(
+                op,
+                "a user-assigned identity for the restore needs a newer api_version than 2021-01-01",
+            ));
+        }
+        serde_json::to_value(req).map_err(|e| {
+            AzureError::config(op, format!("the restore request does not encode: {e}"))
+        })
+    }
+
+    /// `POST {instance}/validateRestore`, polled to the end. A finding (the recovery point,
+    /// the target, a missing role) is the operation's error, with the service's message.
+    pub async fn validate_restore(
+        &self,
+        id: &BackupInstanceId,
+        req: &RestoreRequest,
+        op: &OpOptions,
+    ) -> Result<(), AzureError> {
+        let corr = self.start("validateRestore", &id.to_string());
+        let ctx = op.context("validateRestore", &corr);
+        let r = async {
+            let body = serde_json::json!({
+                "restoreRequestObject": self.restore_body(ctx.operation, req)?
+            });
+            let url = self.url(id, &["validateRestore"])?;
+            // Validation changes nothing: it is sent like a read.
+            let resp = self
+                .inner
+                .pipeline
+                .send_read_only(&ctx, Method::POST, &url, Some(&body))
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let last = self
+                .poll(
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: None,
+                        is_delete: false,
+                        outcome_only: true,
+                    },
+                )
+                .await?;
+            Ok(((), last.or(Some(resp))))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+
+    /// `POST {instance}/restore`, polled until the operation ends (seconds: the work is the
+    /// job). Returns the job's ARM ID. The request is sent once (it is not idempotent).
+    pub async fn trigger_restore(
+        &self,
+        id: &BackupInstanceId,
+        req: &RestoreRequest,
+        op: &OpOptions,
+    ) -> Result<String, AzureError> {
+        let corr = self.start("triggerRestore", &id.to_string());
+        let ctx = op.context("triggerRestore", &corr);
+        let r = async {
+            let body = self.restore_body(ctx.operation, req)?;
+            let url = self.url(id, &["restore"])?;
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::POST, &url, Some(&body))
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.to_error(&ctx));
+            }
+            let last = self
+                .poll(
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: None,
+                        is_delete: false,
+                        outcome_only: false,
+                    },
+                )
+                .await?;
+            let mut named = last.as_ref().and_then(|r| job_in(&r.body));
+            let mut final_resp: Option<Response> = last;
+            if named.is_none() {
+                // No Location result named it: the final status does (`properties.jobId`).
+                if let Some(status_url) = resp.header("azure-asyncoperation").map(str::to_string) {
+                    let s = self
+                        .inner
+                        .pipeline
+                        .send_read_only(&ctx, Method::GET, &status_url, None)
+                        .await?;
+                    if !s.is_success() {
+                        return Err(s.to_error(&ctx));
+                    }
+                    named = job_in(&s.body);
+                    final_resp = Some(s);
+                }
+            }
+            let named = named.ok_or_else(|| {
+                AzureError::decode(
+                    ctx.operation,
+                    "the restore's operation succeeded but named no job (neither its Location result nor its status carries a jobId)",
+                )
+                .with_correlation_id(ctx.correlation_id)
+            })?;
+            let job = job_arm_id(&ctx, &id.vault, &named)?;
+            tracing::info!(operation = ctx.operation, correlation_id = ctx.correlation_id, job = %job, "restore job started");
+            Ok((job, final_resp.or(Some(resp))))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
+}

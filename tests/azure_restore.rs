@@ -1,0 +1,243 @@
+//! validateRestore and restore on a scripted local HTTPS server in virtual time: the bodies the
+//! builders make are what is sent, the operation is followed through the headers as given, and
+//! the restore's job ID comes from the Location result or the final status (ARM ID or GUID),
+//! never from another vault; a refusal is the service's error, and a restore is sent once.
+
+mod azure_support;
+
+use std::time::Duration;
+
+use azure_support::{Harness, SUB, Step};
+use serde_json::{Value, json};
+use terraform_provider_azurebackup::azure::arm_id::{
+    BackupInstanceId, BackupVaultId, ResourceGroupId,
+};
+use terraform_provider_azurebackup::azure::error::ErrorKind;
+use terraform_provider_azurebackup::azure::restore::{self, RestoreRequest};
+
+const API: &str = "2025-09-01";
+
+fn vault() -> BackupVaultId {
+    format!("/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo").parse().unwrap()
+}
+
+fn instance() -> BackupInstanceId {
+    vault().instance("bi-disk-1")
+}
+
+fn request() -> RestoreRequest {
+    let rg: ResourceGroupId = format!("/subscriptions/{SUB}/resourceGroups/rg-data")
+        .parse()
+        .unwrap();
+    let target = restore::new_disk_id(&rg, "disk-1-restored").unwrap();
+    restore::disk("5acdfb1a71e442b6b407317de1b1474c", &target, "westeurope").unwrap()
+}
+
+fn body_of(h: &Harness, i: usize) -> Value {
+    serde_json::from_slice(&h.server.seen()[i].body).unwrap()
+}
+
+/// Signed, vault-scoped status URL and location-scoped result URL, as recorded.
+fn urls(op: &str) -> (String, String) {
+    (
+        format!(
+            "{}/operationStatus/{op}?api-version={API}&t=1&c=abc&s=sig&h=h",
+            vault()
+        ),
+        format!(
+            "/subscriptions/{SUB}/providers/Microsoft.DataProtection/locations/westeurope/operationResults/{op}?api-version={API}&t=1&c=abc&s=sig2&h=h"
+        ),
+    )
+}
+
+fn accepted(h: &Harness, post: &str, status: &str, result: &str) -> Step {
+    Step::new("POST", post, 202)
+        .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
+        .header("Location", format!("{}{result}", h.server.base))
+        .header("Retry-After", "10")
+}
+
+/// validateRestore sends `{"restoreRequestObject": <the builder's body>}`, polls the status URL
+/// verbatim to Succeeded (waiting the 202's Retry-After in virtual time) and reads no result.
+#[tokio::test]
+async fn validate_restore_polls_to_the_outcome() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/validateRestore?api-version={API}", instance());
+    let (status, result) = urls("op-v");
+    h.server.push(accepted(&h, &post, &status, &result));
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(
+            json!({"name": "op-v", "status": "Inprogress", "endTime": "0001-01-01T00:00:00Z"}),
+        ),
+    );
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(json!({"name": "op-v", "status": "Succeeded"})),
+    );
+    let req = request();
+    h.client
+        .validate_restore(&instance(), &req, &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap();
+    h.server.assert_done();
+    assert_eq!(
+        body_of(&h, 0),
+        json!({"restoreRequestObject": serde_json::to_value(&req).unwrap()})
+    );
+    // The first poll waits the 202's Retry-After, in virtual time.
+    assert_eq!(
+        h.clock.sleeps().first(),
+        Some(&Duration::from_secs(10)),
+        "{:?}",
+        h.clock.sleeps()
+    );
+}
+
+/// A finding is the failed operation's error, with the service's code and message.
+#[tokio::test]
+async fn validate_restore_failure_carries_the_service_error() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/validateRestore?api-version={API}", instance());
+    let (status, result) = urls("op-f");
+    h.server.push(accepted(&h, &post, &status, &result));
+    h.server.push(Step::new("GET", status.clone(), 200).json(json!({
+        "name": "op-f", "status": "Failed",
+        "error": {"code": "UserErrorRestoreTargetAlreadyExists", "message": "The restore target 'disk-1-restored' already exists and the recovery option is FailIfExists."}
+    })));
+    let e = h
+        .client
+        .validate_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OperationFailed, "{e}");
+    assert_eq!(e.code(), Some("UserErrorRestoreTargetAlreadyExists"));
+    assert!(e.to_string().contains("already exists"), "{e}");
+}
+
+/// restore: the operation is followed to its end and the Location result names the job by its
+/// ARM ID (as recorded).
+#[tokio::test]
+async fn trigger_restore_returns_the_job_from_the_location_result() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/restore?api-version={API}", instance());
+    let (status, result) = urls("op-r");
+    let job = format!(
+        "{}/backupJobs/4fa9c504-8a83-4fb0-ad13-ede21d877806",
+        vault()
+    );
+    h.server.push(accepted(&h, &post, &status, &result));
+    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"name": "op-r", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": job}})));
+    h.server.push(
+        Step::new("GET", result.clone(), 200)
+            .json(json!({"objectType": "OperationJobExtendedInfo", "jobId": job})),
+    );
+    let req = request();
+    let got = h
+        .client
+        .trigger_restore(&instance(), &req, &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap();
+    assert_eq!(got, job);
+    h.server.assert_done();
+    assert_eq!(body_of(&h, 0), serde_json::to_value(&req).unwrap());
+}
+
+/// Without a Location header, the final status's `properties.jobId` (a bare GUID, as the
+/// spec's examples write it) names the job in the instance's vault.
+#[tokio::test]
+async fn trigger_restore_reads_a_guid_from_the_status() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/restore?api-version={API}", instance());
+    let (status, _) = urls("op-g");
+    h.server.push(
+        Step::new("POST", post, 202)
+            .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
+            .header("Retry-After", "1"),
+    );
+    let done = json!({"name": "op-g", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": "c60cb49-63e8-4b21-b9bd-26277b3fdfae"}});
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(done.clone()));
+    h.server
+        .push(Step::new("GET", status.clone(), 200).json(done));
+    let got = h
+        .client
+        .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        format!("{}/backupJobs/c60cb49-63e8-4b21-b9bd-26277b3fdfae", vault())
+    );
+    h.server.assert_done();
+}
+
+/// A 200 answered at once with the job is the end; a job of another vault or a name that is no
+/// job ID is an error, never a job ID.
+#[tokio::test]
+async fn trigger_restore_checks_whose_job_it_is() {
+    for (named, ok) in [
+        (
+            format!(
+                "{}/backupJobs/0a1b2c3d-0000-4000-8000-000000000001",
+                vault()
+            ),
+            true,
+        ),
+        (
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/other/backupJobs/0a1b2c3d-0000-4000-8000-000000000001"
+            ),
+            false,
+        ),
+        ("../../x".to_string(), false),
+    ] {
+        let h = Harness::new(API).await;
+        let post = format!("{}/restore?api-version={API}", instance());
+        h.server.push(
+            Step::new("POST", post, 200)
+                .json(json!({"objectType": "OperationJobExtendedInfo", "jobId": named})),
+        );
+        let r = h
+            .client
+            .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+            .await;
+        if ok {
+            assert_eq!(r.unwrap(), named);
+        } else {
+            let e = r.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Decode, "{named}: {e}");
+            assert!(e.to_string().contains("was not used"), "{e}");
+        }
+    }
+}
+
+/// A refusal (another job on the datasource) is the service's error, and the restore is sent
+/// once: it starts a job, so it is never repeated on its own.
+#[tokio::test]
+async fn trigger_restore_refusal_is_not_retried() {
+    let h = Harness::new(API).await;
+    let post = format!("{}/restore?api-version={API}", instance());
+    h.server
+        .push(Step::new("POST", post.clone(), 409).json(json!({"error": {
+            "code": "UserErrorAnotherOperationInProgress",
+            "message": "Another backup job ('x') is in progress for the datasource."
+        }})));
+    let e = h
+        .client
+        .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(409), "{e}");
+    assert_eq!(e.code(), Some("UserErrorAnotherOperationInProgress"));
+    assert_eq!(h.server.seen().len(), 1);
+    // A dropped connection is not repeated either.
+    let h = Harness::new(API).await;
+    h.server
+        .push(Step::new("POST", post, 200).drop_connection());
+    assert!(
+        h.client
+            .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
+            .await
+            .is_err()
+    );
+    assert_eq!(h.server.seen().len(), 1);
+}
