@@ -16,7 +16,7 @@
 //!   set info, parameters, api-versions, roles; its `types` are data), [`faults`] (seeded fault
 //!   draws), [`policies`] (a policy's backup rule and its GET), [`jobs`] (backup and restore
 //!   jobs), [`recovery_points`], [`schedule`] (the clock moving on, scheduled backups),
-//!   [`answers`] (scripted answers: 404 shapes, answers without `id`).
+//!   [`answers`] (scripted answers: 404 shapes, answers without `id`),
 //!   [`restore`] (validateRestore and restore per kind, restorable time ranges, what a
 //!   completed restore changes).
 //! - Serving: [`dataprotection`] (ARM routing and the operations' HTTP side), [`identity`]
