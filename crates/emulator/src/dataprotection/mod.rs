@@ -4,6 +4,7 @@
 
 mod backups;
 mod clusters;
+mod deleted;
 mod disks;
 mod handlers;
 mod restores;
@@ -21,10 +22,8 @@ use super::server::Shared;
 use super::state::OpKind;
 use super::state::{State as EmuState, now_ms};
 use super::world::{SoftDeleteState, Vault};
-use handlers::{
-    action, delete, get_deleted, instance_operation_result, list, list_deleted, operation_result,
-    put, undelete, validate,
-};
+use deleted::{get_deleted, list_deleted, undelete};
+use handlers::{action, delete, instance_operation_result, list, operation_result, put, validate};
 use shapes::{Ctx, json_resp, not_found_instance, op_not_found, render_vault, status_response};
 pub use shapes::{render_instance, render_operation};
 
