@@ -137,6 +137,22 @@ fn check_body(what: &str, v: &Value) -> &'static str {
         );
         return "jobInfo";
     }
+    // Restore requests (and restorable time ranges) are checked against the typed builders
+    // that produce them, in src/azure/restore_tests.rs.
+    let object_type = |v: &Value| {
+        v.get("objectType")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if v.get("restoreRequestObject").is_some()
+        || object_type(v).contains("Restore")
+        || v.get("properties")
+            .is_some_and(|p| object_type(p).contains("Restor"))
+        || (v.get("sourceDataStoreType").is_some() && v.get("startTime").is_some())
+    {
+        return "restore";
+    }
     panic!(
         "{what}: a body of unrecognised shape: {}",
         &v.to_string()[..v.to_string().len().min(300)]

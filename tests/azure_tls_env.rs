@@ -39,11 +39,12 @@ async fn ssl_cert_file_adds_a_trust_root() {
     let id = format!(
         "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/vault-v/backupInstances/bi"
     );
-    server.push(Step::new(
-        "GET",
-        format!("{id}?api-version=2025-07-01"),
-        404,
-    ));
+    // The service's own "no such instance": only a 404 that proves absence reads as gone.
+    server.push(
+        Step::new("GET", format!("{id}?api-version=2025-07-01"), 404).json(serde_json::json!({
+            "error": {"code": "UserErrorBackupInstanceNotFound", "message": "not found"}
+        })),
+    );
     let config = AzureConfig {
         subscription_id: SUB.into(),
         resource_manager_endpoint: Some(format!("{}/", server.base)),
