@@ -662,14 +662,32 @@ impl DataProtectionClient {
         Ok(next.to_string())
     }
 
-    /// Follows an ARM list from `url` through its `nextLink`s (each checked by
-    /// [`Self::check_next_link`]), at most [`MAX_PAGES`] pages and [`MAX_ENTRIES`] entries; a
-    /// link seen before ends the walk with an error (the list would never end).
-    /// `split` takes a decoded page apart into its items and the next page's URL.
+    /// Follows an ARM list from `url` through its `nextLink`s: [`Self::walk_pages_from`] with
+    /// nothing sent yet and at most [`MAX_ENTRIES`] entries.
     async fn walk_pages<P, T>(
         &self,
         ctx: &CallContext<'_>,
+        url: String,
+        split: impl Fn(P) -> (Vec<T>, Option<String>),
+    ) -> Result<(Vec<T>, Option<Response>), AzureError>
+    where
+        P: serde::de::DeserializeOwned,
+    {
+        self.walk_pages_from(ctx, url, None, MAX_ENTRIES, split)
+            .await
+    }
+
+    /// Follows an ARM list from `url` (whose answer is `sent` when the caller already asked for
+    /// it) through its `nextLink`s, each checked by [`Self::check_next_link`], at most
+    /// [`MAX_PAGES`] pages and `max_entries` entries; a link seen before ends the walk with an
+    /// error (the list would never end). `split` takes a decoded page apart into its items and
+    /// the next page's URL.
+    pub(crate) async fn walk_pages_from<P, T>(
+        &self,
+        ctx: &CallContext<'_>,
         mut url: String,
+        mut sent: Option<Response>,
+        max_entries: usize,
         split: impl Fn(P) -> (Vec<T>, Option<String>),
     ) -> Result<(Vec<T>, Option<Response>), AzureError>
     where
@@ -679,20 +697,24 @@ impl DataProtectionClient {
         let mut seen = std::collections::HashSet::new();
         let mut all = Vec::new();
         for _ in 0..MAX_PAGES {
-            let resp = self
-                .inner
-                .pipeline
-                .send(ctx, Method::GET, &url, None)
-                .await?;
+            let resp = match sent.take() {
+                Some(resp) => resp,
+                None => {
+                    self.inner
+                        .pipeline
+                        .send(ctx, Method::GET, &url, None)
+                        .await?
+                }
+            };
             if !resp.is_success() {
                 return Err(resp.to_error(ctx));
             }
             let (items, next) = split(Self::decode(ctx, &resp)?);
             all.extend(items);
-            if all.len() > MAX_ENTRIES {
+            if all.len() > max_entries {
                 return Err(AzureError::decode(
                     ctx.operation,
-                    format!("the list holds more than {MAX_ENTRIES} entries; it was not used"),
+                    format!("the list holds more than {max_entries} entries; it was not used"),
                 )
                 .with_correlation_id(ctx.correlation_id));
             }

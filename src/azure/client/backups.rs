@@ -357,7 +357,7 @@ impl DataProtectionClient {
                 .and_then(|d| httpdate::parse_http_date(d).ok())
                 .map(time::OffsetDateTime::from);
             let points = self
-                .collect_pages(&ctx, first, |p: PointList| {
+                .collect_pages(&ctx, url.as_str(), first, |p: PointList| {
                     (
                         p.value.into_iter().map(|r| r.into_point()).collect(),
                         p.next_link,
@@ -400,7 +400,7 @@ impl DataProtectionClient {
                 .await?;
             let asked = format!("{vault}/backupJobs");
             let mut jobs = self
-                .collect_pages(&ctx, first, |p: JobList| {
+                .collect_pages(&ctx, &url, first, |p: JobList| {
                     (
                         p.value.into_iter().map(|r| r.into_job()).collect(),
                         p.next_link,
@@ -421,45 +421,23 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// The items of a list whose first page is `first`, following `nextLink` (used as given,
-    /// on the Resource Manager origin only) for at most [`super::MAX_PAGES`] pages and
-    /// [`MAX_LIST_ITEMS`] items.
+    /// The items of a list whose first page, asked for at `url`, answered `first`: the
+    /// client's one list walk (checked `nextLink`s, no link twice, at most
+    /// [`super::MAX_PAGES`] pages), bounded to [`MAX_LIST_ITEMS`] items.
     async fn collect_pages<P, T>(
         &self,
         ctx: &CallContext<'_>,
+        url: &str,
         first: crate::azure::http::retry::Response,
         split: impl Fn(P) -> (Vec<T>, Option<String>),
     ) -> Result<Vec<T>, AzureError>
     where
         P: serde::de::DeserializeOwned,
     {
-        let mut all = Vec::new();
-        let mut resp = first;
-        for _ in 0..super::MAX_PAGES {
-            if !resp.is_success() {
-                return Err(resp.to_error(ctx));
-            }
-            let (items, next) = split(Self::decode(ctx, &resp)?);
-            all.extend(items);
-            if all.len() > MAX_LIST_ITEMS {
-                return Err(AzureError::decode(
-                    ctx.operation,
-                    format!("the list has more than {MAX_LIST_ITEMS} entries; stopped reading"),
-                )
-                .with_correlation_id(ctx.correlation_id));
-            }
-            match next.filter(|l| !l.trim().is_empty()) {
-                Some(n) => {
-                    resp = self.inner.pipeline.send(ctx, Method::GET, &n, None).await?;
-                }
-                None => return Ok(all),
-            }
-        }
-        Err(AzureError::decode(
-            ctx.operation,
-            format!("the list did not end after {} pages", super::MAX_PAGES),
-        )
-        .with_correlation_id(ctx.correlation_id))
+        let (all, _) = self
+            .walk_pages_from(ctx, url.to_string(), Some(first), MAX_LIST_ITEMS, split)
+            .await?;
+        Ok(all)
     }
 }
 
