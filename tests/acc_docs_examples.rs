@@ -154,6 +154,16 @@ fn examples_are_formatted_and_valid() {
         } else {
             &[]
         };
+        // The restore drill needs `terraform test`'s Terraform (1.6); its test helper, which
+        // takes a backup with an action, 1.14.
+        let drills: &[&str] = match (tf.at_least(1, 6), tf.at_least(1, 14)) {
+            (true, true) => &[
+                "examples/modules/restore-drill",
+                "examples/modules/restore-drill/tests/setup",
+            ],
+            (true, false) => &["examples/modules/restore-drill"],
+            _ => &[],
+        };
         for dir in [
             "examples/provider",
             "examples/resources/azurebackup_instance",
@@ -167,6 +177,7 @@ fn examples_are_formatted_and_valid() {
         .iter()
         .chain(functions)
         .chain(actions)
+        .chain(drills)
         {
             let wd = Workdir::new(&tf);
             copy_example(&wd, dir);

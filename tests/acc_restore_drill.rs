@@ -149,7 +149,10 @@ fn assert_disk_restored_then_deleted(emu: &Emu, disk_id: &str, tf: &Terraform) {
         "terraform {}: the drill deletes the restored disk once: {deletes:?}",
         tf.version
     );
-    assert_eq!(deletes[0]["status"], 200, "it existed until then: {deletes:?}");
+    assert_eq!(
+        deletes[0]["status"], 200,
+        "it existed until then: {deletes:?}"
+    );
     assert!(
         !world_has(emu, disk_id),
         "terraform {}: {disk_id} must be gone after the drill",
@@ -162,7 +165,10 @@ fn assert_disk_restored_then_deleted(emu: &Emu, disk_id: &str, tf: &Terraform) {
 #[test]
 fn drills_with_backup_now_restore_and_clean_up_on_the_newest_core() {
     let tf = newest_terraform();
-    assert!(tf.at_least(1, 14), "the action variant needs Terraform 1.14+");
+    assert!(
+        tf.at_least(1, 14),
+        "the action variant needs Terraform 1.14+"
+    );
     let emu = drill_emulator();
     let wd = drill_workdir(&tf, &emu, "tests");
     let out = timed_test(&wd, "tests/ (disk + PostgreSQL flexible, backup now)", &[]);
@@ -229,7 +235,10 @@ fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, [String; 3]) {
             emu::vault(),
             emu::policy(policy),
             if snap {
-                format!("  snapshot_resource_group_id = \"{}\"\n", emu::rg("rg-snapshots"))
+                format!(
+                    "  snapshot_resource_group_id = \"{}\"\n",
+                    emu::rg("rg-snapshots")
+                )
             } else {
                 String::new()
             }
@@ -240,12 +249,21 @@ fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, [String; 3]) {
         &[
             instance("disk", &emu::disk("disk-2"), "policy-disk", true),
             instance("pgflex", &emu::pg_flex("pgflex-1"), "policy-pgflex", false),
-            instance("unbacked", &emu::pg_flex("pgflex-2"), "policy-pgflex", false),
+            instance(
+                "unbacked",
+                &emu::pg_flex("pgflex-2"),
+                "policy-pgflex",
+                false,
+            ),
         ]
         .concat(),
     );
     let out = apply(&wd);
-    assert!(out.success(), "{}", ctx(tf, "protect the seed instances", &out));
+    assert!(
+        out.success(),
+        "{}",
+        ctx(tf, "protect the seed instances", &out)
+    );
     let o = common::outputs(&wd);
     let ids = ["disk", "pgflex", "unbacked"].map(|k| o[k]["value"].as_str().unwrap().to_string());
     for id in &ids[..2] {
@@ -301,7 +319,11 @@ fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
                 "-var=file_prefix=nightly",
             ],
         );
-        assert!(out.success(), "{}", ctx(&tf, "PostgreSQL flexible drill", &out));
+        assert!(
+            out.success(),
+            "{}",
+            ctx(&tf, "PostgreSQL flexible drill", &out)
+        );
         out.assert_contains("2 passed, 0 failed");
 
         let restores = restores(&emu);
@@ -334,7 +356,11 @@ fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
                 &format!("-var=target_container_id={}", restores_container()),
             ],
         );
-        assert!(!out.success(), "{}", ctx(&tf, "drill without a point", &out));
+        assert!(
+            !out.success(),
+            "{}",
+            ctx(&tf, "drill without a point", &out)
+        );
         out.assert_contains("has no recovery point yet");
         assert_eq!(requests_of(&emu, "triggerRestore").len(), 2);
 
