@@ -215,6 +215,40 @@ pub struct Entry {
     /// Whether this kind is only chosen by an explicit `datasource_type` (its ID shape is
     /// another kind's too: a storage account is blob unless Data Lake is asked for).
     pub by_type_only: bool,
+    /// What a restore of this kind can write to (`azure-recovery.md`), first the usual one.
+    pub restores: &'static [RestoreTarget],
+}
+
+/// Where a restore of a kind can go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreTarget {
+    /// A new managed disk in the source's region.
+    NewDisk,
+    /// The protected account itself, to a point in time (operational blob).
+    InPlace,
+    /// Containers of a vault-tier backup into an existing storage account.
+    Containers,
+    /// Backup files (database dumps) into an existing blob container.
+    Files,
+    /// A new database on an existing server (PostgreSQL single server).
+    NewDatabase,
+    /// Namespaces into an existing AKS cluster.
+    Cluster,
+    /// A new Cosmos DB account.
+    NewCosmosAccount,
+    /// Volumes into an existing Elastic SAN volume group.
+    Volumes,
+}
+
+impl RestoreTarget {
+    /// Whether the restore makes a resource of its own (which a user may want deleted after a
+    /// drill), rather than writing into or over something that exists.
+    pub fn creates_own_resource(self) -> bool {
+        matches!(
+            self,
+            RestoreTarget::NewDisk | RestoreTarget::NewDatabase | RestoreTarget::NewCosmosAccount
+        )
+    }
 }
 
 /// A role the vault's identity needs.
@@ -260,6 +294,7 @@ pub const CATALOGUE: &[Entry] = &[
         api_versions: ALL_VERSIONS,
         inputs: &[SNAPSHOT_RG],
         by_type_only: false,
+        restores: &[RestoreTarget::NewDisk],
     },
     Entry {
         kind: DatasourceKind::PostgresDatabase,
@@ -279,6 +314,7 @@ pub const CATALOGUE: &[Entry] = &[
             optional(Input::KeyVaultSecret, Parameter::SecretStoreCredentials).since(AFTER_2021),
         ],
         by_type_only: false,
+        restores: &[RestoreTarget::NewDatabase, RestoreTarget::Files],
     },
     Entry {
         kind: DatasourceKind::PostgresFlexibleServer,
@@ -299,6 +335,7 @@ pub const CATALOGUE: &[Entry] = &[
         api_versions: ALL_VERSIONS,
         inputs: &[],
         by_type_only: false,
+        restores: &[RestoreTarget::Files],
     },
     Entry {
         kind: DatasourceKind::Blob,
@@ -321,6 +358,7 @@ pub const CATALOGUE: &[Entry] = &[
         )
         .since(AFTER_2021)],
         by_type_only: false,
+        restores: &[RestoreTarget::InPlace, RestoreTarget::Containers],
     },
     Entry {
         kind: DatasourceKind::DataLake,
@@ -341,6 +379,7 @@ pub const CATALOGUE: &[Entry] = &[
             Parameter::DatasourceParameters(ADLS_PARAMETERS),
         )],
         by_type_only: true,
+        restores: &[RestoreTarget::Containers],
     },
     Entry {
         kind: DatasourceKind::Kubernetes,
@@ -369,6 +408,7 @@ pub const CATALOGUE: &[Entry] = &[
             SNAPSHOT_RG,
         ],
         by_type_only: false,
+        restores: &[RestoreTarget::Cluster],
     },
     Entry {
         kind: DatasourceKind::MysqlFlexibleServer,
@@ -386,6 +426,7 @@ pub const CATALOGUE: &[Entry] = &[
         api_versions: ALL_VERSIONS,
         inputs: &[],
         by_type_only: false,
+        restores: &[RestoreTarget::Files],
     },
     Entry {
         kind: DatasourceKind::CosmosDb,
@@ -403,6 +444,7 @@ pub const CATALOGUE: &[Entry] = &[
         api_versions: ALL_VERSIONS,
         inputs: &[],
         by_type_only: false,
+        restores: &[RestoreTarget::NewCosmosAccount],
     },
     Entry {
         kind: DatasourceKind::ElasticSan,
@@ -434,6 +476,7 @@ pub const CATALOGUE: &[Entry] = &[
             SNAPSHOT_RG,
         ],
         by_type_only: false,
+        restores: &[RestoreTarget::Volumes],
     },
 ];
 

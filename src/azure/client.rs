@@ -30,6 +30,7 @@ mod lifecycle;
 pub use backups::{JOB_POLL, MAX_LIST_ITEMS, PointFilter, RecoveryPoints, job_error};
 mod restore;
 pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
+pub use restore::COMPUTE_API_VERSION;
 
 /// The caller's bounds for one operation.
 #[derive(Debug, Clone)]

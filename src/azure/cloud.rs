@@ -28,6 +28,16 @@ pub struct CloudEndpoints {
 }
 
 impl CloudEndpoints {
+    /// The storage DNS suffix of this cloud (`core.windows.net` in the public cloud), for the
+    /// blob URLs a files restore names. A custom or discovered cloud is taken as public.
+    pub fn storage_suffix(&self) -> &'static str {
+        match self.name.as_str() {
+            "usgovernment" => "core.usgovcloudapi.net",
+            "china" => "core.chinacloudapi.cn",
+            _ => "core.windows.net",
+        }
+    }
+
     /// The OAuth scope for ARM: the audience followed by `/.default`.
     pub fn scope(&self) -> String {
         let a = self.audience.trim_end_matches('/');

@@ -386,12 +386,15 @@ impl JobResource {
             .name
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default().to_string());
-        let recovery_point_id = p
-            .extended_info
-            .as_ref()
-            .and_then(|e| e.get("recoveryPointId"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        // A backup job names the point it made; a restore job the point it restores from
+        // (`sourceRecoverPoint.recoveryPointID`, recorded spelling).
+        let recovery_point_id = p.extended_info.as_ref().and_then(|e| {
+            e.get("recoveryPointId")
+                .or_else(|| e.get("sourceRecoverPoint")?.get("recoveryPointID"))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        });
         BackupJob {
             id,
             job_id,

@@ -103,11 +103,38 @@ fn to_diag(
     e: &AzureError,
     kind: Option<&Entry>,
 ) -> Diagnostic {
-    let mut detail = format!(
-        "The {action} failed: {}\n\n{}",
-        e.message(),
-        advice(e, action, kind)
-    );
+    compose(
+        severity,
+        summary,
+        action,
+        instance,
+        e,
+        &advice(e, action, kind),
+    )
+}
+
+/// A diagnostic for a failed Azure call whose advice the caller knows better than the generic
+/// one (a restore's missing role is a restore role, not a backup role).
+pub fn azure_diag_advised(
+    severity: Severity,
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+    advice: &str,
+) -> Diagnostic {
+    compose(severity, summary, action, instance, e, advice)
+}
+
+fn compose(
+    severity: Severity,
+    summary: &str,
+    action: &str,
+    instance: Option<&str>,
+    e: &AzureError,
+    advice: &str,
+) -> Diagnostic {
+    let mut detail = format!("The {action} failed: {}\n\n{advice}", e.message());
     // API 2025-09-01 and later refuse vaults without Always-On soft delete: say what to change.
     let summary = if e.is_always_on_required() {
         detail.push_str("\n\nTo fix it, either turn the vault's soft delete to Always-On (`securitySettings.softDeleteSettings.state = \"AlwaysOn\"`; azurerm: `soft_delete = \"AlwaysOn\"`; this cannot be undone), or set the provider's `api_version = \"2025-07-01\"`, the last API version without this rule.");

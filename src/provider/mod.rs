@@ -1,5 +1,5 @@
 //! The glue between the Terraform side and the Azure side: the provider configuration, the
-//! `azurebackup_instance` resource, the data sources, the actions and the functions. Only this module knows
+//! `azurebackup_instance` and `azurebackup_restore` resources, the data sources, the actions and the functions. Only this module knows
 //! both halves.
 
 pub mod actions;
@@ -10,6 +10,7 @@ pub mod errors;
 pub mod functions;
 pub mod instance;
 pub mod migrate;
+pub mod restore;
 
 use std::sync::{Arc, RwLock};
 
@@ -70,9 +71,10 @@ impl Provider for AzureBackupProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(instance::InstanceResource::new(
-            self.shared.clone(),
-        ))]
+        vec![
+            Arc::new(instance::InstanceResource::new(self.shared.clone())),
+            Arc::new(restore::RestoreResource::new(self.shared.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

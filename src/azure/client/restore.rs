@@ -1,12 +1,13 @@
 //! Restore calls: `validateRestore` (polled to its outcome; a finding is the operation's
 //! error) and `restore` (polled until the service has made the restore job), returning the
 //! job's ARM ID from the operation's `Location` result or its final status's
-//! `properties.jobId`. Waiting for the job is not here.
+//! `properties.jobId` (the wait is the jobs' [`DataProtectionClient::wait_for_job`]); and the
+//! delete of a disk a restore created, for drills that clean up after themselves.
 
 use reqwest::Method;
 
 use super::{DataProtectionClient, OpOptions};
-use crate::azure::arm_id::{BackupInstanceId, BackupVaultId};
+use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, ManagedDiskId};
 use crate::azure::error::AzureError;
 use crate::azure::http::retry::{CallContext, Response};
 use crate::azure::models::{OperationJobExtendedInfo, OperationStatus};
@@ -184,4 +185,56 @@ impl DataProtectionClient {
         .await;
         self.log_result(&ctx, r)
     }
+
+    /// `DELETE {disk}` (the Compute API, [`COMPUTE_API_VERSION`]), polled to the end: the disk
+    /// a restore created. A 404 that proves the disk absent is success (already gone).
+    pub async fn delete_disk(
+        &self,
+        disk: &ManagedDiskId,
+        op: &OpOptions,
+    ) -> Result<(), AzureError> {
+        let corr = self.start("deleteDisk", &disk.to_string());
+        let ctx = op.context("deleteDisk", &corr);
+        let r = async {
+            let mut url = url::Url::parse(&self.url(disk, &[])?)
+                .map_err(|e| AzureError::config("build request URL", format!("not a URL: {e}")))?;
+            url.query_pairs_mut()
+                .clear()
+                .append_pair("api-version", COMPUTE_API_VERSION);
+            let resp = self
+                .inner
+                .pipeline
+                .send(&ctx, Method::DELETE, url.as_str(), None)
+                .await?;
+            match resp.status {
+                // Compute may answer 200 with a status to poll, as well as 202.
+                200 | 204
+                    if resp.header("azure-asyncoperation").is_none()
+                        && resp.header("location").is_none() =>
+                {
+                    return Ok(((), Some(resp)));
+                }
+                404 if resp.proves_absent() => return Ok(((), Some(resp))),
+                s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
+                _ => {}
+            }
+            let last = self
+                .poll(
+                    &ctx,
+                    &resp,
+                    PollRequest {
+                        resource_url: None,
+                        is_delete: true,
+                        outcome_only: false,
+                    },
+                )
+                .await?;
+            Ok(((), last.or(Some(resp))))
+        }
+        .await;
+        self.log_result(&ctx, r)
+    }
 }
+
+/// The Compute API version used for the one disk call (delete); its shape is stable.
+pub const COMPUTE_API_VERSION: &str = "2023-04-02";

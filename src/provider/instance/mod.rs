@@ -20,7 +20,7 @@ pub mod list;
 mod model;
 mod params;
 mod plan;
-mod plan_marks;
+pub(crate) mod plan_marks;
 mod plan_warnings;
 pub mod schema;
 

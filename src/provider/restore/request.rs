@@ -1,0 +1,608 @@
+//! From the configuration to a restore request: typed inputs read from Terraform values (every
+//! problem an error on its attribute), the checks that need only the configuration, and the
+//! request built by the Azure half's builders once the instance (its kind, region, identity) is
+//! known.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::schema::{self as attr, t};
+use crate::azure::arm_id::{
+    BackupInstanceId, CosmosDbAccountId, ElasticSanVolumeGroupId, KeyVaultSecretUri,
+    ManagedClusterId, ManagedDiskId, PostgresDatabaseId, ResourceGroupId, StorageAccountId,
+};
+use crate::azure::catalogue::{DatasourceKind, RestoreTarget};
+use crate::azure::models::BackupInstanceResource;
+use crate::azure::restore::{
+    self as build, BlobContainerId, ClusterRestore, ContainerRestore, InputError, PrefixRange,
+    RestoreRequest,
+};
+use crate::tfplugin::{AttributePath, Diagnostics, Value};
+
+/// What the restore reads from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Point(String),
+    Time(OffsetDateTime),
+}
+
+/// Where it writes to: one per target block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Disk(ManagedDiskId),
+    Files {
+        container: BlobContainerId,
+        prefix: String,
+    },
+    Containers {
+        account: StorageAccountId,
+        names: Vec<String>,
+    },
+    InPlace(Vec<PrefixRange>),
+    Database {
+        database: PostgresDatabaseId,
+        secret: KeyVaultSecretUri,
+    },
+    Cluster {
+        cluster: ManagedClusterId,
+        what: ClusterRestore,
+    },
+    CosmosDb(CosmosDbAccountId),
+    ElasticSan {
+        group: ElasticSanVolumeGroupId,
+        volumes: Vec<String>,
+    },
+}
+
+impl Target {
+    pub fn kind(&self) -> RestoreTarget {
+        match self {
+            Target::Disk(_) => RestoreTarget::NewDisk,
+            Target::Files { .. } => RestoreTarget::Files,
+            Target::Containers { .. } => RestoreTarget::Containers,
+            Target::InPlace(_) => RestoreTarget::InPlace,
+            Target::Database { .. } => RestoreTarget::NewDatabase,
+            Target::Cluster { .. } => RestoreTarget::Cluster,
+            Target::CosmosDb(_) => RestoreTarget::NewCosmosAccount,
+            Target::ElasticSan { .. } => RestoreTarget::Volumes,
+        }
+    }
+
+    /// The resource the restore makes, when it makes one of its own.
+    pub fn restored_resource_id(&self) -> Option<String> {
+        match self {
+            Target::Disk(d) => Some(d.to_string()),
+            Target::Database { database, .. } => Some(database.to_string()),
+            Target::CosmosDb(a) => Some(a.to_string()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    pub instance: BackupInstanceId,
+    pub source: Source,
+    pub target: Target,
+}
+
+/// Where an input error of the builders points.
+pub fn path_of(target: RestoreTarget, field: &str) -> AttributePath {
+    let block = attr::block_of(target);
+    match field {
+        attr::RECOVERY_POINT_ID | attr::POINT_IN_TIME => AttributePath::root(field),
+        "prefix_ranges" => AttributePath::root(block).attr(t::PREFIX_RANGE),
+        "location" | "blob_suffix" | "rehydration_retention_days" => {
+            AttributePath::root(attr::BACKUP_INSTANCE_ID)
+        }
+        f => AttributePath::root(block).attr(f),
+    }
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T08:00:00Z: {e}"))
+}
+
+/// A recovery point by name, or by ARM ID (`{instance}/recoveryPoints/{name}`, what the
+/// `azurebackup_recovery_points` data source calls `id`), which must be of this instance.
+fn point_name(
+    text: &str,
+    instance: Option<&BackupInstanceId>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let path = || AttributePath::root(attr::RECOVERY_POINT_ID);
+    let Some((parent, name)) = text.trim().rsplit_once('/') else {
+        return Some(text.trim().to_string());
+    };
+    let Some((owner, segment)) = parent.rsplit_once('/') else {
+        diags.error_at(path(), "Invalid Recovery Point ID", format!("{text:?} is neither a recovery point name nor its ARM ID ({{backup instance ID}}/recoveryPoints/{{name}})."));
+        return None;
+    };
+    let owner_id = owner.parse::<BackupInstanceId>();
+    if !segment.eq_ignore_ascii_case("recoveryPoints") || owner_id.is_err() || name.is_empty() {
+        diags.error_at(path(), "Invalid Recovery Point ID", format!("{text:?} is neither a recovery point name nor its ARM ID ({{backup instance ID}}/recoveryPoints/{{name}})."));
+        return None;
+    }
+    if let Some(i) = instance
+        && !crate::azure::wait::same_arm_id(owner, &i.to_string())
+    {
+        diags.error_at(path(), "Recovery Point of Another Instance", format!("The recovery point {text} belongs to the backup instance {owner}, not to {i}, the `{}`. A restore reads a point of its own instance: use `data.azurebackup_recovery_points` of {i}.", attr::BACKUP_INSTANCE_ID));
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// The target blocks present in the configuration (`None` when one is unknown).
+fn present_blocks(config: &Value) -> Option<Vec<(&'static str, RestoreTarget)>> {
+    let mut out = Vec::new();
+    for (name, target) in attr::TARGET_BLOCKS {
+        let v = config.get(name);
+        if v.is_unknown() {
+            return None;
+        }
+        if !v.is_null() {
+            out.push((*name, *target));
+        }
+    }
+    Some(out)
+}
+
+/// The checks that need the configuration alone; `Some` when every input is known and valid.
+pub fn check(config: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
+    let before = diags.len();
+    for a in attr::COMPUTED_ONLY {
+        if !config.get(a).is_null() && !config.get(a).is_unknown() {
+            diags.error_at(
+                AttributePath::root(*a),
+                "Computed Attribute Set",
+                format!("`{a}` is set by the provider from the restore job; remove it from the configuration."),
+            );
+        }
+    }
+    let instance = match config.get(attr::BACKUP_INSTANCE_ID) {
+        v if v.is_unknown() => None,
+        v => v.as_str().and_then(|s| {
+            s.parse::<BackupInstanceId>()
+                .map_err(|e| {
+                    diags.error_at(
+                        AttributePath::root(attr::BACKUP_INSTANCE_ID),
+                        "Invalid Backup Instance ID",
+                        format!(
+                            "`{}` is not a valid Backup Instance ID: {e}",
+                            attr::BACKUP_INSTANCE_ID
+                        ),
+                    )
+                })
+                .ok()
+        }),
+    };
+    let rp = config.get(attr::RECOVERY_POINT_ID);
+    let pit = config.get(attr::POINT_IN_TIME);
+    let mut known =
+        !rp.is_unknown() && !pit.is_unknown() && !config.get(attr::BACKUP_INSTANCE_ID).is_unknown();
+    let source = match (rp.as_str(), pit.as_str()) {
+        (Some(_), Some(_)) => {
+            diags.error_at(
+                AttributePath::root(attr::POINT_IN_TIME),
+                "Conflicting Restore Sources",
+                "Set exactly one of `recovery_point_id` and `point_in_time`, not both.",
+            );
+            None
+        }
+        (Some(p), None) if !pit.is_unknown() => {
+            point_name(p, instance.as_ref(), diags).map(Source::Point)
+        }
+        (None, Some(p)) if !rp.is_unknown() => match parse_time(p) {
+            Ok(t) => Some(Source::Time(t)),
+            Err(e) => {
+                diags.error_at(
+                    AttributePath::root(attr::POINT_IN_TIME),
+                    "Invalid Point in Time",
+                    e,
+                );
+                None
+            }
+        },
+        (None, None) if known => {
+            diags.error_at(
+                AttributePath::root(attr::RECOVERY_POINT_ID),
+                "Missing Restore Source",
+                "Set exactly one of `recovery_point_id` (a recovery point of the instance, e.g. `data.azurebackup_recovery_points.x.latest.id`) and `point_in_time` (operational blob backups).",
+            );
+            None
+        }
+        _ => None,
+    };
+    let blocks = present_blocks(config);
+    let target = match blocks.as_deref() {
+        None => {
+            known = false;
+            None
+        }
+        Some([]) => {
+            diags.error(
+                "Missing Restore Target",
+                format!(
+                    "Add one target block: {}.",
+                    attr::TARGET_BLOCKS
+                        .iter()
+                        .map(|(b, _)| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        Some([(name, kind)]) => target_of(config.get(name), *kind, &mut known, diags),
+        Some(many) => {
+            diags.error_at(
+                AttributePath::root(many[1].0),
+                "Conflicting Restore Targets",
+                format!(
+                    "A restore has one target; {} are set. Keep one (a second restore is a second resource).",
+                    many.iter().map(|(b, _)| format!("`{b}`")).collect::<Vec<_>>().join(" and ")
+                ),
+            );
+            None
+        }
+    };
+    if let (Some(s), Some(tg)) = (&source, &target) {
+        match (s, tg.kind()) {
+            (Source::Time(_), k) if k != RestoreTarget::InPlace => diags.error_at(
+                AttributePath::root(attr::POINT_IN_TIME),
+                "Point in Time Needs an In-Place Restore",
+                format!("`point_in_time` restores an operational blob backup in place (the `in_place` block); a `{}` restore is of a recovery point: set `recovery_point_id` instead.", attr::block_of(k)),
+            ),
+            (Source::Point(_), RestoreTarget::InPlace) => diags.error_at(
+                AttributePath::root(attr::IN_PLACE),
+                "In-Place Restore Needs a Point in Time",
+                "An `in_place` restore (operational blob backups) restores to `point_in_time`; a recovery point of a vaulted blob backup is restored with a `containers` block.",
+            ),
+            _ => {}
+        }
+    }
+    check_delete_flag(config, target.as_ref().map(Target::kind), diags);
+    if diags.len() > before && diags.has_errors() || !known {
+        return None;
+    }
+    Some(Inputs {
+        instance: instance?,
+        source: source?,
+        target: target?,
+    })
+}
+
+/// `delete_restored_target = true` only where a destroy can delete something the restore made.
+fn check_delete_flag(config: &Value, target: Option<RestoreTarget>, diags: &mut Diagnostics) {
+    if config.get(attr::DELETE_RESTORED_TARGET).as_bool() != Some(true) {
+        return;
+    }
+    let Some(k) = target else { return };
+    let why = match k {
+        RestoreTarget::NewDisk => return,
+        RestoreTarget::NewDatabase | RestoreTarget::NewCosmosAccount => {
+            "this provider deletes restored disks only: delete the restored database or account yourself when you are done with it"
+        }
+        _ => {
+            "this restore writes into a resource that existed before it (in place, into a container, account, cluster or volume group), so there is nothing of its own to delete; a destroy only forgets the restore"
+        }
+    };
+    diags.error_at(
+        AttributePath::root(attr::DELETE_RESTORED_TARGET),
+        "Nothing to Delete on Destroy",
+        format!("`delete_restored_target = true` is not available for a `{}` restore: {why}. Remove the argument (or set it to false).", attr::block_of(k)),
+    );
+}
+
+fn string_list(v: &Value) -> Option<Vec<String>> {
+    v.as_list().map(|l| {
+        l.iter()
+            .filter_map(|e| e.as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+fn parse_at<T: std::str::FromStr>(
+    block: &Value,
+    name: &'static str,
+    at: &str,
+    known: &mut bool,
+    diags: &mut Diagnostics,
+) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let v = block.get(name);
+    if v.is_unknown() {
+        *known = false;
+        return None;
+    }
+    let s = v.as_str()?;
+    s.parse::<T>()
+        .map_err(|e| {
+            diags.error_at(
+                AttributePath::root(at).attr(name),
+                "Invalid Restore Target",
+                format!("`{at}.{name}`: {e}"),
+            )
+        })
+        .ok()
+}
+
+fn target_of(
+    b: &Value,
+    kind: RestoreTarget,
+    known: &mut bool,
+    diags: &mut Diagnostics,
+) -> Option<Target> {
+    if !b.is_wholly_known() {
+        *known = false;
+        return None;
+    }
+    let at = attr::block_of(kind);
+    let bad = |diags: &mut Diagnostics, e: InputError| {
+        diags.error_at(path_of(kind, e.field), "Invalid Restore Target", e.message);
+    };
+    match kind {
+        RestoreTarget::NewDisk => {
+            let rg: ResourceGroupId = parse_at(b, t::TARGET_RESOURCE_GROUP_ID, at, known, diags)?;
+            let name = b.get(t::TARGET_DISK_NAME).as_str()?;
+            build::new_disk_id(&rg, name)
+                .map(Target::Disk)
+                .map_err(|e| bad(diags, e))
+                .ok()
+        }
+        RestoreTarget::Files => {
+            let container: BlobContainerId = parse_at(b, t::TARGET_CONTAINER_ID, at, known, diags)?;
+            Some(Target::Files {
+                container,
+                prefix: b.get(t::FILE_PREFIX).as_str()?.to_string(),
+            })
+        }
+        RestoreTarget::Containers => {
+            let account: StorageAccountId =
+                parse_at(b, t::TARGET_STORAGE_ACCOUNT_ID, at, known, diags)?;
+            Some(Target::Containers {
+                account,
+                names: string_list(b.get(t::NAMES))?,
+            })
+        }
+        RestoreTarget::InPlace => {
+            let ranges = b
+                .get(t::PREFIX_RANGE)
+                .as_list()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| {
+                    Some(PrefixRange {
+                        min: r.get(t::START).as_str()?.to_string(),
+                        max: r.get(t::END).as_str()?.to_string(),
+                    })
+                })
+                .collect();
+            Some(Target::InPlace(ranges))
+        }
+        RestoreTarget::NewDatabase => {
+            let database = parse_at(b, t::TARGET_DATABASE_ID, at, known, diags);
+            let secret = parse_at(b, t::KEY_VAULT_SECRET_URI, at, known, diags);
+            Some(Target::Database {
+                database: database?,
+                secret: secret?,
+            })
+        }
+        RestoreTarget::Cluster => {
+            let cluster = parse_at(b, t::TARGET_CLUSTER_ID, at, known, diags);
+            let rg: Option<ResourceGroupId> =
+                parse_at(b, t::STAGING_RESOURCE_GROUP_ID, at, known, diags);
+            let sa: Option<StorageAccountId> =
+                parse_at(b, t::STAGING_STORAGE_ACCOUNT_ID, at, known, diags);
+            let staging = match (rg, sa) {
+                (Some(rg), Some(sa)) => Some((rg, sa)),
+                (None, None) => None,
+                _ => {
+                    let missing = if b.get(t::STAGING_RESOURCE_GROUP_ID).is_null() {
+                        t::STAGING_RESOURCE_GROUP_ID
+                    } else {
+                        t::STAGING_STORAGE_ACCOUNT_ID
+                    };
+                    diags.error_at(
+                        AttributePath::root(at).attr(missing),
+                        "Incomplete Staging Location",
+                        "A vault-tier AKS restore needs both `staging_resource_group_id` and `staging_storage_account_id`; an operational-tier restore neither.",
+                    );
+                    return None;
+                }
+            };
+            Some(Target::Cluster {
+                cluster: cluster?,
+                what: ClusterRestore {
+                    include_cluster_scope_resources: b
+                        .get(t::INCLUDE_CLUSTER_SCOPE_RESOURCES)
+                        .as_bool()
+                        .unwrap_or(true),
+                    included_namespaces: string_list(b.get(t::INCLUDED_NAMESPACES))
+                        .unwrap_or_default(),
+                    excluded_namespaces: string_list(b.get(t::EXCLUDED_NAMESPACES))
+                        .unwrap_or_default(),
+                    staging,
+                },
+            })
+        }
+        RestoreTarget::NewCosmosAccount => {
+            let rg: ResourceGroupId = parse_at(b, t::TARGET_RESOURCE_GROUP_ID, at, known, diags)?;
+            let name = b.get(t::TARGET_ACCOUNT_NAME).as_str()?;
+            format!("{rg}/providers/Microsoft.DocumentDB/databaseAccounts/{name}")
+                .parse::<CosmosDbAccountId>()
+                .map(Target::CosmosDb)
+                .map_err(|e| {
+                    diags.error_at(
+                        AttributePath::root(at).attr(t::TARGET_ACCOUNT_NAME),
+                        "Invalid Restore Target",
+                        format!("`{at}.{}`: {e}", t::TARGET_ACCOUNT_NAME),
+                    )
+                })
+                .ok()
+        }
+        RestoreTarget::Volumes => {
+            let group = parse_at(b, t::TARGET_VOLUME_GROUP_ID, at, known, diags)?;
+            Some(Target::ElasticSan {
+                group,
+                volumes: string_list(b.get(t::VOLUMES))?,
+            })
+        }
+    }
+}
+
+/// The kind of the instance, from what the service reports about its datasource.
+pub fn kind_of(res: &BackupInstanceResource) -> Option<DatasourceKind> {
+    let ds = &res.properties.data_source_info;
+    crate::azure::catalogue::resolve_kind(&ds.resource_id, ds.datasource_type.as_deref())
+        .ok()
+        .flatten()
+}
+
+/// Whether the instance is an operational (continuous) blob backup: no containers of its own.
+fn is_vaulted_blob(res: &BackupInstanceResource) -> bool {
+    let text = serde_json::to_string(&res.properties.policy_info).unwrap_or_default();
+    text.contains("containersList")
+}
+
+/// The request for `inputs` against the instance the service reported, or the error and the
+/// attribute it is about.
+pub fn build(
+    inputs: &Inputs,
+    res: &BackupInstanceResource,
+    blob_suffix: &str,
+) -> Result<RestoreRequest, (AttributePath, String, String)> {
+    let kind = kind_of(res).ok_or_else(|| {
+        (
+            AttributePath::root(attr::BACKUP_INSTANCE_ID),
+            "Unknown Datasource Kind".to_string(),
+            format!(
+                "The backup instance protects {:?} (datasource type {:?}), a kind this provider does not restore.",
+                res.properties.data_source_info.resource_id,
+                res.properties.data_source_info.datasource_type.as_deref().unwrap_or("unknown")
+            ),
+        )
+    })?;
+    let entry = kind.entry();
+    let target = inputs.target.kind();
+    if !entry.restores.contains(&target) {
+        let blocks: Vec<String> = entry
+            .restores
+            .iter()
+            .map(|r| format!("`{}`", attr::block_of(*r)))
+            .collect();
+        return Err((
+            AttributePath::root(attr::block_of(target)),
+            "Restore Target of the Wrong Kind".into(),
+            format!(
+                "The backup instance protects {} ({}); a `{}` restore is not one of them. Use {}.",
+                entry.plural,
+                res.properties.data_source_info.resource_id,
+                attr::block_of(target),
+                crate::azure::catalogue::either(
+                    &blocks.iter().map(String::as_str).collect::<Vec<_>>()
+                )
+            ),
+        ));
+    }
+    if kind == DatasourceKind::Blob && target == RestoreTarget::Containers && !is_vaulted_blob(res)
+    {
+        return Err((
+            AttributePath::root(attr::CONTAINERS),
+            "Restore Target of the Wrong Kind".into(),
+            "The instance has operational (point-in-time) blob backup, which keeps no recovery points of containers: restore it `in_place` to a `point_in_time`.".into(),
+        ));
+    }
+    let region = res
+        .properties
+        .data_source_info
+        .resource_location
+        .clone()
+        .unwrap_or_default();
+    let rp = match &inputs.source {
+        Source::Point(p) => p.as_str(),
+        Source::Time(_) => "",
+    };
+    let built = match (&inputs.target, &inputs.source) {
+        (Target::Disk(d), _) => build::disk(rp, d, &region),
+        (Target::Files { container, prefix }, _) => {
+            build::as_files(rp, container, prefix, blob_suffix, &region)
+        }
+        (Target::Containers { account, names }, _) => {
+            let names: Vec<ContainerRestore> = names
+                .iter()
+                .map(|n| ContainerRestore {
+                    name: n.clone(),
+                    rename_to: None,
+                })
+                .collect();
+            build::containers(
+                rp,
+                kind == DatasourceKind::DataLake,
+                account,
+                &names,
+                &region,
+            )
+        }
+        (Target::InPlace(ranges), Source::Time(at)) => {
+            let account: StorageAccountId = res
+                .properties
+                .data_source_info
+                .resource_id
+                .parse()
+                .map_err(|e| {
+                    (
+                        AttributePath::root(attr::BACKUP_INSTANCE_ID),
+                        "Unexpected Datasource".to_string(),
+                        format!("The instance's datasource is not a storage account ID: {e}"),
+                    )
+                })?;
+            build::blob_point_in_time(&account, *at, ranges, &region)
+        }
+        (Target::InPlace(_), Source::Point(_)) => unreachable_source(),
+        (Target::Database { database, secret }, _) => {
+            build::postgres_database(rp, database, secret, &region)
+        }
+        (Target::Cluster { cluster, what }, _) => build::kubernetes(rp, cluster, what, &region),
+        (Target::CosmosDb(a), _) => build::cosmos_db(rp, a, &region),
+        (Target::ElasticSan { group, volumes }, _) => {
+            let v: Vec<ContainerRestore> = volumes
+                .iter()
+                .map(|n| ContainerRestore {
+                    name: n.clone(),
+                    rename_to: None,
+                })
+                .collect();
+            build::elastic_san(rp, group, &v, &region)
+        }
+    };
+    let mut req = built.map_err(|e| {
+        (
+            path_of(target, e.field),
+            "Invalid Restore Input".to_string(),
+            e.message,
+        )
+    })?;
+    req = req.with_source(res.properties.data_source_info.resource_id.clone());
+    if let Some(uai) = res
+        .properties
+        .identity_details
+        .as_ref()
+        .filter(|i| i.use_system_assigned_identity == Some(false))
+        .and_then(|i| i.user_assigned_identity_arm_url.clone())
+    {
+        req = req.with_user_identity(uai);
+    }
+    Ok(req)
+}
+
+/// [`check`] refuses a recovery point with `in_place`; this arm cannot be reached from it.
+fn unreachable_source() -> Result<RestoreRequest, InputError> {
+    Err(InputError {
+        field: attr::POINT_IN_TIME,
+        message: "an in-place restore needs `point_in_time`".into(),
+    })
+}
