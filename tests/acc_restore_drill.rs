@@ -120,6 +120,26 @@ fn world_has(emu: &Emu, id: &str) -> bool {
         })
 }
 
+/// The recovery points the user-triggered backup jobs made (sorted).
+fn points_made_on_demand(emu: &Emu) -> Vec<String> {
+    let jobs = emu.admin("GET", "/jobs", None);
+    let mut made: Vec<String> = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| &j["properties"])
+        .filter(|p| p["operation"] == "Backup" && p["isUserTriggered"] == true)
+        .map(|p| {
+            p["extendedInfo"]["recoveryPointId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a completed backup makes a point: {p}"))
+                .to_string()
+        })
+        .collect();
+    made.sort();
+    made
+}
+
 /// The disk restore of `restores` (exactly one), its new disk's ID and its recovery point.
 fn the_disk_restore(restores: &[Value]) -> (String, String) {
     let disks: Vec<_> = restores
@@ -178,8 +198,23 @@ fn drills_with_backup_now_restore_and_clean_up_on_the_newest_core() {
     // Both backups were on demand (the action), one per instance, and made the points restored.
     let backups = requests_of(&emu, "adhocBackup");
     assert_eq!(backups.len(), 2, "one backup now per drill: {backups:?}");
+    let made = points_made_on_demand(&emu);
     let restores = restores(&emu);
     assert_eq!(restores.len(), 2, "{restores:?}");
+    let mut restored: Vec<String> = restores
+        .iter()
+        .map(|r| {
+            r["recovery_point_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    restored.sort();
+    assert_eq!(
+        restored, made,
+        "each drill restores the point its backup now made"
+    );
     let (disk_id, rp) = the_disk_restore(&restores);
     assert_eq!(
         disk_id,
@@ -247,6 +282,7 @@ fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, [String; 3]) {
     wd.write(
         "main.tf",
         &[
+            "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\n".to_string(),
             instance("disk", &emu::disk("disk-2"), "policy-disk", true),
             instance("pgflex", &emu::pg_flex("pgflex-1"), "policy-pgflex", false),
             instance(

@@ -10,32 +10,32 @@ output "source_datasource_id" {
 
 output "recovery_point_id" {
   description = "The recovery point restored."
-  value       = azurebackup_restore.this.recovery_point_id
+  value       = local.restore.recovery_point_id
 }
 
 output "restore_job_id" {
   description = "GUID of the restore job (in the vault's backupJobs)."
-  value       = azurebackup_restore.this.job_id
+  value       = local.restore.job_id
 }
 
 output "restore_job_status" {
   description = "The restore job's status: Completed after a successful drill."
-  value       = azurebackup_restore.this.job_status
+  value       = local.restore.job_status
 }
 
 output "restore_start_time" {
   description = "When the restore job started (RFC 3339)."
-  value       = azurebackup_restore.this.start_time
+  value       = local.restore.start_time
 }
 
 output "restore_end_time" {
   description = "When the restore job ended (RFC 3339)."
-  value       = azurebackup_restore.this.end_time
+  value       = local.restore.end_time
 }
 
 output "restored_disk_id" {
   description = "Managed disks: ARM ID of the restored disk; null for restores as files."
-  value       = azurebackup_restore.this.restored_resource_id
+  value       = local.restore.restored_resource_id
 }
 
 output "restored_files_container_id" {

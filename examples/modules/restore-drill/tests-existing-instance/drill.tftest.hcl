@@ -26,7 +26,7 @@ run "the_completed_restore_reads_back" {
   command = plan
 
   assert {
-    condition     = azurebackup_restore.this.job_status == "Completed" && azurebackup_restore.this.restored_resource_id == run.restore_the_newest_point.restored_disk_id
+    condition     = output.restore_job_status == "Completed" && output.restored_disk_id == run.restore_the_newest_point.restored_disk_id
     error_message = "Read follows the job: still Completed, still the same target."
   }
 }
