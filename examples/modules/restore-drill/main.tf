@@ -58,6 +58,10 @@ resource "azurebackup_restore" "disk" {
   # A restored disk is billed until it is deleted: delete it when the drill is destroyed.
   delete_restored_target = var.delete_restored_disk
 
+  timeouts {
+    create = var.restore_timeout
+  }
+
   lifecycle {
     postcondition {
       condition     = self.job_status == "Completed"
@@ -79,6 +83,10 @@ resource "azurebackup_restore" "files" {
   files {
     target_container_id = var.target_container_id
     file_prefix         = var.file_prefix
+  }
+
+  timeouts {
+    create = var.restore_timeout
   }
 
   lifecycle {

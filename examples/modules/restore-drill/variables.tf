@@ -38,3 +38,9 @@ variable "delete_restored_disk" {
   type        = bool
   default     = true
 }
+
+variable "restore_timeout" {
+  description = "How long to wait for the restore job (the resource's `timeouts.create`), e.g. `2h`; a large disk needs longer."
+  type        = string
+  default     = "2h"
+}
