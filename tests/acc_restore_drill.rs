@@ -259,41 +259,62 @@ fn cores_without_actions() -> Vec<Terraform> {
     }
 }
 
-/// Protects a disk, a PostgreSQL flexible server and a second server through Terraform, and
-/// gives the first two a recovery point with the emulator's schedule and clock (as the policy's
-/// schedule would on Azure). Returns the workdir (to destroy later) and the instance IDs.
-fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, [String; 3]) {
+/// The instances the existing-instance drills are given: (output name, datasource, policy,
+/// managed disk?, given a recovery point?).
+fn seeds() -> [(&'static str, String, &'static str, bool, bool); 4] {
+    [
+        ("disk", emu::disk("disk-2"), "policy-disk", true, true),
+        (
+            "pgflex",
+            emu::pg_flex("pgflex-1"),
+            "policy-pgflex",
+            false,
+            true,
+        ),
+        (
+            "mysql",
+            format!(
+                "{}/providers/Microsoft.DBforMySQL/flexibleServers/mysql-demo",
+                emu::rg("rg-data")
+            ),
+            "policy-mysql",
+            false,
+            true,
+        ),
+        (
+            "unbacked",
+            emu::pg_flex("pgflex-2"),
+            "policy-pgflex",
+            false,
+            false,
+        ),
+    ]
+}
+
+/// Protects the [`seeds`] through Terraform, and gives those that should have one a recovery
+/// point with the emulator's schedule and clock (as the policy's schedule would on Azure).
+/// Returns the workdir (to destroy later) and the instance IDs, in the order of [`seeds`].
+fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, Vec<String>) {
     let wd = emu.workdir(tf);
-    let instance = |name: &str, ds: &str, policy: &str, snap: bool| {
-        format!(
-            "resource \"azurebackup_instance\" \"{name}\" {{\n  vault_id = \"{}\"\n  datasource_id = \"{ds}\"\n  location = \"westeurope\"\n  policy_id = \"{}\"\n{}}}\noutput \"{name}\" {{ value = azurebackup_instance.{name}.id }}\n",
+    let mut config = String::from(
+        "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\n",
+    );
+    for (name, ds, policy, disk, _) in seeds() {
+        let snapshots = if disk {
+            format!(
+                "  snapshot_resource_group_id = \"{}\"\n",
+                emu::rg("rg-snapshots")
+            )
+        } else {
+            String::new()
+        };
+        config.push_str(&format!(
+            "resource \"azurebackup_instance\" \"{name}\" {{\n  vault_id = \"{}\"\n  datasource_id = \"{ds}\"\n  location = \"westeurope\"\n  policy_id = \"{}\"\n{snapshots}}}\noutput \"{name}\" {{ value = azurebackup_instance.{name}.id }}\n",
             emu::vault(),
             emu::policy(policy),
-            if snap {
-                format!(
-                    "  snapshot_resource_group_id = \"{}\"\n",
-                    emu::rg("rg-snapshots")
-                )
-            } else {
-                String::new()
-            }
-        )
-    };
-    wd.write(
-        "main.tf",
-        &[
-            "terraform {\n  required_providers {\n    azurebackup = { source = \"azurebackup/azurebackup\" }\n  }\n}\n".to_string(),
-            instance("disk", &emu::disk("disk-2"), "policy-disk", true),
-            instance("pgflex", &emu::pg_flex("pgflex-1"), "policy-pgflex", false),
-            instance(
-                "unbacked",
-                &emu::pg_flex("pgflex-2"),
-                "policy-pgflex",
-                false,
-            ),
-        ]
-        .concat(),
-    );
+        ));
+    }
+    wd.write("main.tf", &config);
     let out = apply(&wd);
     assert!(
         out.success(),
@@ -301,10 +322,15 @@ fn seed_instances(tf: &Terraform, emu: &Emu) -> (Workdir, [String; 3]) {
         ctx(tf, "protect the seed instances", &out)
     );
     let o = common::outputs(&wd);
-    let ids = ["disk", "pgflex", "unbacked"].map(|k| o[k]["value"].as_str().unwrap().to_string());
-    for id in &ids[..2] {
-        let jobs = emu.admin("POST", "/schedule/run", Some(json!({"instance": id})));
-        assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(1), "{jobs}");
+    let ids: Vec<String> = seeds()
+        .iter()
+        .map(|(name, ..)| o[*name]["value"].as_str().unwrap().to_string())
+        .collect();
+    for (id, seed) in ids.iter().zip(seeds()) {
+        if seed.4 {
+            let jobs = emu.admin("POST", "/schedule/run", Some(json!({"instance": id})));
+            assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(1), "{jobs}");
+        }
     }
     // The jobs take 300 ms of the emulator's clock: move it on past their end.
     emu.admin("POST", "/clock/advance", Some(json!({"seconds": 2})));
@@ -320,52 +346,56 @@ fn newest_point(emu: &Emu, instance: &str) -> String {
         .to_string()
 }
 
-/// `tests-existing-instance/` on the cores without actions: a disk drill and a PostgreSQL
-/// flexible drill of instances that already have points, and a drill of an instance without
-/// one, which must fail with the module's precondition instead of restoring nothing.
+/// One `terraform test` of `tests-existing-instance/` with `vars`.
+fn existing_drill(wd: &Workdir, what: &str, vars: &[String]) -> TfOutput {
+    let mut args = vec!["-test-directory=tests-existing-instance"];
+    args.extend(vars.iter().map(String::as_str));
+    timed_test(wd, &format!("tests-existing-instance/ ({what})"), &args)
+}
+
+/// `tests-existing-instance/` on the cores without actions: drills of a disk, a PostgreSQL
+/// and a MySQL flexible server that already have points restore the newest one; a drill of an
+/// instance without a point, and one with a target of the wrong kind, fail at plan with the
+/// module's checks and restore nothing.
 #[test]
 fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
     for tf in cores_without_actions() {
         let emu = drill_emulator();
-        let (seed, [disk_bi, pgflex_bi, unbacked_bi]) = seed_instances(&tf, &emu);
-        let disk_rp = newest_point(&emu, &disk_bi);
-        let pgflex_rp = newest_point(&emu, &pgflex_bi);
+        let (seed, ids) = seed_instances(&tf, &emu);
+        let [disk_bi, pgflex_bi, mysql_bi, unbacked_bi] = [0, 1, 2, 3].map(|i| ids[i].clone());
         let wd = drill_workdir(&tf, &emu, "tests-existing-instance");
-        let dir = "-test-directory=tests-existing-instance";
+        let instance = |id: &str| format!("-var=backup_instance_id={id}");
+        let into_rg = format!("-var=target_resource_group_id={}", emu::rg("rg-data"));
+        let into_container = format!("-var=target_container_id={}", restores_container());
 
-        let out = timed_test(
-            &wd,
-            "tests-existing-instance/ (disk)",
-            &[
-                dir,
-                &format!("-var=backup_instance_id={disk_bi}"),
-                &format!("-var=target_resource_group_id={}", emu::rg("rg-data")),
-            ],
-        );
-        assert!(out.success(), "{}", ctx(&tf, "disk drill", &out));
-        out.assert_contains("2 passed, 0 failed");
-
-        let out = timed_test(
-            &wd,
-            "tests-existing-instance/ (PostgreSQL flexible)",
-            &[
-                dir,
-                &format!("-var=backup_instance_id={pgflex_bi}"),
-                &format!("-var=target_container_id={}", restores_container()),
-                "-var=file_prefix=nightly",
-            ],
-        );
-        assert!(
-            out.success(),
-            "{}",
-            ctx(&tf, "PostgreSQL flexible drill", &out)
-        );
-        out.assert_contains("2 passed, 0 failed");
+        for (what, vars) in [
+            ("disk", vec![instance(&disk_bi), into_rg.clone()]),
+            (
+                "PostgreSQL flexible",
+                vec![
+                    instance(&pgflex_bi),
+                    into_container.clone(),
+                    "-var=file_prefix=nightly".into(),
+                ],
+            ),
+            (
+                "MySQL flexible",
+                vec![instance(&mysql_bi), into_container.clone()],
+            ),
+        ] {
+            let out = existing_drill(&wd, what, &vars);
+            assert!(out.success(), "{}", ctx(&tf, what, &out));
+            out.assert_contains("2 passed, 0 failed");
+        }
 
         let restores = restores(&emu);
-        assert_eq!(restores.len(), 2, "{restores:?}");
+        assert_eq!(restores.len(), 3, "{restores:?}");
         let (disk_id, rp) = the_disk_restore(&restores);
-        assert_eq!(rp, disk_rp, "the disk drill restores the newest point");
+        assert_eq!(
+            rp,
+            newest_point(&emu, &disk_bi),
+            "the disk drill restores the newest point"
+        );
         assert_eq!(
             disk_id,
             format!(
@@ -375,33 +405,41 @@ fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
             )
         );
         assert_disk_restored_then_deleted(&emu, &disk_id, &tf);
-        let files = restores
-            .iter()
-            .find(|r| r["effect"]["type"] == "Files")
-            .expect("the files restore");
-        assert_eq!(files["recovery_point_id"], pgflex_rp.as_str());
-        assert_eq!(files["effect"]["names"], json!(["nightly_pgflex-1.sql"]));
+        for (bi, file) in [
+            (&pgflex_bi, "nightly_pgflex-1.sql"),
+            (&mysql_bi, "drill_mysql-demo.sql"),
+        ] {
+            let r = restores
+                .iter()
+                .find(|r| r["instance_id"].as_str() == Some(bi.as_str()))
+                .unwrap_or_else(|| panic!("no restore of {bi}: {restores:?}"));
+            assert_eq!(r["recovery_point_id"], newest_point(&emu, bi).as_str());
+            assert_eq!(r["effect"]["type"], "Files", "{r}");
+            assert_eq!(r["effect"]["container_id"], restores_container(), "{r}");
+            assert_eq!(r["effect"]["names"], json!([file]), "{r}");
+        }
 
-        // An instance without recovery points: the drill fails, and restores nothing.
-        let out = timed_test(
-            &wd,
-            "tests-existing-instance/ (no recovery point, fails)",
-            &[
-                dir,
-                &format!("-var=backup_instance_id={unbacked_bi}"),
-                &format!("-var=target_container_id={}", restores_container()),
-            ],
-        );
-        assert!(
-            !out.success(),
-            "{}",
-            ctx(&tf, "drill without a point", &out)
-        );
-        out.assert_contains("has no recovery point yet");
-        assert_eq!(requests_of(&emu, "triggerRestore").len(), 2);
+        // Bad input fails at plan, before any restore request.
+        for (what, vars, says) in [
+            (
+                "no recovery point, fails",
+                vec![instance(&unbacked_bi), into_container.clone()],
+                "has no recovery point yet",
+            ),
+            (
+                "a disk into a container, fails",
+                vec![instance(&disk_bi), into_container.clone()],
+                "A managed disk is restored to a new disk",
+            ),
+        ] {
+            let out = existing_drill(&wd, what, &vars);
+            assert!(!out.success(), "{}", ctx(&tf, what, &out));
+            out.assert_contains(says);
+        }
+        assert_eq!(requests_of(&emu, "triggerRestore").len(), 3);
 
         // The drill never touches the instances it was given; destroying the seed removes them.
-        assert_eq!(emu.instances().len(), 3, "{:?}", emu.instances());
+        assert_eq!(emu.instances().len(), 4, "{:?}", emu.instances());
         let out = seed.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
         assert!(out.success(), "{}", ctx(&tf, "destroy the seed", &out));
         assert!(emu.instances().is_empty(), "{:?}", emu.instances());
