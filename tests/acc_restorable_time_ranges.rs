@@ -27,7 +27,7 @@ fn instances() -> String {
         r#"
 resource "azurebackup_instance" "blobs" {{
   vault_id      = "{vault}"
-  datasource_id = "{account}"
+  datasource_id = "{rg_data}/providers/Microsoft.Storage/storageAccounts/stbackupdemo"
   location      = "westeurope"
   policy_id     = "{blob_policy}"
 }}
@@ -40,10 +40,7 @@ resource "azurebackup_instance" "disk" {{
 }}
 "#,
         vault = emu::vault(),
-        account = format!(
-            "{}/providers/Microsoft.Storage/storageAccounts/stbackupdemo",
-            emu::rg("rg-data")
-        ),
+        rg_data = emu::rg("rg-data"),
         blob_policy = emu::policy("policy-blob"),
         disk = emu::disk("disk-1"),
         disk_policy = emu::policy("policy-disk"),
