@@ -162,6 +162,7 @@ fn examples_are_formatted_and_valid() {
             "examples/data-sources/azurebackup_instances",
             "examples/data-sources/azurebackup_recovery_points",
             "examples/data-sources/azurebackup_backup_jobs",
+            "examples/data-sources/azurebackup_restorable_time_ranges",
             "examples/modules/protect-disks",
         ]
         .iter()

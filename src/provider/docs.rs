@@ -115,6 +115,14 @@ pub fn render(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             )?,
         ),
         (
+            PathBuf::from("docs/data-sources/restorable_time_ranges.md"),
+            render_data_source(
+                root,
+                super::data::RESTORABLE_TIME_RANGES_TYPE_NAME,
+                &super::data::restorable_time_ranges_schema().block,
+            )?,
+        ),
+        (
             PathBuf::from("docs/actions/backup_now.md"),
             render_action(
                 root,
@@ -256,7 +264,7 @@ fn render_index(root: &Path) -> Result<String, String> {
         "\n\nIt manages one resource, [`azurebackup_instance`](resources/instance.md): a backup instance in an Azure Backup vault, for any of the {} datasource kinds a Backup vault protects: {kinds} (the kinds table on [its page](resources/instance.md) gives each kind's arguments and roles).",
         crate::azure::catalogue::CATALOGUE.len()
     ));
-    out.push_str(" The data sources [`azurebackup_instance`](data-sources/instance.md) and [`azurebackup_instances`](data-sources/instances.md) read protection, [`azurebackup_role_assignments`](data-sources/role_assignments.md) tells which roles the vault needs on which scopes, [`azurebackup_recovery_points`](data-sources/recovery_points.md) and [`azurebackup_backup_jobs`](data-sources/backup_jobs.md) show what the backups produced, the actions [`azurebackup_backup_now`](actions/backup_now.md) and [`azurebackup_sync_instance`](actions/sync_instance.md) (Terraform 1.14+) take a backup on demand and fix a protection error (see [Proving your backups work](guides/prove-your-backups.md)), and the functions [`parse_backup_instance_id`](functions/parse_backup_instance_id.md) and [`backup_instance_name`](functions/backup_instance_name.md) (Terraform 1.8+) help module authors. The list resource [`azurebackup_instance`](list-resources/instance.md) finds a vault's instances for `terraform query` (Terraform 1.14+), and the resource has an identity for `import { identity = {...} }` (Terraform 1.12+): see [Adopting existing instances](guides/adopt-existing-instances.md). Coming from azurerm? See [Migrating from azurerm](guides/migrate-from-azurerm.md); to test modules offline, see [Testing modules](guides/testing.md). A separate emulator binary (`azurebackup-emulator`, see [emulator.md](emulator.md)) lets you run everything offline.\n\n");
+    out.push_str(" The data sources [`azurebackup_instance`](data-sources/instance.md) and [`azurebackup_instances`](data-sources/instances.md) read protection, [`azurebackup_role_assignments`](data-sources/role_assignments.md) tells which roles the vault needs on which scopes, [`azurebackup_recovery_points`](data-sources/recovery_points.md) and [`azurebackup_backup_jobs`](data-sources/backup_jobs.md) show what the backups produced, [`azurebackup_restorable_time_ranges`](data-sources/restorable_time_ranges.md) gives the windows an operational blob backup can be restored to any point in, the actions [`azurebackup_backup_now`](actions/backup_now.md) and [`azurebackup_sync_instance`](actions/sync_instance.md) (Terraform 1.14+) take a backup on demand and fix a protection error (see [Proving your backups work](guides/prove-your-backups.md)), and the functions [`parse_backup_instance_id`](functions/parse_backup_instance_id.md) and [`backup_instance_name`](functions/backup_instance_name.md) (Terraform 1.8+) help module authors. The list resource [`azurebackup_instance`](list-resources/instance.md) finds a vault's instances for `terraform query` (Terraform 1.14+), and the resource has an identity for `import { identity = {...} }` (Terraform 1.12+): see [Adopting existing instances](guides/adopt-existing-instances.md). Coming from azurerm? See [Migrating from azurerm](guides/migrate-from-azurerm.md); to test modules offline, see [Testing modules](guides/testing.md). A separate emulator binary (`azurebackup-emulator`, see [emulator.md](emulator.md)) lets you run everything offline.\n\n");
     out.push_str("## Example Usage\n\n```terraform\n");
     out.push_str(example.trim_end());
     out.push_str("\n```\n\n");
