@@ -157,6 +157,7 @@ fn examples_are_formatted_and_valid() {
         for dir in [
             "examples/provider",
             "examples/resources/azurebackup_instance",
+            "examples/resources/azurebackup_restore",
             "examples/quickstart",
             "examples/data-sources/azurebackup_instance",
             "examples/data-sources/azurebackup_instances",
