@@ -167,11 +167,13 @@ fn examples_are_formatted_and_valid() {
         for dir in [
             "examples/provider",
             "examples/resources/azurebackup_instance",
+            "examples/resources/azurebackup_restore",
             "examples/quickstart",
             "examples/data-sources/azurebackup_instance",
             "examples/data-sources/azurebackup_instances",
             "examples/data-sources/azurebackup_recovery_points",
             "examples/data-sources/azurebackup_backup_jobs",
+            "examples/data-sources/azurebackup_restorable_time_ranges",
             "examples/modules/protect-disks",
         ]
         .iter()

@@ -2,6 +2,7 @@
 //! builders make are what is sent, the operation is followed through the headers as given, and
 //! the restore's job ID comes from the Location result or the final status (ARM ID or GUID),
 //! never from another vault; a refusal is the service's error, and a restore is sent once.
+//! findRestorableTimeRanges: the body sent, the answer decoded strictly, a proven 404 as absence.
 
 mod azure_support;
 
@@ -240,4 +241,138 @@ async fn trigger_restore_refusal_is_not_retried() {
             .is_err()
     );
     assert_eq!(h.server.seen().len(), 1);
+}
+
+fn ranges_post() -> String {
+    format!("{}/findRestorableTimeRanges?api-version={API}", instance())
+}
+
+fn at(s: &str) -> time::OffsetDateTime {
+    terraform_provider_azurebackup::azure::history::parse_time(s).unwrap()
+}
+
+/// findRestorableTimeRanges: one synchronous POST whose body is the operational store and the
+/// window in the service's time format; the published answer's range comes back decoded, and
+/// without a window the body carries only the store.
+#[tokio::test]
+async fn restorable_time_ranges_send_the_window_and_decode_the_answer() {
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            azure_support::azure_fixtures()
+                .join("examples/2025-09-01/FindRestorableTimeRanges.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let h = Harness::new(API).await;
+    h.server
+        .push(Step::new("POST", ranges_post(), 200).json(json!({
+            "id": "bi-disk-1",
+            "properties": example["responses"]["200"]["body"]["properties"].clone()
+        })));
+    let got = h
+        .client
+        .find_restorable_time_ranges(
+            &instance(),
+            Some(at("2020-10-17T23:28:17.6829685Z")),
+            Some(at("2021-02-24T00:35:17.6829685Z")),
+            &h.op(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap()
+        .expect("the instance exists");
+    h.server.assert_done();
+    assert_eq!(body_of(&h, 0), example["parameters"]["parameters"]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].start, at("2021-02-23T18:33:51.6349708Z"));
+    assert_eq!(got[0].end, at("2021-02-24T00:35:17Z"));
+
+    let h = Harness::new(API).await;
+    h.server.push(Step::new("POST", ranges_post(), 200).json(
+        json!({"properties": {"objectType": "AzureBackupFindRestorableTimeRangesResponse", "restorableTimeRanges": []}}),
+    ));
+    let got = h
+        .client
+        .find_restorable_time_ranges(&instance(), None, None, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(got, Some(vec![]));
+    assert_eq!(
+        body_of(&h, 0),
+        json!({"sourceDataStoreType": "OperationalStore"})
+    );
+}
+
+/// An answer with an unparsable time or a range that ends before it starts is a decode error
+/// naming the problem, never ranges.
+#[tokio::test]
+async fn restorable_time_ranges_refuse_bad_times() {
+    for (range, want) in [
+        (
+            json!({"startTime": "2026-13-01T00:00:00Z", "endTime": "2026-03-01T00:00:00Z"}),
+            "not an RFC 3339 time",
+        ),
+        (
+            json!({"startTime": "2026-03-02T00:00:00Z", "endTime": "2026-03-01T00:00:00Z"}),
+            "before it starts",
+        ),
+    ] {
+        let h = Harness::new(API).await;
+        h.server.push(
+            Step::new("POST", ranges_post(), 200)
+                .json(json!({"id": "bi-disk-1", "properties": {"restorableTimeRanges": [range]}})),
+        );
+        let e = h
+            .client
+            .find_restorable_time_ranges(&instance(), None, None, &h.op(Duration::from_secs(60)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert!(e.to_string().contains(want), "{e}");
+        assert!(e.to_string().contains("was not used"), "{e}");
+    }
+}
+
+/// A 404 with the service's not-found code proves the instance gone (`None`); a 404 without
+/// proof (an HTML page) and the service's refusal for a kind without ranges are errors with the
+/// service's code and message.
+#[tokio::test]
+async fn restorable_time_ranges_404_and_refusal() {
+    let h = Harness::new(API).await;
+    h.server.push(
+        Step::new("POST", ranges_post(), 404)
+            .header("x-ms-error-code", "ResourceNotFound")
+            .json(json!({"error": {"code": "ResourceNotFound", "message": "The Resource 'Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/bi-disk-1' under resource group 'rg-backup' was not found."}})),
+    );
+    let got = h
+        .client
+        .find_restorable_time_ranges(&instance(), None, None, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(got, None);
+
+    let h = Harness::new(API).await;
+    h.server
+        .push(Step::new("POST", ranges_post(), 404).raw_body("<html>not here</html>"));
+    let e = h
+        .client
+        .find_restorable_time_ranges(&instance(), None, None, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
+
+    let h = Harness::new(API).await;
+    h.server.push(Step::new("POST", ranges_post(), 400).json(json!({"error": {
+        "code": "UserErrorRestorableTimeRangesNotSupported",
+        "message": "Backup instance 'bi-disk-1' keeps discrete recovery points; list them instead of restorable time ranges."
+    }})));
+    let e = h
+        .client
+        .find_restorable_time_ranges(&instance(), None, None, &h.op(Duration::from_secs(60)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(e.code(), Some("UserErrorRestorableTimeRangesNotSupported"));
+    assert!(e.to_string().contains("discrete recovery points"), "{e}");
+    assert_eq!(h.server.seen().len(), 1, "a refusal is not retried");
 }

@@ -94,7 +94,7 @@ fn index_names_every_kind() {
     let index = read("docs/index.md");
     let intro = index
         .lines()
-        .find(|l| l.starts_with("It manages one resource"))
+        .find(|l| l.starts_with("Its resource [`azurebackup_instance`]"))
         .expect("the index's introduction");
     assert_eq!(CATALOGUE.len(), 9, "the catalogue's kinds");
     assert!(

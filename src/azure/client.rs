@@ -28,8 +28,10 @@ mod backups;
 pub mod identity;
 mod lifecycle;
 pub use backups::{JOB_POLL, MAX_LIST_ITEMS, PointFilter, RecoveryPoints, job_error};
+mod ranges;
 mod restore;
 pub use lifecycle::{ProtectionAction, SoftDeleteSettings};
+pub use ranges::{TimeRange, parse_ranges};
 pub use restore::COMPUTE_API_VERSION;
 
 /// The caller's bounds for one operation.

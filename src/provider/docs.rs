@@ -71,6 +71,10 @@ pub fn render(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             render_instance(root)?,
         ),
         (
+            PathBuf::from("docs/resources/restore.md"),
+            render_restore(root)?,
+        ),
+        (
             PathBuf::from("docs/list-resources/instance.md"),
             render_list_resource(root)?,
         ),
@@ -112,6 +116,14 @@ pub fn render(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
                 root,
                 super::data::BACKUP_JOBS_TYPE_NAME,
                 &super::data::backup_jobs_schema().block,
+            )?,
+        ),
+        (
+            PathBuf::from("docs/data-sources/restorable_time_ranges.md"),
+            render_data_source(
+                root,
+                super::data::RESTORABLE_TIME_RANGES_TYPE_NAME,
+                &super::data::restorable_time_ranges_schema().block,
             )?,
         ),
         (
@@ -253,10 +265,10 @@ fn render_index(root: &Path) -> Result<String, String> {
         _ => kinds.join(""),
     };
     out.push_str(&format!(
-        "\n\nIt manages one resource, [`azurebackup_instance`](resources/instance.md): a backup instance in an Azure Backup vault, for any of the {} datasource kinds a Backup vault protects: {kinds} (the kinds table on [its page](resources/instance.md) gives each kind's arguments and roles).",
+        "\n\nIts resource [`azurebackup_instance`](resources/instance.md) is a backup instance in an Azure Backup vault, for any of the {} datasource kinds a Backup vault protects: {kinds} (the kinds table on [its page](resources/instance.md) gives each kind's arguments and roles); [`azurebackup_restore`](resources/restore.md) restores one, to a new disk, into containers, as files, in place, and so on for every kind (see [Proving your backups work](guides/prove-your-backups.md)).",
         crate::azure::catalogue::CATALOGUE.len()
     ));
-    out.push_str(" The data sources [`azurebackup_instance`](data-sources/instance.md) and [`azurebackup_instances`](data-sources/instances.md) read protection, [`azurebackup_role_assignments`](data-sources/role_assignments.md) tells which roles the vault needs on which scopes, [`azurebackup_recovery_points`](data-sources/recovery_points.md) and [`azurebackup_backup_jobs`](data-sources/backup_jobs.md) show what the backups produced, the actions [`azurebackup_backup_now`](actions/backup_now.md) and [`azurebackup_sync_instance`](actions/sync_instance.md) (Terraform 1.14+) take a backup on demand and fix a protection error (see [Proving your backups work](guides/prove-your-backups.md)), and the functions [`parse_backup_instance_id`](functions/parse_backup_instance_id.md) and [`backup_instance_name`](functions/backup_instance_name.md) (Terraform 1.8+) help module authors. The list resource [`azurebackup_instance`](list-resources/instance.md) finds a vault's instances for `terraform query` (Terraform 1.14+), and the resource has an identity for `import { identity = {...} }` (Terraform 1.12+): see [Adopting existing instances](guides/adopt-existing-instances.md). Coming from azurerm? See [Migrating from azurerm](guides/migrate-from-azurerm.md); to test modules offline, see [Testing modules](guides/testing.md). A separate emulator binary (`azurebackup-emulator`, see [emulator.md](emulator.md)) lets you run everything offline.\n\n");
+    out.push_str(" The data sources [`azurebackup_instance`](data-sources/instance.md) and [`azurebackup_instances`](data-sources/instances.md) read protection, [`azurebackup_role_assignments`](data-sources/role_assignments.md) tells which roles the vault needs on which scopes, [`azurebackup_recovery_points`](data-sources/recovery_points.md) and [`azurebackup_backup_jobs`](data-sources/backup_jobs.md) show what the backups produced, [`azurebackup_restorable_time_ranges`](data-sources/restorable_time_ranges.md) gives the windows an operational blob backup can be restored to any point in, the actions [`azurebackup_backup_now`](actions/backup_now.md) and [`azurebackup_sync_instance`](actions/sync_instance.md) (Terraform 1.14+) take a backup on demand and fix a protection error (see [Proving your backups work](guides/prove-your-backups.md)), and the functions [`parse_backup_instance_id`](functions/parse_backup_instance_id.md) and [`backup_instance_name`](functions/backup_instance_name.md) (Terraform 1.8+) help module authors. The list resource [`azurebackup_instance`](list-resources/instance.md) finds a vault's instances for `terraform query` (Terraform 1.14+), and the resource has an identity for `import { identity = {...} }` (Terraform 1.12+): see [Adopting existing instances](guides/adopt-existing-instances.md). Coming from azurerm? See [Migrating from azurerm](guides/migrate-from-azurerm.md); to test modules offline, see [Testing modules](guides/testing.md). A separate emulator binary (`azurebackup-emulator`, see [emulator.md](emulator.md)) lets you run everything offline.\n\n");
     out.push_str("## Example Usage\n\n```terraform\n");
     out.push_str(example.trim_end());
     out.push_str("\n```\n\n");
@@ -368,6 +380,31 @@ fn render_instance(root: &Path) -> Result<String, String> {
     }
     out.push_str("\nThe identity is computed from the instance's ID, never changes for an instance in state (a change is refused with an error), and state written before identities existed gains it on the next refresh.\n");
     Ok(out)
+}
+
+/// The restore resource's page: its description (with the kinds' target blocks), one example
+/// per shape of restore, its schema.
+fn render_restore(root: &Path) -> Result<String, String> {
+    let schema = super::restore::schema::schema();
+    let mut out = String::new();
+    out.push_str("---\npage_title: \"azurebackup_restore Resource - azurebackup\"\nsubcategory: \"\"\ndescription: |-\n  A restore of a backup instance from Azure Backup.\n---\n\n");
+    out.push_str(GENERATED);
+    out.push_str("# azurebackup_restore (Resource)\n\n");
+    out.push_str(&schema.block.description);
+    out.push_str("\n\n## Example Usage\n\n");
+    for (title, file) in [
+        ("Managed disk to a new disk (a drill that cleans up)", "disk.tf"),
+        ("PostgreSQL flexible server as files", "files.tf"),
+        ("Vaulted blob containers into another account", "containers.tf"),
+        ("Operational blobs in place, to a point in time", "in_place.tf"),
+    ] {
+        let example = read(root, &format!("examples/resources/azurebackup_restore/{file}"))?;
+        let _ = write!(out, "### {title}\n\n```terraform\n{}\n```\n\n", example.trim_end());
+    }
+    out.push_str("## Schema\n\n");
+    schema_section(&mut out, &schema.block, "restore");
+    out.push_str("\n## Import\n\nA restore cannot be imported: it records a restore Terraform started. Past restores are jobs: see the `azurebackup_backup_jobs` data source.\n");
+    Ok(out.trim_end().to_owned() + "\n")
 }
 
 fn render_list_resource(root: &Path) -> Result<String, String> {

@@ -1,13 +1,15 @@
 //! The data sources: `azurebackup_instance` (one backup instance, by ID or by the datasource it
 //! protects), `azurebackup_instances` (a vault's instances, from the vault's list),
 //! `azurebackup_role_assignments` (the roles protecting a datasource needs, for whom, where),
-//! `azurebackup_recovery_points` (an instance's recovery points, the newest and its age) and
-//! `azurebackup_backup_jobs` (a vault's jobs, newest first, filtered).
+//! `azurebackup_recovery_points` (an instance's recovery points, the newest and its age),
+//! `azurebackup_backup_jobs` (a vault's jobs, newest first, filtered) and
+//! `azurebackup_restorable_time_ranges` (an operational-blob instance's point-in-time windows).
 
 mod backup_jobs;
 mod instance;
 mod instances;
 mod recovery_points;
+mod restorable_time_ranges;
 mod role_assignments;
 
 use std::sync::Arc;
@@ -23,6 +25,10 @@ pub use instances::{INSTANCES_TYPE_NAME, InstancesData, schema as instances_sche
 pub use recovery_points::{
     RECOVERY_POINTS_TYPE_NAME, RecoveryPointsData, schema as recovery_points_schema,
 };
+pub use restorable_time_ranges::{
+    RESTORABLE_TIME_RANGES_TYPE_NAME, RestorableTimeRangesData,
+    schema as restorable_time_ranges_schema,
+};
 pub use role_assignments::{
     ROLE_ASSIGNMENTS_TYPE_NAME, RoleAssignmentsData, schema as role_assignments_schema,
 };
@@ -34,6 +40,7 @@ pub fn all(shared: &Arc<Shared>) -> Vec<Arc<dyn DataSource>> {
         Arc::new(RoleAssignmentsData::new(shared.clone())),
         Arc::new(RecoveryPointsData::new(shared.clone())),
         Arc::new(BackupJobsData::new(shared.clone())),
+        Arc::new(RestorableTimeRangesData::new(shared.clone())),
     ]
 }
 

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::request::{self, Inputs};
+use super::for_instance;
+use super::request::Inputs;
 use super::schema::{self as attr, t};
 use crate::azure::arm_id::{BackupInstanceId, ManagedDiskId};
 use crate::azure::catalogue::RestoreTarget;
@@ -192,7 +193,7 @@ async fn instance_and_request(
             return None;
         }
     };
-    match request::build(inputs, &res, c.client.endpoints().storage_suffix()) {
+    match for_instance::build(inputs, &res, c.client.endpoints().storage_suffix()) {
         Ok(req) => Some((res, req)),
         Err((path, summary, detail)) => {
             diags.error_at(path, summary, detail);

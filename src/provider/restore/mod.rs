@@ -2,13 +2,15 @@
 //! point or a point in time to one target.
 //!
 //! - [`schema`]: the schema and every attribute name as a constant.
-//! - [`request`]: typed inputs from the configuration, and the request for the instance.
+//! - [`request`]: typed inputs from the configuration; [`for_instance`]: the request for the
+//!   instance restored from.
 //! - [`job`]: plan-time validation, the trigger and the job wait, the destroy.
 //!
 //! A restore is an event, not an object Azure keeps: the resource records it (the job), a
 //! refresh follows the job, and a destroy forgets it — deleting only a disk the restore itself
 //! made, when asked to (`delete_restored_target`).
 
+mod for_instance;
 mod job;
 mod request;
 pub mod schema;

@@ -1,0 +1,9 @@
+terraform {
+  required_providers {
+    azurebackup = {
+      source = "azurebackup/azurebackup"
+    }
+  }
+}
+
+provider "azurebackup" {}
