@@ -393,13 +393,29 @@ fn render_restore(root: &Path) -> Result<String, String> {
     out.push_str(&schema.block.description);
     out.push_str("\n\n## Example Usage\n\n");
     for (title, file) in [
-        ("Managed disk to a new disk (a drill that cleans up)", "disk.tf"),
+        (
+            "Managed disk to a new disk (a drill that cleans up)",
+            "disk.tf",
+        ),
         ("PostgreSQL flexible server as files", "files.tf"),
-        ("Vaulted blob containers into another account", "containers.tf"),
-        ("Operational blobs in place, to a point in time", "in_place.tf"),
+        (
+            "Vaulted blob containers into another account",
+            "containers.tf",
+        ),
+        (
+            "Operational blobs in place, to a point in time",
+            "in_place.tf",
+        ),
     ] {
-        let example = read(root, &format!("examples/resources/azurebackup_restore/{file}"))?;
-        let _ = write!(out, "### {title}\n\n```terraform\n{}\n```\n\n", example.trim_end());
+        let example = read(
+            root,
+            &format!("examples/resources/azurebackup_restore/{file}"),
+        )?;
+        let _ = write!(
+            out,
+            "### {title}\n\n```terraform\n{}\n```\n\n",
+            example.trim_end()
+        );
     }
     out.push_str("## Schema\n\n");
     schema_section(&mut out, &schema.block, "restore");
