@@ -79,16 +79,37 @@ fn drill_workdir(tf: &Terraform, emu: &Emu, test_dir: &str) -> Workdir {
     wd
 }
 
-/// `terraform test` with `args`, timed; the time is printed for the closing note.
-fn timed_test(wd: &Workdir, what: &str, args: &[&str]) -> TfOutput {
+/// ARM requests the emulator has served so far (token, metadata and admin calls excluded).
+fn arm_requests(emu: &Emu) -> u64 {
+    emu.counters()["operations"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "token" | "admin" | "managedIdentityToken" | "metadata" | "discovery"
+                    )
+                })
+                .map(|(_, v)| v["count"].as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// `terraform test` with `args`, timed; its wall time and ARM requests are printed for the
+/// closing note.
+fn timed_test(wd: &Workdir, emu: &Emu, what: &str, args: &[&str]) -> TfOutput {
     let mut all = vec!["test", "-no-color"];
     all.extend_from_slice(args);
+    let before = arm_requests(emu);
     let started = Instant::now();
     let out = wd.run(&all);
     eprintln!(
-        "restore drill, terraform {}, {what}: {:.1} s wall time",
+        "restore drill, terraform {}, {what}: {:.1} s wall time, {} ARM requests",
         wd.terraform().version,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        arm_requests(emu) - before
     );
     out
 }
@@ -191,7 +212,12 @@ fn drills_with_backup_now_restore_and_clean_up_on_the_newest_core() {
     );
     let emu = drill_emulator();
     let wd = drill_workdir(&tf, &emu, "tests");
-    let out = timed_test(&wd, "tests/ (disk + PostgreSQL flexible, backup now)", &[]);
+    let out = timed_test(
+        &wd,
+        &emu,
+        "tests/ (disk + PostgreSQL flexible, backup now)",
+        &[],
+    );
     assert!(out.success(), "{}", ctx(&tf, "terraform test", &out));
     out.assert_contains("5 passed, 0 failed");
 
@@ -347,10 +373,15 @@ fn newest_point(emu: &Emu, instance: &str) -> String {
 }
 
 /// One `terraform test` of `tests-existing-instance/` with `vars`.
-fn existing_drill(wd: &Workdir, what: &str, vars: &[String]) -> TfOutput {
+fn existing_drill(wd: &Workdir, emu: &Emu, what: &str, vars: &[String]) -> TfOutput {
     let mut args = vec!["-test-directory=tests-existing-instance"];
     args.extend(vars.iter().map(String::as_str));
-    timed_test(wd, &format!("tests-existing-instance/ ({what})"), &args)
+    timed_test(
+        wd,
+        emu,
+        &format!("tests-existing-instance/ ({what})"),
+        &args,
+    )
 }
 
 /// `tests-existing-instance/` on the cores without actions: drills of a disk, a PostgreSQL
@@ -383,7 +414,7 @@ fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
                 vec![instance(&mysql_bi), into_container.clone()],
             ),
         ] {
-            let out = existing_drill(&wd, what, &vars);
+            let out = existing_drill(&wd, &emu, what, &vars);
             assert!(out.success(), "{}", ctx(&tf, what, &out));
             out.assert_contains("2 passed, 0 failed");
         }
@@ -432,7 +463,7 @@ fn drills_of_existing_instances_restore_and_leave_the_instances_alone() {
                 "A managed disk is restored to a new disk",
             ),
         ] {
-            let out = existing_drill(&wd, what, &vars);
+            let out = existing_drill(&wd, &emu, what, &vars);
             assert!(!out.success(), "{}", ctx(&tf, what, &out));
             out.assert_contains(says);
         }
