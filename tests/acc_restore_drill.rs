@@ -4,12 +4,13 @@
 //! restore recorded by the emulator, the restored disk deleted again, the backup instances the
 //! drill made removed and the ones it was given left alone.
 //!
-//! Two variants, as the module's README comment and docs/guides/restore-drill.md describe:
+//! Two variants, as the module's header comment and docs/guides/restore-drill.md describe:
 //! `tests/` (Terraform 1.14+: protect, back up with the `azurebackup_backup_now` action, restore)
 //! runs on the newest core; `tests-existing-instance/` (Terraform 1.6+: restore an instance that
 //! already has recovery points) runs on the older cores, with the instances protected first and
 //! their points made by the emulator's schedule and clock. Terraform 1.0.3 has no `terraform
-//! test`, so neither runs there. Each run prints its wall time (the drill's run time in CI).
+//! test`, so neither runs there. Each run prints its wall time (the drill's run time in CI) and
+//! its ARM requests.
 
 mod common;
 
