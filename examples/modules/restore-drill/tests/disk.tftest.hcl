@@ -2,8 +2,9 @@
 # azurebackup_backup_now action, restores that recovery point to a new disk, checks the job and
 # the disk, and at the end deletes the restored disk and removes the backup instance.
 #
-# The IDs are those of the emulator's default world (docs/emulator.md); against Azure, pass your
-# own with -var or a .tfvars file (see docs/guides/restore-drill.md).
+# The IDs are those of the emulator's default world (docs/emulator.md). Against Azure, copy this
+# file and put your own in it (a run block's variables win over -var and .tfvars values); see
+# docs/guides/restore-drill.md for the roles and the cost.
 
 run "protect_and_back_up" {
   module {

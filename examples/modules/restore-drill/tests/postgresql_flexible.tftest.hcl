@@ -2,6 +2,9 @@
 # takes a backup with the azurebackup_backup_now action and restores it as dump files into a
 # blob container (the only way Azure restores a flexible server from a Backup vault). At the end
 # the backup instance is removed; the files stay in the container.
+#
+# The IDs are those of the emulator's default world (docs/emulator.md); against Azure, copy this
+# file and put your own in it.
 
 run "protect_and_back_up" {
   module {
