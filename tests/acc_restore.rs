@@ -302,7 +302,56 @@ fn restores_of_each_shape_complete_and_destroy_deletes_only_what_was_asked() {
         );
         assert_eq!(emu.instances().len(), 4, "no instance is touched");
         assert_eq!(restores(&emu).len(), 5, "a destroy starts no restore");
+
+        // A recovery point unknown at plan (terraform_data, Terraform 1.4+): the plan cannot
+        // validate and says nothing; apply validates, then restores.
+        if tf.at_least(1, 4) {
+            let late = format!(
+                r#"
+resource "terraform_data" "rp" {{
+  input = data.azurebackup_recovery_points.disk.latest.recovery_point_id
+}}
+resource "azurebackup_restore" "late" {{
+  backup_instance_id = azurebackup_instance.disk.id
+  recovery_point_id  = terraform_data.rp.output
+  disk {{
+    target_resource_group_id = "{rg}"
+    target_disk_name         = "disk-1-late"
+  }}
+}}
+output "late" {{ value = azurebackup_restore.late.job_status }}
+"#,
+                rg = emu::rg("rg-data")
+            );
+            wd.write("main.tf", &format!("{base}{late}"));
+            emu.take_arm_requests();
+            let out = wd.run(&["plan", "-input=false", "-no-color"]);
+            assert!(out.success(), "{}", ctx(&tf, "unknown at plan", &out));
+            assert!(
+                validations(&emu) == 0,
+                "no validateRestore with unknown inputs"
+            );
+            let out = apply(&wd);
+            assert!(
+                out.success(),
+                "{}",
+                ctx(&tf, "unknown at plan, apply", &out)
+            );
+            assert_eq!(
+                validations(&emu),
+                1,
+                "apply validates what the plan could not"
+            );
+            assert_eq!(outputs(&wd)["late"]["value"], "Completed");
+            assert!(world_has(&emu, &emu::disk("disk-1-late")));
+        }
     }
+}
+
+fn validations(emu: &Emu) -> u64 {
+    emu.counters()["operations"]["validateRestore"]["count"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 fn plan_fails_on(wd: &Workdir, tf: &Terraform, config: &str, summary: &str, attr: &str) {

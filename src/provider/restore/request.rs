@@ -231,6 +231,13 @@ pub fn check(config: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
             None
         }
         Some([(name, kind)]) => target_of(config.get(name), *kind, &mut known, diags),
+        // A `dynamic` block whose `for_each` is not known yet reaches validate as a block of
+        // unknown attributes: it may turn out absent, so two targets are only a conflict once
+        // every one of them is known.
+        Some(many) if many.iter().any(|(b, _)| !config.get(b).is_wholly_known()) => {
+            known = false;
+            None
+        }
         Some(many) => {
             diags.error_at(
                 AttributePath::root(many[1].0),
@@ -447,5 +454,200 @@ fn target_of(
                 volumes: string_list(b.get(t::VOLUMES))?,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INSTANCE: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/disk-1";
+    const OTHER: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/vault-demo/backupInstances/other";
+    const RG: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data";
+
+    fn disk_block() -> Value {
+        Value::object([
+            (t::TARGET_RESOURCE_GROUP_ID, Value::string(RG)),
+            (t::TARGET_DISK_NAME, Value::string("disk-1-restored")),
+        ])
+    }
+
+    fn config(extra: Vec<(&str, Value)>) -> Value {
+        let mut v = Value::object([(attr::BACKUP_INSTANCE_ID, Value::string(INSTANCE))]);
+        for (k, x) in extra {
+            v.set(k, x);
+        }
+        v
+    }
+
+    fn errors_at(v: &Value) -> Vec<(String, String)> {
+        let mut d = Diagnostics::new();
+        let r = check(v, &mut d);
+        assert!(r.is_none() || !d.has_errors());
+        d.iter()
+            .map(|x| (x.summary.clone(), format!("{:?}", x.attribute)))
+            .collect()
+    }
+
+    #[test]
+    fn a_disk_restore_by_name_or_arm_id_is_one_input() {
+        for rp in ["abc123", &format!("{INSTANCE}/recoveryPoints/abc123")] {
+            let v = config(vec![
+                (attr::RECOVERY_POINT_ID, Value::string(rp)),
+                (attr::DISK, disk_block()),
+            ]);
+            let mut d = Diagnostics::new();
+            let i = check(&v, &mut d).expect("valid");
+            assert!(d.is_empty());
+            assert_eq!(i.source, Source::Point("abc123".into()));
+            assert_eq!(
+                i.target.restored_resource_id().unwrap(),
+                format!("{RG}/providers/Microsoft.Compute/disks/disk-1-restored")
+            );
+        }
+    }
+
+    #[test]
+    fn each_bad_input_is_an_error_on_its_attribute() {
+        let cases: Vec<(Value, &str, &str)> = vec![
+            (
+                config(vec![
+                    (attr::RECOVERY_POINT_ID, Value::string("a")),
+                    (attr::POINT_IN_TIME, Value::string("2026-01-01T00:00:00Z")),
+                    (attr::DISK, disk_block()),
+                ]),
+                "Conflicting Restore Sources",
+                attr::POINT_IN_TIME,
+            ),
+            (
+                config(vec![
+                    (
+                        attr::RECOVERY_POINT_ID,
+                        Value::string(format!("{OTHER}/recoveryPoints/a")),
+                    ),
+                    (attr::DISK, disk_block()),
+                ]),
+                "Recovery Point of Another Instance",
+                attr::RECOVERY_POINT_ID,
+            ),
+            (
+                config(vec![(attr::DISK, disk_block())]),
+                "Missing Restore Source",
+                attr::RECOVERY_POINT_ID,
+            ),
+            (
+                config(vec![
+                    (attr::POINT_IN_TIME, Value::string("yesterday")),
+                    (
+                        attr::IN_PLACE,
+                        Value::object([(t::PREFIX_RANGE, Value::List(vec![]))]),
+                    ),
+                ]),
+                "Invalid Point in Time",
+                attr::POINT_IN_TIME,
+            ),
+            (
+                config(vec![
+                    (attr::POINT_IN_TIME, Value::string("2026-01-01T00:00:00Z")),
+                    (attr::DISK, disk_block()),
+                ]),
+                "Point in Time Needs an In-Place Restore",
+                attr::POINT_IN_TIME,
+            ),
+            (
+                config(vec![
+                    (attr::RECOVERY_POINT_ID, Value::string("a")),
+                    (attr::DELETE_RESTORED_TARGET, Value::bool(true)),
+                    (
+                        attr::CONTAINERS,
+                        Value::object([
+                            (
+                                t::TARGET_STORAGE_ACCOUNT_ID,
+                                Value::string(format!(
+                                    "{RG}/providers/Microsoft.Storage/storageAccounts/st"
+                                )),
+                            ),
+                            (t::NAMES, Value::List(vec![Value::string("data")])),
+                        ]),
+                    ),
+                ]),
+                "Nothing to Delete on Destroy",
+                attr::DELETE_RESTORED_TARGET,
+            ),
+            (
+                config(vec![
+                    (attr::RECOVERY_POINT_ID, Value::string("a")),
+                    (attr::DISK, disk_block()),
+                    (
+                        attr::COSMOS_DB,
+                        Value::object([
+                            (t::TARGET_RESOURCE_GROUP_ID, Value::string(RG)),
+                            (t::TARGET_ACCOUNT_NAME, Value::string("c")),
+                        ]),
+                    ),
+                ]),
+                "Conflicting Restore Targets",
+                attr::COSMOS_DB,
+            ),
+            (
+                config(vec![
+                    (attr::RECOVERY_POINT_ID, Value::string("a")),
+                    (attr::JOB_ID, Value::string("x")),
+                    (attr::DISK, disk_block()),
+                ]),
+                "Computed Attribute Set",
+                attr::JOB_ID,
+            ),
+        ];
+        for (v, summary, at) in cases {
+            let got = errors_at(&v);
+            assert!(
+                got.iter().any(|(s, a)| s == summary && a.contains(at)),
+                "{summary} on {at}: {got:?}"
+            );
+        }
+    }
+
+    /// Two `dynamic` target blocks whose `for_each` is unknown at validate: no conflict yet.
+    #[test]
+    fn dynamic_blocks_not_yet_known_are_no_conflict() {
+        let unknown_block = Value::object([
+            (t::TARGET_RESOURCE_GROUP_ID, Value::Unknown),
+            (t::TARGET_DISK_NAME, Value::Unknown),
+        ]);
+        let files = Value::object([
+            (t::TARGET_CONTAINER_ID, Value::Unknown),
+            (t::FILE_PREFIX, Value::Unknown),
+        ]);
+        let v = config(vec![
+            (attr::RECOVERY_POINT_ID, Value::string("a")),
+            (attr::DISK, unknown_block),
+            (attr::FILES, files),
+        ]);
+        let mut d = Diagnostics::new();
+        assert!(check(&v, &mut d).is_none());
+        assert!(
+            d.is_empty(),
+            "{:?}",
+            d.iter().map(|x| &x.summary).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn unknown_inputs_are_not_errors_and_skip_the_request() {
+        let v = config(vec![
+            (attr::RECOVERY_POINT_ID, Value::Unknown),
+            (attr::DISK, disk_block()),
+        ]);
+        let mut d = Diagnostics::new();
+        assert!(check(&v, &mut d).is_none());
+        assert!(d.is_empty(), "{:?}", d.iter().collect::<Vec<_>>());
+        let v = config(vec![
+            (attr::RECOVERY_POINT_ID, Value::string("a")),
+            (attr::DISK, Value::Unknown),
+        ]);
+        let mut d = Diagnostics::new();
+        assert!(check(&v, &mut d).is_none());
+        assert!(d.is_empty());
     }
 }
