@@ -538,3 +538,64 @@ fn bad_restores_are_errors_on_the_attribute_at_fault() {
         assert_eq!(restores(&emu).len(), 0, "nothing was restored");
     }
 }
+
+/// A restore whose job outlasts `timeouts.create`: apply fails, but the restore is in state
+/// (tainted) with the job still running — never a restore Azure runs that Terraform does not
+/// know. A refresh then follows the job to Completed; after `untaint` the plan is empty.
+#[test]
+fn a_restore_that_outlasts_its_timeout_stays_in_state_and_a_refresh_follows_the_job() {
+    for tf in terraforms().into_iter().filter(|t| !t.at_least(1, 14)) {
+        let emu = Emu::start();
+        emu.knobs(json!({"trigger_ms": 0, "job_ms": 0}));
+        let wd = emu.workdir(&tf);
+        let base = format!("{HEADER}{}{}", instances(), points("disk"));
+        wd.write("main.tf", &base);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "protect", &out));
+        let ids = outputs(&wd)["ids"]["value"].clone();
+        back_up(&emu, &ids, &["disk"]);
+        // The restore job takes an hour of the emulator's clock; the create waits one second.
+        emu.knobs(json!({"job_ms": 3_600_000}));
+        let restore = format!(
+            r#"
+resource "azurebackup_restore" "slow" {{
+  backup_instance_id = azurebackup_instance.disk.id
+  recovery_point_id  = data.azurebackup_recovery_points.disk.latest.recovery_point_id
+  disk {{
+    target_resource_group_id = "{rg}"
+    target_disk_name         = "disk-1-slow"
+  }}
+  timeouts {{
+    create = "1s"
+  }}
+}}
+output "slow" {{ value = azurebackup_restore.slow.job_status }}
+"#,
+            rg = emu::rg("rg-data")
+        );
+        wd.write("main.tf", &format!("{base}{restore}"));
+        let out = apply(&wd);
+        assert!(!out.success(), "{}", ctx(&tf, "slow restore", &out));
+        out.assert_contains("Restore Job Still Running");
+        let state = wd.run(&["state", "show", "-no-color", "azurebackup_restore.slow"]);
+        assert!(state.success(), "{}", ctx(&tf, "state show", &state));
+        assert!(state.stdout.contains("tainted"), "{}", state.stdout);
+        assert!(!state.stdout.contains("\"Completed\""), "{}", state.stdout);
+
+        emu.admin("POST", "/clock/advance", Some(json!({"hours": 2})));
+        let out = wd.run(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+        ]);
+        assert!(out.success(), "{}", ctx(&tf, "refresh-only", &out));
+        assert_eq!(outputs(&wd)["slow"]["value"], "Completed");
+        assert!(world_has(&emu, &emu::disk("disk-1-slow")));
+        let out = wd.run(&["untaint", "-no-color", "azurebackup_restore.slow"]);
+        assert!(out.success(), "{}", ctx(&tf, "untaint", &out));
+        plan_is_empty(&wd, &tf, "after untaint");
+        assert_eq!(restores(&emu).len(), 1, "one restore, started once");
+    }
+}
