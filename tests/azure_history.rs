@@ -347,12 +347,25 @@ async fn recovery_points_page_filter_sort_and_stay_the_instances() {
             .unwrap()
             .is_none()
     );
+    // A 404 that does not prove the instance absent (a proxy's page) is an error, not "gone".
+    h.server.push(
+        Step::new("GET", plain.clone(), 404)
+            .header("content-type", "text/html")
+            .raw_body("<html>Not Found</html>"),
+    );
+    let e = h
+        .client
+        .list_recovery_points(&instance(), &PointFilter::default(), &op)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
     h.server.assert_done();
     assert_eq!(
         h.server.sequence(),
         seq(&[
             ("GET", first),
             ("GET", next),
+            ("GET", plain.clone()),
             ("GET", plain.clone()),
             ("GET", plain)
         ])

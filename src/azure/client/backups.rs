@@ -348,8 +348,12 @@ impl DataProtectionClient {
                 .pipeline
                 .send(&ctx, Method::GET, url.as_str(), None)
                 .await?;
-            if first.status == 404 {
+            // Gone only when the answer proves it (an HTML or path-not-served 404 is an error).
+            if first.status == 404 && first.proves_absent() {
                 return Ok((None, Some(first)));
+            }
+            if !first.is_success() {
+                return Err(first.to_error(&ctx));
             }
             let asked = format!("{id}/recoveryPoints");
             let service_time = first
