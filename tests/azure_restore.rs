@@ -376,3 +376,44 @@ async fn restorable_time_ranges_404_and_refusal() {
     assert!(e.to_string().contains("discrete recovery points"), "{e}");
     assert_eq!(h.server.seen().len(), 1, "a refusal is not retried");
 }
+
+/// The restored disk's delete: the Compute API version, the operation followed to the end; a
+/// 404 that proves the disk absent is done, one that does not is an error.
+#[tokio::test]
+async fn a_restored_disk_is_deleted_through_its_operation() {
+    use terraform_provider_azurebackup::azure::client::COMPUTE_API_VERSION;
+    let h = Harness::new(API).await;
+    let rg: ResourceGroupId = format!("/subscriptions/{SUB}/resourceGroups/rg-data")
+        .parse()
+        .unwrap();
+    let disk = restore::new_disk_id(&rg, "disk-1-restored").unwrap();
+    let url = format!("{disk}?api-version={COMPUTE_API_VERSION}");
+    let status = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.Compute/locations/westeurope/operations/op-d?api-version={COMPUTE_API_VERSION}"
+    );
+    h.server.push(
+        Step::new("DELETE", url.clone(), 202)
+            .header("Azure-AsyncOperation", format!("{}{status}", h.server.base))
+            .header("Retry-After", "5"),
+    );
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(json!({"name": "op-d", "status": "InProgress"})),
+    );
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(json!({"name": "op-d", "status": "Succeeded"})),
+    );
+    let op = h.op(Duration::from_secs(600));
+    h.client.delete_disk(&disk, &op).await.unwrap();
+    h.server.push(Step::new("DELETE", url.clone(), 404).json(
+        json!({"error": {"code": "ResourceNotFound", "message": "The Resource 'Microsoft.Compute/disks/disk-1-restored' was not found."}}),
+    ));
+    h.client.delete_disk(&disk, &op).await.unwrap();
+    h.server.push(
+        Step::new("DELETE", url.clone(), 404)
+            .header("content-type", "text/html")
+            .raw_body("<html>Not Found</html>"),
+    );
+    let e = h.client.delete_disk(&disk, &op).await.unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
+    h.server.assert_done();
+}
