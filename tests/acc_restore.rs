@@ -1,4 +1,5 @@
-//! End to end against the emulator, on Terraform 1.11.4 and 1.0.3: `azurebackup_restore` of a
+//! End to end against the emulator, on Terraform 1.11.4 and 1.0.3: `azurebackup_restore` of every
+//! kind (the other five kinds and Elastic SAN in their own tests below), and in detail of a
 //! disk to a new disk, vaulted blob containers into another account, a PostgreSQL flexible
 //! server as files, and an operational blob account in place to a point in time; a refresh
 //! that follows the jobs and an empty plan after; a destroy that deletes the restored disk only
@@ -597,5 +598,277 @@ output "slow" {{ value = azurebackup_restore.slow.job_status }}
         assert!(out.success(), "{}", ctx(&tf, "untaint", &out));
         plan_is_empty(&wd, &tf, "after untaint");
         assert_eq!(restores(&emu).len(), 1, "one restore, started once");
+    }
+}
+
+/// The other kinds, end to end: a MySQL flexible server as files, an AKS cluster restored into
+/// itself (namespaces), a Cosmos DB
+/// account to a new account, a PostgreSQL single-server database to a new database (Key Vault
+/// credentials), Data Lake containers into another hierarchical-namespace account. Each job
+/// completes and makes what it should; the new resources are the restores' `restored_resource_id`.
+#[test]
+fn the_other_kinds_restore_end_to_end() {
+    for tf in terraforms().into_iter().filter(|t| !t.at_least(1, 14)) {
+        let emu = Emu::start();
+        emu.knobs(json!({"trigger_ms": 0, "job_ms": 0}));
+        let lake_target = account("stlakerestore");
+        emu.admin(
+            "POST",
+            "/datasources",
+            Some(json!({"datasources": [{"id": lake_target, "location": "westeurope", "hierarchical_namespace": true}]})),
+        );
+        emu.grant(&lake_target, "Storage Account Backup Contributor");
+        let wd = emu.workdir(&tf);
+        let instances = format!(
+            r#"
+resource "azurebackup_instance" "aks" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{aks}"
+  location                   = "westeurope"
+  policy_id                  = "{vault}/backupPolicies/policy-aks"
+  snapshot_resource_group_id = "{snap}"
+}}
+resource "azurebackup_instance" "cosmos" {{
+  vault_id      = "{vault}"
+  datasource_id = "{cosmos}"
+  location      = "westeurope"
+  policy_id     = "{vault}/backupPolicies/policy-cosmos"
+}}
+resource "azurebackup_instance" "pg" {{
+  vault_id             = "{vault}"
+  datasource_id        = "{pg}"
+  location             = "westeurope"
+  policy_id            = "{vault}/backupPolicies/policy-postgres"
+  key_vault_secret_uri = "{kv}"
+}}
+resource "azurebackup_instance" "lake" {{
+  vault_id        = "{vault}"
+  datasource_id   = "{lake}"
+  datasource_type = "Microsoft.Storage/storageAccounts/adlsBlobServices"
+  location        = "westeurope"
+  policy_id       = "{vault}/backupPolicies/policy-adls"
+  containers      = ["raw"]
+}}
+resource "azurebackup_instance" "mysql" {{
+  vault_id      = "{vault}"
+  datasource_id = "{mysql}"
+  location      = "westeurope"
+  policy_id     = "{vault}/backupPolicies/policy-mysql"
+}}
+output "ids" {{
+  value = {{
+    mysql  = azurebackup_instance.mysql.id
+    aks    = azurebackup_instance.aks.id
+    cosmos = azurebackup_instance.cosmos.id
+    pg     = azurebackup_instance.pg.id
+    lake   = azurebackup_instance.lake.id
+  }}
+}}
+"#,
+            vault = emu::vault(),
+            aks = data("Microsoft.ContainerService/managedClusters/aks-demo"),
+            snap = emu::rg("rg-snapshots"),
+            cosmos = data("Microsoft.DocumentDB/databaseAccounts/cosmos-demo"),
+            pg = emu::pg_database("appdb"),
+            kv = emu::KV_SECRET,
+            lake = account("stlakedemo"),
+            mysql = data("Microsoft.DBforMySQL/flexibleServers/mysql-demo"),
+        );
+        let base = format!("{HEADER}{instances}");
+        wd.write("main.tf", &base);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "protect", &out));
+        let ids = outputs(&wd)["ids"]["value"].clone();
+        back_up(&emu, &ids, &["aks", "cosmos", "pg", "lake", "mysql"]);
+        let mut restores_hcl = String::new();
+        for n in ["aks", "cosmos", "pg", "lake", "mysql"] {
+            restores_hcl.push_str(&points(n));
+        }
+        let new_db = emu::pg_database("appdb-restored");
+        let new_account = data("Microsoft.DocumentDB/databaseAccounts/cosmos-restored");
+        restores_hcl.push_str(&format!(
+            r#"
+resource "azurebackup_restore" "aks" {{
+  backup_instance_id = azurebackup_instance.aks.id
+  recovery_point_id  = data.azurebackup_recovery_points.aks.latest.recovery_point_id
+  cluster {{
+    target_cluster_id   = "{aks}"
+    included_namespaces = ["app"]
+  }}
+}}
+resource "azurebackup_restore" "cosmos" {{
+  backup_instance_id = azurebackup_instance.cosmos.id
+  recovery_point_id  = data.azurebackup_recovery_points.cosmos.latest.recovery_point_id
+  cosmos_db {{
+    target_resource_group_id = "{rg}"
+    target_account_name      = "cosmos-restored"
+  }}
+}}
+resource "azurebackup_restore" "pg" {{
+  backup_instance_id = azurebackup_instance.pg.id
+  recovery_point_id  = data.azurebackup_recovery_points.pg.latest.recovery_point_id
+  database {{
+    target_database_id   = "{new_db}"
+    key_vault_secret_uri = "{kv}"
+  }}
+}}
+resource "azurebackup_restore" "lake" {{
+  backup_instance_id = azurebackup_instance.lake.id
+  recovery_point_id  = data.azurebackup_recovery_points.lake.latest.recovery_point_id
+  containers {{
+    target_storage_account_id = "{lake_target}"
+    names                     = ["raw"]
+  }}
+}}
+resource "azurebackup_restore" "mysql" {{
+  backup_instance_id = azurebackup_instance.mysql.id
+  recovery_point_id  = data.azurebackup_recovery_points.mysql.latest.recovery_point_id
+  files {{
+    target_container_id = "{restores}"
+    file_prefix         = "nightly"
+  }}
+}}
+output "restores" {{
+  value = {{
+    mysql  = azurebackup_restore.mysql
+    aks    = azurebackup_restore.aks
+    cosmos = azurebackup_restore.cosmos
+    pg     = azurebackup_restore.pg
+    lake   = azurebackup_restore.lake
+  }}
+}}
+"#,
+            aks = data("Microsoft.ContainerService/managedClusters/aks-demo"),
+            rg = emu::rg("rg-data"),
+            kv = emu::KV_SECRET,
+            restores = format!(
+                "{}/blobServices/default/containers/restores",
+                account("strestore")
+            ),
+        ));
+        wd.write("main.tf", &format!("{base}{restores_hcl}"));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "restores", &out));
+        let r = outputs(&wd)["restores"]["value"].clone();
+        for n in ["aks", "cosmos", "pg", "lake", "mysql"] {
+            assert_eq!(r[n]["job_status"], "Completed", "{n}: {}", r[n]);
+        }
+        assert_eq!(r["cosmos"]["restored_resource_id"], new_account.as_str());
+        assert_eq!(r["pg"]["restored_resource_id"], new_db.as_str());
+        assert!(
+            r["aks"]["restored_resource_id"].is_null()
+                && r["lake"]["restored_resource_id"].is_null()
+        );
+        assert!(
+            world_has(&emu, &new_account),
+            "the new Cosmos DB account exists"
+        );
+        assert!(world_has(&emu, &new_db), "the new database exists");
+        let effects: Vec<Value> = restores(&emu).iter().map(|x| x["effect"].clone()).collect();
+        assert_eq!(effects.len(), 5, "{effects:?}");
+        let lake = emu.admin("GET", "/world", None)["datasources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == lake_target.as_str())
+            .cloned()
+            .unwrap();
+        assert!(
+            lake["containers"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("raw")),
+            "{lake}"
+        );
+        plan_is_empty(&wd, &tf, "after the restores");
+    }
+}
+
+/// Elastic SAN (API 2026-06-01, vault-secure): a volume restored into another volume group.
+#[test]
+fn an_elastic_san_volume_restores_into_another_group() {
+    for tf in terraforms().into_iter().filter(|t| !t.at_least(1, 14)) {
+        let emu = Emu::start();
+        emu.knobs(json!({"trigger_ms": 0, "job_ms": 0}));
+        let esan = data("Microsoft.ElasticSan/elasticSans/esan-demo");
+        let target = format!("{esan}/volumeGroups/vg-restore");
+        emu.admin(
+            "POST",
+            "/datasources",
+            Some(json!({"datasources": [{"id": target}]})),
+        );
+        emu.admin(
+            "POST",
+            "/grants",
+            Some(json!({"vault": "vault-secure", "scope": target, "role": "Elastic SAN Volume Importer"})),
+        );
+        let vault = format!(
+            "{}/providers/Microsoft.DataProtection/backupVaults/vault-secure",
+            emu::rg("rg-backup")
+        );
+        let wd = emu.workdir(&tf);
+        let config = |restore: &str| {
+            format!(
+                r#"
+terraform {{
+  required_providers {{
+    azurebackup = {{ source = "azurebackup/azurebackup" }}
+  }}
+}}
+provider "azurebackup" {{
+  api_version = "2026-06-01"
+}}
+resource "azurebackup_instance" "esan" {{
+  vault_id                   = "{vault}"
+  datasource_id              = "{esan}/volumeGroups/vg-demo"
+  location                   = "westeurope"
+  policy_id                  = "{vault}/backupPolicies/policy-esan"
+  snapshot_resource_group_id = "{snap}"
+  volume_name                = "vol-1"
+}}
+output "id" {{ value = azurebackup_instance.esan.id }}
+{restore}"#,
+                snap = emu::rg("rg-snapshots"),
+            )
+        };
+        wd.write("main.tf", &config(""));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "protect", &out));
+        let id = outputs(&wd)["id"]["value"].as_str().unwrap().to_string();
+        back_up(&emu, &json!({"esan": id}), &["esan"]);
+        let restore = format!(
+            r#"
+data "azurebackup_recovery_points" "esan" {{
+  backup_instance_id = azurebackup_instance.esan.id
+}}
+resource "azurebackup_restore" "esan" {{
+  backup_instance_id = azurebackup_instance.esan.id
+  recovery_point_id  = data.azurebackup_recovery_points.esan.latest.recovery_point_id
+  elastic_san {{
+    target_volume_group_id = "{target}"
+    volumes                = ["vol-1"]
+  }}
+}}
+output "status" {{ value = azurebackup_restore.esan.job_status }}
+"#
+        );
+        wd.write("main.tf", &config(&restore));
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "restore", &out));
+        assert_eq!(outputs(&wd)["status"]["value"], "Completed");
+        let group = emu.admin("GET", "/world", None)["datasources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == target.as_str())
+            .cloned()
+            .unwrap();
+        assert!(
+            group["volumes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("vol-1")),
+            "{group}"
+        );
     }
 }
