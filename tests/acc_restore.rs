@@ -686,6 +686,10 @@ output "ids" {{
         }
         let new_db = emu::pg_database("appdb-restored");
         let new_account = data("Microsoft.DocumentDB/databaseAccounts/cosmos-restored");
+        let dumps = format!(
+            "{}/blobServices/default/containers/restores",
+            account("strestore")
+        );
         restores_hcl.push_str(&format!(
             r#"
 resource "azurebackup_restore" "aks" {{
@@ -724,7 +728,7 @@ resource "azurebackup_restore" "mysql" {{
   backup_instance_id = azurebackup_instance.mysql.id
   recovery_point_id  = data.azurebackup_recovery_points.mysql.latest.recovery_point_id
   files {{
-    target_container_id = "{restores}"
+    target_container_id = "{dumps}"
     file_prefix         = "nightly"
   }}
 }}
@@ -741,10 +745,6 @@ output "restores" {{
             aks = data("Microsoft.ContainerService/managedClusters/aks-demo"),
             rg = emu::rg("rg-data"),
             kv = emu::KV_SECRET,
-            restores = format!(
-                "{}/blobServices/default/containers/restores",
-                account("strestore")
-            ),
         ));
         wd.write("main.tf", &format!("{base}{restores_hcl}"));
         let out = apply(&wd);
