@@ -754,32 +754,47 @@ impl DataProtectionClient {
         let ctx = op.context("deleteBackupInstance", &corr);
         let r = async {
             let url = self.url(id, &[])?;
-            let resp = self
-                .inner
-                .pipeline
-                .send(&ctx, Method::DELETE, &url, None)
-                .await?;
-            match resp.status {
-                204 => return Ok(((), Some(resp))),
-                404 if resp.proves_absent() => return Ok(((), Some(resp))),
-                s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
-                _ => {}
-            }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: true,
-                        outcome_only: false,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
+            Ok(((), self.delete_polled(&ctx, &url, false).await?))
         }
         .await;
         self.log_result(&ctx, r)
+    }
+
+    /// `DELETE url`, its operation polled to the end. A 204 is done, and so is a 200 with no
+    /// operation to follow when `done_without_operation` (Compute answers so); a 404 that
+    /// proves the resource absent is success (already gone).
+    pub(super) async fn delete_polled(
+        &self,
+        ctx: &CallContext<'_>,
+        url: &str,
+        done_without_operation: bool,
+    ) -> Result<Option<Response>, AzureError> {
+        let resp = self
+            .inner
+            .pipeline
+            .send(ctx, Method::DELETE, url, None)
+            .await?;
+        let no_operation =
+            resp.header("azure-asyncoperation").is_none() && resp.header("location").is_none();
+        match resp.status {
+            204 => return Ok(Some(resp)),
+            200 if done_without_operation && no_operation => return Ok(Some(resp)),
+            404 if resp.proves_absent() => return Ok(Some(resp)),
+            s if !(200..300).contains(&s) => return Err(resp.to_error(ctx)),
+            _ => {}
+        }
+        let last = self
+            .poll(
+                ctx,
+                &resp,
+                PollRequest {
+                    resource_url: None,
+                    is_delete: true,
+                    outcome_only: false,
+                },
+            )
+            .await?;
+        Ok(last.or(Some(resp)))
     }
 }
 

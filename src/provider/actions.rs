@@ -90,17 +90,7 @@ fn check(
     default_timeout: &str,
 ) -> (Diagnostics, Option<BackupInstanceId>, Duration) {
     let mut d = Diagnostics::new();
-    let id = config.get(BACKUP_INSTANCE_ID).as_str().and_then(|t| {
-        t.parse::<BackupInstanceId>()
-            .map_err(|e| {
-                d.error_at(
-                    AttributePath::root(BACKUP_INSTANCE_ID),
-                    "Invalid Backup Instance ID",
-                    format!("`{BACKUP_INSTANCE_ID}` is not a valid Backup Instance ID: {e}"),
-                )
-            })
-            .ok()
-    });
+    let id = super::data::instance_id_arg(config, BACKUP_INSTANCE_ID, &mut d);
     for n in [RULE_NAME, RETENTION_TAG] {
         if config.get(n).as_str().is_some_and(|s| s.trim().is_empty()) {
             d.error_at(

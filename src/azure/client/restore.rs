@@ -201,35 +201,7 @@ impl DataProtectionClient {
             url.query_pairs_mut()
                 .clear()
                 .append_pair("api-version", COMPUTE_API_VERSION);
-            let resp = self
-                .inner
-                .pipeline
-                .send(&ctx, Method::DELETE, url.as_str(), None)
-                .await?;
-            match resp.status {
-                // Compute may answer 200 with a status to poll, as well as 202.
-                200 | 204
-                    if resp.header("azure-asyncoperation").is_none()
-                        && resp.header("location").is_none() =>
-                {
-                    return Ok(((), Some(resp)));
-                }
-                404 if resp.proves_absent() => return Ok(((), Some(resp))),
-                s if !(200..300).contains(&s) => return Err(resp.to_error(&ctx)),
-                _ => {}
-            }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: true,
-                        outcome_only: false,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
+            Ok(((), self.delete_polled(&ctx, url.as_str(), true).await?))
         }
         .await;
         self.log_result(&ctx, r)

@@ -46,6 +46,25 @@ pub fn all(shared: &Arc<Shared>) -> Vec<Arc<dyn DataSource>> {
 
 /// The error when a data source is read before the provider is configured (Terraform always
 /// configures first; this guards against a misbehaving client).
+/// The backup instance ID in attribute `name` of `config`, parsed; a malformed one is an error on
+/// that attribute (null and unknown give `None` and no error).
+pub(crate) fn instance_id_arg(
+    config: &crate::tfplugin::Value,
+    name: &str,
+    d: &mut crate::tfplugin::Diagnostics,
+) -> Option<crate::azure::arm_id::BackupInstanceId> {
+    let text = config.get(name).as_str()?;
+    text.parse::<crate::azure::arm_id::BackupInstanceId>()
+        .map_err(|e| {
+            d.error_at(
+                crate::tfplugin::AttributePath::root(name),
+                "Invalid Backup Instance ID",
+                format!("`{name}` is not a valid Backup Instance ID: {e}"),
+            )
+        })
+        .ok()
+}
+
 pub(crate) fn not_configured() -> crate::tfplugin::Diagnostics {
     crate::tfplugin::Diagnostic::error(
         "Provider Not Configured",

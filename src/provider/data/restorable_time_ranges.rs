@@ -74,17 +74,7 @@ fn check(
     Option<time::OffsetDateTime>,
 ) {
     let mut d = Diagnostics::new();
-    let id = config.get(BACKUP_INSTANCE_ID).as_str().and_then(|t| {
-        t.parse::<BackupInstanceId>()
-            .map_err(|e| {
-                d.error_at(
-                    AttributePath::root(BACKUP_INSTANCE_ID),
-                    "Invalid Backup Instance ID",
-                    format!("`{BACKUP_INSTANCE_ID}` is not a valid Backup Instance ID: {e}"),
-                )
-            })
-            .ok()
-    });
+    let id = super::instance_id_arg(config, BACKUP_INSTANCE_ID, &mut d);
     let start = time_arg(config, START_TIME, &mut d);
     let end = time_arg(config, END_TIME, &mut d);
     if let (Some(s), Some(e)) = (start, end)

@@ -156,23 +156,7 @@ pub fn check(config: &Value, diags: &mut Diagnostics) -> Option<Inputs> {
             );
         }
     }
-    let instance = match config.get(attr::BACKUP_INSTANCE_ID) {
-        v if v.is_unknown() => None,
-        v => v.as_str().and_then(|s| {
-            s.parse::<BackupInstanceId>()
-                .map_err(|e| {
-                    diags.error_at(
-                        AttributePath::root(attr::BACKUP_INSTANCE_ID),
-                        "Invalid Backup Instance ID",
-                        format!(
-                            "`{}` is not a valid Backup Instance ID: {e}",
-                            attr::BACKUP_INSTANCE_ID
-                        ),
-                    )
-                })
-                .ok()
-        }),
-    };
+    let instance = crate::provider::data::instance_id_arg(config, attr::BACKUP_INSTANCE_ID, diags);
     let rp = config.get(attr::RECOVERY_POINT_ID);
     let pit = config.get(attr::POINT_IN_TIME);
     let mut known =
