@@ -598,6 +598,36 @@ output "slow" {{ value = azurebackup_restore.slow.job_status }}
         assert!(out.success(), "{}", ctx(&tf, "untaint", &out));
         plan_is_empty(&wd, &tf, "after untaint");
         assert_eq!(restores(&emu).len(), 1, "one restore, started once");
+
+        // delete_restored_target changes in place (no new restore); the destroy then deletes
+        // the disk the completed job made.
+        wd.write(
+            "main.tf",
+            &format!(
+                "{base}{}",
+                restore.replace(
+                    "  timeouts {",
+                    "  delete_restored_target = true\n  timeouts {"
+                )
+            ),
+        );
+        let out = wd.run(&["plan", "-input=false", "-no-color"]);
+        out.assert_contains("1 to change, 0 to destroy");
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "flag in place", &out));
+        assert_eq!(
+            restores(&emu).len(),
+            1,
+            "changing the flag starts no restore"
+        );
+        wd.write("main.tf", &base);
+        let out = apply(&wd);
+        assert!(out.success(), "{}", ctx(&tf, "destroy the restore", &out));
+        assert!(
+            !world_has(&emu, &emu::disk("disk-1-slow")),
+            "the restored disk is deleted"
+        );
+        assert_eq!(emu.instances().len(), 4, "no instance is touched");
     }
 }
 
