@@ -1,6 +1,7 @@
 //! validateRestore and restore on a scripted local HTTPS server in virtual time: the bodies the
 //! builders make are what is sent, the operation is followed through the headers as given, and
-//! the restore's job ID comes from the Location result or the final status (ARM ID or GUID),
+//! the restore's job ID comes from the final status or, when it names none, the Location result
+//! (ARM ID or GUID),
 //! never from another vault; a refusal is the service's error, and a restore is sent once.
 //! findRestorableTimeRanges: the body sent, the answer decoded strictly, a proven 404 as absence.
 
@@ -126,7 +127,10 @@ async fn trigger_restore_returns_the_job_from_the_location_result() {
         vault()
     );
     h.server.push(accepted(&h, &post, &status, &result));
-    h.server.push(Step::new("GET", status.clone(), 200).json(json!({"name": "op-r", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": job}})));
+    // The final status does not name the job: the Location result does.
+    h.server.push(
+        Step::new("GET", status.clone(), 200).json(json!({"name": "op-r", "status": "Succeeded"})),
+    );
     h.server.push(
         Step::new("GET", result.clone(), 200)
             .json(json!({"objectType": "OperationJobExtendedInfo", "jobId": job})),
@@ -155,8 +159,7 @@ async fn trigger_restore_reads_a_guid_from_the_status() {
             .header("Retry-After", "1"),
     );
     let done = json!({"name": "op-g", "status": "Succeeded", "properties": {"objectType": "OperationJobExtendedInfo", "jobId": "c60cb49-63e8-4b21-b9bd-26277b3fdfae"}});
-    h.server
-        .push(Step::new("GET", status.clone(), 200).json(done.clone()));
+    // The status that names the job is read once, and no Location result is asked for.
     h.server
         .push(Step::new("GET", status.clone(), 200).json(done));
     let got = h

@@ -440,8 +440,9 @@ impl DataProtectionClient {
         self.log_result(&ctx, r)
     }
 
-    /// One `validateForBackup` request and its operation.
-    async fn validate_once(
+    /// One validation request (`validateForBackup`, `validateRestore`) and its operation's
+    /// outcome. Validation changes nothing, so it is sent like a read.
+    pub(super) async fn validate_once(
         &self,
         ctx: &CallContext<'_>,
         url: &str,

@@ -1,7 +1,6 @@
 //! Restore calls: `validateRestore` (polled to its outcome; a finding is the operation's
-//! error) and `restore` (polled until the service has made the restore job), returning the
-//! job's ARM ID from the operation's `Location` result or its final status's
-//! `properties.jobId` (the wait is the jobs' [`DataProtectionClient::wait_for_job`]); and the
+//! error) and `restore` (polled until the service has made the restore job, as an adhoc
+//! backup is: [`poller::poll_for_job`]), returning the job's ARM ID (the wait is the jobs' [`DataProtectionClient::wait_for_job`]); and the
 //! delete of a disk a restore created, for drills that clean up after themselves.
 
 use reqwest::Method;
@@ -9,9 +8,8 @@ use reqwest::Method;
 use super::{DataProtectionClient, OpOptions};
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, ManagedDiskId};
 use crate::azure::error::AzureError;
-use crate::azure::http::retry::{CallContext, Response};
-use crate::azure::models::{OperationJobExtendedInfo, OperationStatus};
-use crate::azure::poller::PollRequest;
+use crate::azure::http::retry::CallContext;
+use crate::azure::poller;
 use crate::azure::restore::RestoreRequest;
 
 /// The job's ARM ID from what the service named (`{vault}/backupJobs/{guid}` or a bare GUID);
@@ -50,20 +48,6 @@ fn job_arm_id(
     Ok(format!("{vault}/backupJobs/{guid}"))
 }
 
-fn job_in(body: &[u8]) -> Option<String> {
-    if let Ok(info) = serde_json::from_slice::<OperationJobExtendedInfo>(body)
-        && let Some(j) = info.job_id.filter(|j| !j.is_empty())
-    {
-        return Some(j);
-    }
-    let st: OperationStatus = serde_json::from_slice(body).ok()?;
-    st.properties?
-        .get("jobId")?
-        .as_str()
-        .filter(|j| !j.is_empty())
-        .map(str::to_string)
-}
-
 impl DataProtectionClient {
     fn restore_body(
         &self,
@@ -96,27 +80,7 @@ impl DataProtectionClient {
                 "restoreRequestObject": self.restore_body(ctx.operation, req)?
             });
             let url = self.url(id, &["validateRestore"])?;
-            // Validation changes nothing: it is sent like a read.
-            let resp = self
-                .inner
-                .pipeline
-                .send_read_only(&ctx, Method::POST, &url, Some(&body))
-                .await?;
-            if !resp.is_success() {
-                return Err(resp.to_error(&ctx));
-            }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: false,
-                        outcome_only: true,
-                    },
-                )
-                .await?;
-            Ok(((), last.or(Some(resp))))
+            self.validate_once(&ctx, &url, &body).await
         }
         .await;
         self.log_result(&ctx, r)
@@ -143,44 +107,11 @@ impl DataProtectionClient {
             if !resp.is_success() {
                 return Err(resp.to_error(&ctx));
             }
-            let last = self
-                .poll(
-                    &ctx,
-                    &resp,
-                    PollRequest {
-                        resource_url: None,
-                        is_delete: false,
-                        outcome_only: false,
-                    },
-                )
-                .await?;
-            let mut named = last.as_ref().and_then(|r| job_in(&r.body));
-            let mut final_resp: Option<Response> = last;
-            if named.is_none() {
-                // No Location result named it: the final status does (`properties.jobId`).
-                if let Some(status_url) = resp.header("azure-asyncoperation").map(str::to_string) {
-                    let s = self
-                        .inner
-                        .pipeline
-                        .send_read_only(&ctx, Method::GET, &status_url, None)
-                        .await?;
-                    if !s.is_success() {
-                        return Err(s.to_error(&ctx));
-                    }
-                    named = job_in(&s.body);
-                    final_resp = Some(s);
-                }
-            }
-            let named = named.ok_or_else(|| {
-                AzureError::decode(
-                    ctx.operation,
-                    "the restore's operation succeeded but named no job (neither its Location result nor its status carries a jobId)",
-                )
-                .with_correlation_id(ctx.correlation_id)
-            })?;
+            let named =
+                poller::poll_for_job(&self.inner.pipeline, &self.inner.poll, &ctx, &resp).await?;
             let job = job_arm_id(&ctx, &id.vault, &named)?;
             tracing::info!(operation = ctx.operation, correlation_id = ctx.correlation_id, job = %job, "restore job started");
-            Ok((job, final_resp.or(Some(resp))))
+            Ok((job, Some(resp)))
         }
         .await;
         self.log_result(&ctx, r)
