@@ -104,6 +104,36 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 /// and bounding it keeps every deadline computed from it representable.
 pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The duration `timeouts.{name}` of a resource's configuration or state, or `default` when
+/// unset; a value that is no duration, or zero, is an error on that attribute (and `default`).
+pub fn timeout_arg(
+    v: &crate::tfplugin::Value,
+    name: &str,
+    default: Duration,
+    diags: &mut crate::tfplugin::Diagnostics,
+) -> Duration {
+    const TIMEOUTS: &str = "timeouts";
+    let path = || crate::tfplugin::AttributePath::root(TIMEOUTS).attr(name);
+    match v.get(TIMEOUTS).get(name).as_str() {
+        None => default,
+        Some(text) => match parse_duration(text) {
+            Ok(d) if d.is_zero() => {
+                diags.error_at(
+                    path(),
+                    "Invalid Timeout",
+                    format!("`{TIMEOUTS}.{name}` must be greater than zero."),
+                );
+                default
+            }
+            Ok(d) => d,
+            Err(e) => {
+                diags.error_at(path(), "Invalid Timeout", e);
+                default
+            }
+        },
+    }
+}
+
 /// Durations as Terraform users write them (`30m`, `1h30m`, `90s`), at most [`MAX_DURATION`].
 pub fn parse_duration(v: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(v.trim()).map_err(|e| {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::azure::config::{AzureConfig, DEFAULT_API_VERSION, Secret};
 use crate::tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Type, Value};
 
-pub use checks::{parse_bool, parse_duration};
+pub use checks::{parse_bool, parse_duration, timeout_arg};
 pub use table::DEFAULT_ROLE_PROPAGATION_TIMEOUT;
 
 use checks::{Parsed, Problem};

@@ -102,33 +102,12 @@ where
 }
 
 pub fn timeouts_of(v: &Value, diags: &mut Diagnostics) -> Timeouts {
-    let block = v.get(attr::TIMEOUTS);
-    let one = |name: &str, default: Duration, diags: &mut Diagnostics| {
-        let path = || AttributePath::root(attr::TIMEOUTS).attr(name);
-        match block.get(name).as_str() {
-            Some(text) => match crate::provider::config::parse_duration(text) {
-                Ok(d) if d.is_zero() => {
-                    diags.error_at(
-                        path(),
-                        "Invalid Timeout",
-                        format!("`{}.{name}` must be greater than zero.", attr::TIMEOUTS),
-                    );
-                    default
-                }
-                Ok(d) => d,
-                Err(e) => {
-                    diags.error_at(path(), "Invalid Timeout", e);
-                    default
-                }
-            },
-            None => default,
-        }
-    };
+    use crate::provider::config::timeout_arg;
     Timeouts {
-        create: one(t::CREATE, attr::DEFAULT_CREATE, diags),
-        read: one(t::READ, attr::DEFAULT_READ, diags),
-        update: one(t::UPDATE, attr::DEFAULT_UPDATE, diags),
-        delete: one(t::DELETE, attr::DEFAULT_DELETE, diags),
+        create: timeout_arg(v, t::CREATE, attr::DEFAULT_CREATE, diags),
+        read: timeout_arg(v, t::READ, attr::DEFAULT_READ, diags),
+        update: timeout_arg(v, t::UPDATE, attr::DEFAULT_UPDATE, diags),
+        delete: timeout_arg(v, t::DELETE, attr::DEFAULT_DELETE, diags),
     }
 }
 

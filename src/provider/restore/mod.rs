@@ -16,9 +16,9 @@ mod request;
 pub mod schema;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::Shared;
+use super::config::timeout_arg as timeout_of;
 use super::instance::plan_marks;
 use crate::tfplugin::{
     ApplyRequest, ApplyResponse, AttributePath, Context, Diagnostics, ImportResponse, PlanRequest,
@@ -38,34 +38,6 @@ pub struct RestoreResource {
 impl RestoreResource {
     pub fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
-    }
-}
-
-/// The `timeouts` block's values (defaults where unset); errors on the attribute.
-pub(crate) fn timeout_of(
-    config: &Value,
-    name: &str,
-    default: Duration,
-    diags: &mut Diagnostics,
-) -> Duration {
-    let path = || AttributePath::root(attr::TIMEOUTS).attr(name);
-    match config.get(attr::TIMEOUTS).get(name).as_str() {
-        None => default,
-        Some(text) => match super::config::parse_duration(text) {
-            Ok(d) if !d.is_zero() => d,
-            Ok(_) => {
-                diags.error_at(
-                    path(),
-                    "Invalid Timeout",
-                    format!("`{}.{name}` must be greater than zero.", attr::TIMEOUTS),
-                );
-                default
-            }
-            Err(e) => {
-                diags.error_at(path(), "Invalid Timeout", e);
-                default
-            }
-        },
     }
 }
 
