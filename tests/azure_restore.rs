@@ -141,7 +141,7 @@ async fn trigger_restore_returns_the_job_from_the_location_result() {
         .trigger_restore(&instance(), &req, &h.op(Duration::from_secs(600)))
         .await
         .unwrap();
-    assert_eq!(got, job);
+    assert_eq!(got.arm_id(), job);
     h.server.assert_done();
     assert_eq!(body_of(&h, 0), serde_json::to_value(&req).unwrap());
 }
@@ -168,7 +168,7 @@ async fn trigger_restore_reads_a_guid_from_the_status() {
         .await
         .unwrap();
     assert_eq!(
-        got,
+        got.arm_id(),
         format!("{}/backupJobs/c60cb49-63e8-4b21-b9bd-26277b3fdfae", vault())
     );
     h.server.assert_done();
@@ -205,7 +205,7 @@ async fn trigger_restore_checks_whose_job_it_is() {
             .trigger_restore(&instance(), &request(), &h.op(Duration::from_secs(600)))
             .await;
         if ok {
-            assert_eq!(r.unwrap(), named);
+            assert_eq!(r.unwrap().arm_id(), named);
         } else {
             let e = r.unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Decode, "{named}: {e}");

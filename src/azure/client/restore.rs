@@ -1,6 +1,6 @@
 //! Restore calls: `validateRestore` (polled to its outcome; a finding is the operation's
 //! error) and `restore` (polled until the service has made the restore job, as an adhoc
-//! backup is: [`poller::poll_for_job`]), returning the job's ARM ID (the wait is the jobs' [`DataProtectionClient::wait_for_job`]); and the
+//! backup is: [`poller::poll_for_job`]), returning the job (the wait is the jobs' [`DataProtectionClient::wait_for_job`]); and the
 //! delete of a disk a restore created, for drills that clean up after themselves.
 
 use reqwest::Method;
@@ -8,6 +8,7 @@ use reqwest::Method;
 use super::{DataProtectionClient, OpOptions};
 use crate::azure::arm_id::{BackupInstanceId, BackupVaultId, ManagedDiskId};
 use crate::azure::error::AzureError;
+use crate::azure::history::JobRef;
 use crate::azure::http::retry::CallContext;
 use crate::azure::poller;
 use crate::azure::restore::RestoreRequest;
@@ -18,7 +19,7 @@ fn job_arm_id(
     ctx: &CallContext<'_>,
     vault: &BackupVaultId,
     named: &str,
-) -> Result<String, AzureError> {
+) -> Result<JobRef, AzureError> {
     let named = named.trim();
     let bad = |why: &str| {
         AzureError::decode(
@@ -45,7 +46,10 @@ fn job_arm_id(
     {
         return Err(bad("is not a job ID"));
     }
-    Ok(format!("{vault}/backupJobs/{guid}"))
+    Ok(JobRef {
+        vault: vault.clone(),
+        guid: guid.to_string(),
+    })
 }
 
 impl DataProtectionClient {
@@ -87,13 +91,13 @@ impl DataProtectionClient {
     }
 
     /// `POST {instance}/restore`, polled until the operation ends (seconds: the work is the
-    /// job). Returns the job's ARM ID. The request is sent once (it is not idempotent).
+    /// job). Returns the job (of the instance's vault). The request is sent once (it is not idempotent).
     pub async fn trigger_restore(
         &self,
         id: &BackupInstanceId,
         req: &RestoreRequest,
         op: &OpOptions,
-    ) -> Result<String, AzureError> {
+    ) -> Result<JobRef, AzureError> {
         let corr = self.start("triggerRestore", &id.to_string());
         let ctx = op.context("triggerRestore", &corr);
         let r = async {
@@ -110,7 +114,7 @@ impl DataProtectionClient {
             let named =
                 poller::poll_for_job(&self.inner.pipeline, &self.inner.poll, &ctx, &resp).await?;
             let job = job_arm_id(&ctx, &id.vault, &named)?;
-            tracing::info!(operation = ctx.operation, correlation_id = ctx.correlation_id, job = %job, "restore job started");
+            tracing::info!(operation = ctx.operation, correlation_id = ctx.correlation_id, job = %job.arm_id(), "restore job started");
             Ok((job, Some(resp)))
         }
         .await;

@@ -303,7 +303,7 @@ pub async fn create(
         );
         return Value::Null;
     }
-    let job_arm = match c.client.trigger_restore(id, &req, &op).await {
+    let job = match c.client.trigger_restore(id, &req, &op).await {
         Ok(j) => j,
         Err(e) => {
             push_failure(
@@ -315,13 +315,6 @@ pub async fn create(
                 false,
                 diags,
             );
-            return Value::Null;
-        }
-    };
-    let job = match JobRef::parse(&id.vault, &job_arm) {
-        Ok(j) => j,
-        Err(e) => {
-            diags.error("Unexpected Restore Job", format!("The restore started, but its job ID is not usable: {e}. Find the job in the vault's backup jobs."));
             return Value::Null;
         }
     };
