@@ -20,10 +20,12 @@ pub fn kind_of(res: &BackupInstanceResource) -> Option<DatasourceKind> {
         .flatten()
 }
 
-/// Whether the instance is an operational (continuous) blob backup: no containers of its own.
+/// Whether the instance is a vaulted blob backup: its blob parameters name containers
+/// (an operational backup has none).
 fn is_vaulted_blob(res: &BackupInstanceResource) -> bool {
-    let text = serde_json::to_string(&res.properties.policy_info).unwrap_or_default();
-    text.contains("containersList")
+    res.properties
+        .datasource_parameters(crate::azure::catalogue::BLOB_PARAMETERS)
+        .is_some_and(|p| p.containers_list.is_some())
 }
 
 /// The request for `inputs` against the instance the service reported, or the error and the
